@@ -1,0 +1,113 @@
+// Budget: Order path in-process (submit -> checks -> venue -> fill) median under 1 us.
+// Measures one order through pre_trade_checks::check, simulated_venue::submit, on_bar (a market
+// order filled at the next bar's open) and portfolio::apply; plus the matching scan over resting
+// orders that do not fill. Run with --benchmark_repetitions=5 for the median.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ntrun/market/checks.hpp"
+#include "ntrun/market/portfolio.hpp"
+#include "ntrun/market/venue.hpp"
+
+using namespace ntrun;
+using namespace ntrun::market;
+
+namespace {
+
+constexpr venue_config bench_venue{
+    .num_symbols = 4,
+    .slippage = {slippage_model::percentage, 0.0005},
+    .commission = {.per_share = 0.005, .per_value = 0.0001, .minimum = 1},
+};
+
+/// The venue keeps every order record; start a fresh one this often so memory stays flat.
+constexpr std::int64_t orders_per_venue = 1 << 16;
+
+void bm_order_path(benchmark::State& state) {
+  std::optional<simulated_venue> venue;
+  venue.emplace(bench_venue);
+  portfolio pf({.initial_cash = 1e7, .num_symbols = 4});
+  pre_trade_checks checks({.max_position = 1e6,
+                           .max_order_notional = 1e6,
+                           .max_orders_per_second = 100,
+                           .max_leverage = 2});
+  std::vector<order_event> out;
+  out.reserve(16);
+  pf.mark(0, 100);
+  ts_ns now = 0;
+  std::int64_t n = 0;
+  bool is_buy = true;
+  for (auto _ : state) {
+    if (++n % orders_per_venue == 0) {
+      state.PauseTiming();
+      venue.emplace(bench_venue);
+      state.ResumeTiming();
+    }
+    const order_request req{.symbol = 0,
+                            .side = is_buy ? order_side::buy : order_side::sell,
+                            .type = order_type::market,
+                            .quantity = 10,
+                            .strategy = 0,
+                            .tag = n};
+    is_buy = !is_buy;
+    now += 100 * 1'000'000;  // 100 ms of simulated time per order
+    out.clear();
+    const position_view pos = pf.position(0);
+    const double ref = pre_trade_checks::reference_price(req, pos.last_price);
+    if (checks.check(req, pf, ref, now) != nullptr) state.SkipWithError("check refused");
+    benchmark::DoNotOptimize(venue->submit(req, now, out));
+    const bar b{.ts_event = now + 1,
+                .ts_init = now + 1,
+                .symbol = 0,
+                .open = 100,
+                .high = 101,
+                .low = 99,
+                .close = 100,
+                .volume = 1e6};
+    venue->on_bar(b, out);
+    for (const order_event& e : out) {
+      if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
+        pf.apply(e.fill_info);
+      }
+    }
+    pf.mark(0, b.close);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(bm_order_path);
+
+/// on_bar over N resting limit orders that do not fill: the per-bar matching cost.
+void bm_on_bar_resting(benchmark::State& state) {
+  simulated_venue venue(bench_venue);
+  std::vector<order_event> out;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    (void)venue.submit({.symbol = 1,
+                        .side = order_side::buy,
+                        .type = order_type::limit,
+                        .quantity = 1,
+                        .limit_price = 50.0 + static_cast<double>(i % 10)},
+                       0, out);
+  }
+  ts_ns now = 0;
+  for (auto _ : state) {
+    out.clear();
+    ++now;
+    venue.on_bar({.ts_event = now,
+                  .ts_init = now,
+                  .symbol = 1,
+                  .open = 100,
+                  .high = 101,
+                  .low = 99,
+                  .close = 100,
+                  .volume = 1e6},
+                 out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(bm_on_bar_resting)->Arg(1)->Arg(16)->Arg(256);
+
+}  // namespace

@@ -1,0 +1,270 @@
+/* The C ABI that Lua scripts call through LuaJIT's FFI: the only seam between scripts and the
+ * host. Plain C, status codes, caller-owned buffers. The `nt` library's ffi.cdef is generated
+ * from the text between NTRUN_CDEF_BEGIN and NTRUN_CDEF_END (cmake/embed_lua.cmake), so this
+ * file is the single declaration: no preprocessor lines inside that region except the
+ * NTRUN_NOEXCEPT marker, which the generator strips.
+ *
+ * Naming: ntrun_ffi_<concept>_<verb>. Functions returning int return NTRUN_OK (0) or a
+ * negative NTRUN_E* code; the Lua side names the codes once (scripts/nt/_core.lua). Error text
+ * comes from ntrun_ffi_strerror (static strings) or a caller buffer, never a host allocation.
+ * Exceptions never cross this boundary. */
+#ifndef NTRUN_FFI_H
+#define NTRUN_FFI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define NTRUN_NOEXCEPT noexcept
+extern "C" {
+#else
+#define NTRUN_NOEXCEPT
+#endif
+
+/* NTRUN_CDEF_BEGIN */
+
+/* ---- ABI version and status codes --------------------------------------------------- */
+enum {
+  NTRUN_ABI_VERSION = 1,
+  NTRUN_OK = 0,
+  NTRUN_EINVAL = -1,     /* bad argument (NaN, out of range, wrong length) */
+  NTRUN_ENOMEM = -2,     /* allocation failed */
+  NTRUN_ESTATE = -3,     /* call not valid in the current state (e.g. engine finished) */
+  NTRUN_ENOTFOUND = -4,  /* unknown id or symbol */
+  NTRUN_EREJECTED = -5   /* an order command was rejected; the reason is in the out-param */
+};
+int32_t ntrun_ffi_abi_version(void) NTRUN_NOEXCEPT;
+const char* ntrun_ffi_version(void) NTRUN_NOEXCEPT; /* "0.1.0" */
+const char* ntrun_ffi_strerror(int32_t status) NTRUN_NOEXCEPT;
+
+/* ---- Host-owned float64 arrays (nt.array) ---------------------------------------------- */
+/* The handle is a Lua-side struct; data points to len doubles allocated by the host,
+ * zero-filled, and released by ntrun_ffi_array_release (which Lua attaches with ffi.gc). */
+typedef struct ntrun_array_t {
+  double* data;
+  int64_t len;
+} ntrun_array_t;
+int32_t ntrun_ffi_array_alloc(int64_t len, ntrun_array_t* out) NTRUN_NOEXCEPT;
+void ntrun_ffi_array_release(ntrun_array_t* a) NTRUN_NOEXCEPT;
+
+/* A read-only view (no ownership): bar history windows, slices. */
+typedef struct ntrun_series_t {
+  const double* data;
+  int64_t len;
+} ntrun_series_t;
+
+/* ---- Indicators: incremental objects (O(1) per update) -------------------------------- */
+/* Each *_new returns NULL when an argument is out of range (window < 1 etc.). Updates return
+ * NaN until the indicator has seen enough values ("warm"); a NaN input is rejected by the Lua
+ * layer before the call. Whole-series functions write len outputs into caller-owned out
+ * (NaN during warm-up) and return a status. Definitions: docs/indicators.md. */
+typedef struct ntrun_sma_t ntrun_sma_t;
+ntrun_sma_t* ntrun_ffi_sma_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_sma_free(ntrun_sma_t* s) NTRUN_NOEXCEPT;
+double ntrun_ffi_sma_update(ntrun_sma_t* s, double x) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_sma_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_ema_t ntrun_ema_t; /* alpha = 2/(window+1), seeded with the SMA of the first window values */
+ntrun_ema_t* ntrun_ffi_ema_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_ema_free(ntrun_ema_t* s) NTRUN_NOEXCEPT;
+double ntrun_ffi_ema_update(ntrun_ema_t* s, double x) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_ema_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+
+/* Rolling sample standard deviation (n-1 denominator) and z-score (x - mean) / std over the window. */
+typedef struct ntrun_rstd_t ntrun_rstd_t;
+ntrun_rstd_t* ntrun_ffi_rstd_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_rstd_free(ntrun_rstd_t* s) NTRUN_NOEXCEPT;
+double ntrun_ffi_rstd_update(ntrun_rstd_t* s, double x) NTRUN_NOEXCEPT;
+double ntrun_ffi_rstd_zscore(const ntrun_rstd_t* s) NTRUN_NOEXCEPT; /* z of the last value added */
+double ntrun_ffi_rstd_mean(const ntrun_rstd_t* s) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_rstd_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_zscore_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_rsi_t ntrun_rsi_t; /* Wilder's smoothing, 0..100 */
+ntrun_rsi_t* ntrun_ffi_rsi_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_rsi_free(ntrun_rsi_t* s) NTRUN_NOEXCEPT;
+double ntrun_ffi_rsi_update(ntrun_rsi_t* s, double x) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_rsi_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_macd_out_t {
+  double macd, signal, hist;
+} ntrun_macd_out_t;
+typedef struct ntrun_macd_t ntrun_macd_t;
+ntrun_macd_t* ntrun_ffi_macd_new(int32_t fast, int32_t slow, int32_t signal) NTRUN_NOEXCEPT;
+void ntrun_ffi_macd_free(ntrun_macd_t* s) NTRUN_NOEXCEPT;
+void ntrun_ffi_macd_update(ntrun_macd_t* s, double x, ntrun_macd_out_t* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_macd_series(const double* x, int64_t len, int32_t fast, int32_t slow,
+                              int32_t signal, double* macd, double* sig, double* hist) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_bbands_out_t {
+  double middle, upper, lower;
+} ntrun_bbands_out_t;
+typedef struct ntrun_bbands_t ntrun_bbands_t; /* SMA middle, +/- k sample std */
+ntrun_bbands_t* ntrun_ffi_bbands_new(int32_t window, double k) NTRUN_NOEXCEPT;
+void ntrun_ffi_bbands_free(ntrun_bbands_t* s) NTRUN_NOEXCEPT;
+void ntrun_ffi_bbands_update(ntrun_bbands_t* s, double x, ntrun_bbands_out_t* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_bbands_series(const double* x, int64_t len, int32_t window, double k,
+                                double* middle, double* upper, double* lower) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_atr_t ntrun_atr_t; /* true range smoothed with Wilder's method */
+ntrun_atr_t* ntrun_ffi_atr_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_atr_free(ntrun_atr_t* s) NTRUN_NOEXCEPT;
+double ntrun_ffi_atr_update(ntrun_atr_t* s, double high, double low, double close) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_atr_series(const double* high, const double* low, const double* close,
+                             int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
+
+/* Returns: out[0] = NaN, out[i] = log(x[i]/x[i-1]) or x[i]/x[i-1] - 1. */
+int32_t ntrun_ffi_log_returns(const double* x, int64_t len, double* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_pct_returns(const double* x, int64_t len, double* out) NTRUN_NOEXCEPT;
+
+/* Rolling OLS of y on x over the window: y = alpha + beta * x. spread = y - alpha - beta*x. */
+typedef struct ntrun_ols_out_t {
+  double beta, alpha, spread, r2;
+} ntrun_ols_out_t;
+typedef struct ntrun_ols_t ntrun_ols_t;
+ntrun_ols_t* ntrun_ffi_ols_new(int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_ols_free(ntrun_ols_t* s) NTRUN_NOEXCEPT;
+void ntrun_ffi_ols_update(ntrun_ols_t* s, double y, double x, ntrun_ols_out_t* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_ols_series(const double* y, const double* x, int64_t len, int32_t window,
+                             double* beta, double* alpha, double* spread) NTRUN_NOEXCEPT;
+
+
+/* ---- Backtest engine: events, history, orders, portfolio ------------------------------ */
+/* The engine is host-owned; each strategy's Lua state gets the pointer and its strategy
+ * index at load time. Event structs are host-owned and overwritten by the next
+ * ntrun_ffi_engine_next call of the same strategy: Lua reads them in place (no copy). */
+typedef struct ntrun_engine_t ntrun_engine_t;
+
+typedef struct ntrun_bar_t { /* mirrors ntrun::bar (static_asserts in bindings) */
+  int64_t ts_event;
+  int64_t ts_init;
+  uint32_t sid;
+  uint32_t flags; /* bit 0: close-only source */
+  double open, high, low, close, volume;
+} ntrun_bar_t;
+
+enum {
+  NTRUN_EV_BAR = 1,
+  NTRUN_EV_FILLED = 2,    /* a fill; order.status tells partially_filled or filled */
+  NTRUN_EV_REJECTED = 3,
+  NTRUN_EV_CANCELED = 4,
+  NTRUN_EV_EXPIRED = 5,
+  NTRUN_EV_TIMER = 6,
+  NTRUN_EV_ACCEPTED = 7,
+  NTRUN_EV_MODIFIED = 8,
+  NTRUN_EV_YIELD = 100,   /* this strategy's queue is empty; another strategy runs next */
+  NTRUN_EV_END = 101      /* the data is exhausted */
+};
+
+/* Enum values shared with ntrun::order_side / order_type / time_in_force / order_status. */
+enum { NTRUN_BUY = 0, NTRUN_SELL = 1 };
+enum { NTRUN_MARKET = 0, NTRUN_LIMIT = 1, NTRUN_STOP = 2, NTRUN_STOP_LIMIT = 3 };
+enum { NTRUN_GTC = 0, NTRUN_DAY = 1, NTRUN_IOC = 2, NTRUN_FOK = 3 };
+enum {
+  NTRUN_ST_SUBMITTED = 0, NTRUN_ST_ACCEPTED = 1, NTRUN_ST_REJECTED = 2,
+  NTRUN_ST_PARTIALLY_FILLED = 3, NTRUN_ST_FILLED = 4, NTRUN_ST_CANCELED = 5, NTRUN_ST_EXPIRED = 6
+};
+
+typedef struct ntrun_order_event_t {
+  int64_t ts_event;
+  int64_t ts_init;
+  uint64_t order_id;
+  int64_t tag;          /* the strategy's tag from the order request */
+  uint32_t sid;
+  int32_t side;         /* NTRUN_BUY / NTRUN_SELL */
+  int32_t type;         /* NTRUN_MARKET ... */
+  int32_t status;       /* status after this event */
+  double quantity;      /* fills: this fill's quantity; otherwise the order quantity */
+  double price;         /* fills: this fill's price (after slippage) */
+  double commission;    /* fills: this fill's commission */
+  double filled_qty;    /* cumulative */
+  double remaining;     /* order quantity - filled_qty */
+  const char* reason;   /* static string for rejected/canceled/expired, else NULL */
+} ntrun_order_event_t;
+
+typedef struct ntrun_timer_event_t {
+  int64_t ts_event;
+  int64_t ts_init;
+  int64_t id;
+} ntrun_timer_event_t;
+
+typedef struct ntrun_event_t {
+  int32_t kind;
+  int32_t strategy;
+  ntrun_bar_t bar;
+  ntrun_order_event_t order;
+  ntrun_timer_event_t timer;
+} ntrun_event_t;
+
+ntrun_event_t* ntrun_ffi_engine_event(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
+/* Fills this strategy's event struct with its next event and returns its kind. */
+int32_t ntrun_ffi_engine_next(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
+int64_t ntrun_ffi_engine_now(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_engine_num_symbols(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
+/* Symbol name by id (static for the run); NULL for an unknown id. */
+const char* ntrun_ffi_engine_symbol_name(const ntrun_engine_t* e, uint32_t sid) NTRUN_NOEXCEPT;
+
+/* Zero-copy history: the last n values (oldest first) of a field of a symbol; out->data points
+ * into the host's ring buffer and stays valid until the next bar of that symbol.
+ * out->len < n while fewer bars have been seen. n > capacity gives NTRUN_EINVAL. */
+enum { NTRUN_F_OPEN = 0, NTRUN_F_HIGH = 1, NTRUN_F_LOW = 2, NTRUN_F_CLOSE = 3, NTRUN_F_VOLUME = 4 };
+int32_t ntrun_ffi_history(const ntrun_engine_t* e, uint32_t sid, int32_t field, int64_t n,
+                          ntrun_series_t* out) NTRUN_NOEXCEPT;
+int64_t ntrun_ffi_history_capacity(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_order_req_t {
+  uint32_t sid;
+  int32_t side, type, tif;
+  double quantity, limit_price, stop_price;
+  int64_t tag;
+} ntrun_order_req_t;
+/* Pre-trade checks then the venue. On rejection returns NTRUN_EREJECTED with *out_reason set
+ * to a static string; the rejected event is also queued for on_order_rejected. */
+int32_t ntrun_ffi_order_submit(ntrun_engine_t* e, int32_t strategy, const ntrun_order_req_t* req,
+                               uint64_t* out_id, const char** out_reason) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_order_cancel(ntrun_engine_t* e, int32_t strategy, uint64_t id) NTRUN_NOEXCEPT;
+/* NaN keeps a field as it is. */
+int32_t ntrun_ffi_order_modify(ntrun_engine_t* e, int32_t strategy, uint64_t id, double quantity,
+                               double limit_price, double stop_price) NTRUN_NOEXCEPT;
+typedef struct ntrun_order_info_t {
+  uint64_t id;
+  int64_t tag;
+  int64_t ts_submitted;
+  uint32_t sid;
+  int32_t side, type, tif, status;
+  double quantity, filled_qty, avg_fill_price, limit_price, stop_price;
+} ntrun_order_info_t;
+int32_t ntrun_ffi_order_get(const ntrun_engine_t* e, uint64_t id, ntrun_order_info_t* out) NTRUN_NOEXCEPT;
+/* Writes up to cap ids of this strategy's open orders; returns the number of open orders. */
+int32_t ntrun_ffi_open_orders(const ntrun_engine_t* e, int32_t strategy, uint64_t* ids, int32_t cap) NTRUN_NOEXCEPT;
+
+typedef struct ntrun_position_t {
+  double quantity;  /* signed: > 0 long, < 0 short */
+  double avg_price, realised_pnl, unrealised_pnl, last_price;
+} ntrun_position_t;
+int32_t ntrun_ffi_position(const ntrun_engine_t* e, uint32_t sid, ntrun_position_t* out) NTRUN_NOEXCEPT;
+typedef struct ntrun_account_t {
+  double equity, cash, gross_exposure, net_exposure, realised_pnl, commissions;
+} ntrun_account_t;
+int32_t ntrun_ffi_account(const ntrun_engine_t* e, ntrun_account_t* out) NTRUN_NOEXCEPT;
+
+/* Timers on the simulated clock: first fire at first_ts (ns), then every interval_ns
+ * (0 = once). Timers fire before the bars of the same timestamp. */
+int32_t ntrun_ffi_timer_set(ntrun_engine_t* e, int32_t strategy, int64_t first_ts,
+                            int64_t interval_ns, int64_t* out_id) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_timer_cancel(ntrun_engine_t* e, int32_t strategy, int64_t id) NTRUN_NOEXCEPT;
+
+/* Seeded portable random numbers per strategy (replaces math.random): uniform in [0, 1). */
+double ntrun_ffi_random(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
+
+/* Strategy log line, stamped with the simulated time; level 0 debug .. 3 error. */
+void ntrun_ffi_log(ntrun_engine_t* e, int32_t strategy, int32_t level, const char* msg,
+                   size_t len) NTRUN_NOEXCEPT;
+
+/* NTRUN_CDEF_END */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NTRUN_FFI_H */

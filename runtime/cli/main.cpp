@@ -1,0 +1,154 @@
+// The ntrun command line: run, test, exec, version. Exit codes: 0 ok, 1 runtime failure,
+// 2 usage error.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "ntrun/host/backtest_run.hpp"
+#include "ntrun/host/trusted.hpp"
+#include "ntrun/report/json.hpp"
+#include "ntrun/report/report.hpp"
+
+namespace {
+
+template <class Fn>
+bool write_file(const std::string& path, const char* what, Fn&& fn) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    std::fprintf(stderr, "ntrun: cannot write the %s to '%s' (does the folder exist?)\n", what,
+                 path.c_str());
+    return false;
+  }
+  fn(out);
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "ntrun: writing the %s to '%s' failed\n", what, path.c_str());
+    return false;
+  }
+  return true;
+}
+
+int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
+            const std::string& equity_csv, const std::string& trades_csv) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  ntrun::host::run_result r;
+  try {
+    r = ntrun::host::run_backtest(opts);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ntrun: %s\n", e.what());
+    return 1;
+  }
+  const double secs = std::chrono::duration<double>(clock::now() - t0).count();
+  for (const auto& e : r.errors) std::fprintf(stderr, "ntrun: %s\n", e.c_str());
+  std::cout << ntrun::report::format_table(r.metrics, r.meta) << std::flush;
+  const double rate = secs > 0 ? static_cast<double>(r.meta.bars) / secs : 0.0;
+  std::fprintf(stderr, "%lld bars in %.3f s (%.2f M bars/s)\n", static_cast<long long>(r.meta.bars),
+               secs, rate / 1e6);
+  bool ok = true;
+  try {
+    if (!json_path.empty()) {
+      ok &= write_file(json_path, "JSON report", [&](std::ostream& os) {
+        ntrun::report::write_json(os, r.record, r.metrics, r.meta, r.symbols);
+      });
+    }
+    if (!equity_csv.empty()) {
+      ok &= write_file(equity_csv, "equity curve", [&](std::ostream& os) {
+        ntrun::report::write_equity_csv(os, r.record);
+      });
+    }
+    if (!trades_csv.empty()) {
+      ok &= write_file(trades_csv, "trade list", [&](std::ostream& os) {
+        ntrun::report::write_trades_csv(os, r.record, r.symbols);
+      });
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ntrun: %s\n", e.what());
+    ok = false;
+  }
+  return ok ? r.exit_code : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ntrun: run Lua trading strategies (backtests, research scripts, specs)", "ntrun"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", NTRUN_VERSION_STRING);
+
+  ntrun::host::run_options run_opts;
+  std::string json_path, equity_csv, trades_csv;
+  std::string from, to;
+  double capital = 0;
+  std::uint64_t seed = 0;
+  bool no_progress = false;
+  auto* run = app.add_subcommand("run", "Backtest a strategy bundle and print its report");
+  run->add_option("bundle", run_opts.bundle_dir, "Bundle folder (holds bundle.lua)")->required();
+  run->add_option("--data", run_opts.data_files,
+                  "Data file(s) replacing the bundle's, one per data entry, in order");
+  auto* from_opt = run->add_option("--from", from, "First date, YYYY-MM-DD (inclusive)");
+  auto* to_opt = run->add_option("--to", to, "Last date, YYYY-MM-DD (inclusive)");
+  auto* cap_opt = run->add_option("--capital", capital, "Starting capital")->check(CLI::PositiveNumber);
+  auto* seed_opt = run->add_option("--seed", seed, "Seed of math.random in strategies");
+  run->add_option("--json", json_path, "Write the report as JSON to FILE");
+  run->add_option("--equity-csv", equity_csv, "Write the equity curve as CSV to FILE");
+  run->add_option("--trades-csv", trades_csv, "Write the closed trades as CSV to FILE");
+  run->add_flag("--skip-bad-rows", run_opts.skip_bad_rows,
+                "Skip and count malformed CSV rows instead of stopping at the first");
+  run->add_flag("--quiet,-q", run_opts.quiet, "Hide strategy log lines below warn");
+  run->add_flag("--no-progress", no_progress, "No progress line on stderr");
+
+  std::vector<std::string> test_paths;
+  std::string filter;
+  auto* test = app.add_subcommand("test", "Run Lua specs (*_spec.lua) inside the host");
+  test->add_option("paths", test_paths, "Spec files or folders (bundles) to search")->required();
+  test->add_option("--filter", filter, "Only tests whose full name contains TEXT");
+
+  std::string script;
+  std::vector<std::string> script_args;
+  auto* exec = app.add_subcommand("exec", "Run a trusted Lua script with the whole nt library");
+  exec->add_option("script", script, "Lua file to run")->required();
+  exec->add_option("args", script_args, "Arguments, visible to the script as arg[1..n] and ...");
+  exec->prefix_command();
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (*run) {
+    if (*from_opt) run_opts.from = from;
+    if (*to_opt) run_opts.to = to;
+    if (*cap_opt) run_opts.capital = capital;
+    if (*seed_opt) run_opts.seed = seed;
+    run_opts.progress = !no_progress && isatty(STDERR_FILENO) != 0;
+    return cmd_run(run_opts, json_path, equity_csv, trades_csv);
+  }
+  try {
+    if (*test) return ntrun::host::run_specs(test_paths, filter);
+    if (*exec) {
+      // prefix_command leaves everything after the script in remaining().
+      for (auto& a : exec->remaining()) script_args.push_back(a);
+      return ntrun::host::exec_script(script, script_args);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ntrun: %s\n", e.what());
+    return 1;
+  }
+  if (*version) {
+    std::printf("ntrun %s (LuaJIT FFI ABI %d)\n", NTRUN_VERSION_STRING, 1);
+    return 0;
+  }
+  return 2;
+}

@@ -1,0 +1,42 @@
+// `ntrun run`: loads a bundle, builds the feed, engine and one Lua state per strategy, runs
+// the backtest and produces the report. Also used by nt.backtest.run from trusted scripts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ntrun/report/metrics.hpp"
+#include "ntrun/report/report.hpp"
+
+namespace ntrun::host {
+
+struct run_options {
+  std::string bundle_dir;
+  std::vector<std::string> data_files;  ///< replaces the bundle's data files, in order
+  std::optional<std::string> from, to;  ///< "YYYY-MM-DD[ HH:MM[:SS]]", inclusive
+  std::optional<double> capital;
+  std::optional<std::uint64_t> seed;
+  bool skip_bad_rows = false;
+  bool quiet = false;      ///< no strategy log lines on stderr
+  bool progress = false;   ///< progress line on stderr
+};
+
+struct run_result {
+  int exit_code = 0;                 ///< 0 ok, 1 runtime failure
+  std::string status = "completed";  ///< or "stopped: ..." / "failed: ..."
+  std::vector<std::string> errors;   ///< full messages (Lua tracebacks, data errors)
+  bool has_report = false;           ///< false when the run failed before the first event
+  report::run_record record;
+  report::metrics metrics;
+  report::report_meta meta;
+  std::vector<std::string> symbols;
+};
+
+/// Runs a backtest. Configuration errors (bad bundle, missing file) are thrown as
+/// std::runtime_error; failures during the run come back in run_result with exit_code 1.
+[[nodiscard]] run_result run_backtest(const run_options& opts);
+
+}  // namespace ntrun::host

@@ -1,0 +1,45 @@
+// A strategy bundle: a folder with bundle.lua returning a table (name, strategy files, data
+// files with symbols and columns, parameters, capital, costs, limits). The manifest is
+// evaluated and validated in a restricted Lua environment by scripts/nt/_bundle.lua; this is
+// its C++ view.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ntrun::host {
+
+class lua_vm;
+
+struct data_spec {
+  std::string path;     ///< as usable by the process (bundle dir joined)
+  std::string layout;   ///< "ohlcv" or "wide"
+  std::vector<std::string> symbols;
+  std::string time_col, open_col, high_col, low_col, close_col, volume_col;  ///< "" = auto
+};
+
+struct bundle_config {
+  std::string dir;
+  std::string name;
+  std::vector<std::string> strategy_files;  ///< paths usable by the process
+  std::vector<data_spec> data;
+  double capital = 100'000;
+  double commission_per_share = 0, commission_per_value = 0, commission_minimum = 0;
+  std::string slippage_model = "none";
+  double slippage_value = 0;
+  double volume_cap = 0;
+  double max_position = 0, max_order_notional = 0, max_orders_per_second = 0;
+  double max_leverage = 1;
+  bool allow_short = true;
+  std::int64_t history = 1000;
+  std::optional<std::string> from, to;
+  std::uint64_t seed = 0;
+};
+
+/// Evaluates BUNDLE_DIR/bundle.lua in `vm` and returns the validated configuration.
+/// Throws std::runtime_error with "path/bundle.lua: ..." messages on any problem.
+[[nodiscard]] bundle_config load_bundle(lua_vm& vm, const std::string& dir);
+
+}  // namespace ntrun::host

@@ -1,0 +1,46 @@
+// One LuaJIT state with the `nt` library reachable through require (embedded modules, or
+// NTRUN_SCRIPTS_DIR for development), and protected calls that return the Lua traceback.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct lua_State;
+
+namespace ntrun::host {
+
+class lua_vm {
+ public:
+  lua_vm();
+  ~lua_vm();
+  lua_vm(const lua_vm&) = delete;
+  lua_vm& operator=(const lua_vm&) = delete;
+
+  [[nodiscard]] lua_State* state() const noexcept { return L_; }
+
+  /// Calls the function below nargs arguments on the stack with a traceback handler.
+  /// Returns the error message with its traceback, or nothing on success (results left on
+  /// the stack as with lua_pcall).
+  [[nodiscard]] std::optional<std::string> pcall(int nargs, int nresults);
+
+  /// require(name), leaving the module on the stack; throws lua_error_exception on failure.
+  void require(const char* name);
+
+  /// Sets the global `arg` table (script name at 0, arguments from 1), as lua(1) does.
+  void set_args(const std::string& script, const std::vector<std::string>& args);
+
+  /// Memory in use by this state, in bytes.
+  [[nodiscard]] std::size_t memory_bytes() const noexcept;
+
+ private:
+  lua_State* L_;
+};
+
+/// A Lua error surfaced to C++: message including file:line and traceback.
+struct lua_error_exception : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ntrun::host

@@ -1,0 +1,147 @@
+// Orders of the market domain: the request a strategy submits, the venue's order record, fills,
+// the order events the venue emits, the static rejection reasons and the domain's error type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "ntrun/market/types.hpp"
+
+namespace ntrun::market {
+
+/// A fault of the caller (bad configuration, a bar or fill that cannot be true). Order-level
+/// problems are never thrown: they come back as rejected events with a `reason`.
+class market_error : public std::runtime_error {
+ public:
+  explicit market_error(const std::string& what) : std::runtime_error(what) {}
+};
+
+/// Static reason names carried by events and returned by the pre-trade checks. They are
+/// string literals with static storage: compare by value (std::string_view), never free them.
+namespace reason {
+inline constexpr const char* invalid_quantity = "invalid_quantity";
+inline constexpr const char* invalid_price = "invalid_price";
+inline constexpr const char* invalid_side = "invalid_side";
+inline constexpr const char* invalid_order_type = "invalid_order_type";
+inline constexpr const char* invalid_time_in_force = "invalid_time_in_force";
+inline constexpr const char* unknown_symbol = "unknown_symbol";
+inline constexpr const char* no_reference_price = "no_reference_price";
+inline constexpr const char* insufficient_cash = "insufficient_cash";
+inline constexpr const char* max_position = "max_position";
+inline constexpr const char* max_order_notional = "max_order_notional";
+inline constexpr const char* max_orders_per_second = "max_orders_per_second";
+inline constexpr const char* short_not_allowed = "short_not_allowed";
+inline constexpr const char* fok_not_fillable = "fok_not_fillable";
+inline constexpr const char* day_expired = "day_expired";
+inline constexpr const char* ioc_unfilled = "ioc_unfilled";
+inline constexpr const char* canceled_by_strategy = "canceled_by_strategy";
+inline constexpr const char* order_not_open = "order_not_open";
+}  // namespace reason
+
+/// What a strategy asks for. Prices not used by `type` are ignored.
+struct order_request {
+  symbol_id symbol = 0;
+  order_side side = order_side::buy;
+  order_type type = order_type::market;
+  time_in_force tif = time_in_force::gtc;
+  double quantity = 0;        ///< units, > 0, fractional allowed
+  double limit_price = 0;     ///< limit and stop_limit: > 0
+  double stop_price = 0;      ///< stop and stop_limit: > 0
+  std::int32_t strategy = 0;  ///< owner index, echoed in every event
+  std::int64_t tag = 0;       ///< user tag, echoed in every event
+};
+
+/// The venue's record of an accepted order.
+struct order {
+  order_id id = 0;
+  order_request request{};
+  order_status status = order_status::submitted;
+  double filled_qty = 0;
+  double avg_fill_price = 0;  ///< VWAP of its fills (0 before the first)
+  ts_ns ts_submitted = 0;
+  ts_ns ts_updated = 0;    ///< last submit/modify/fill/trigger; the order matches only later bars
+  bool triggered = false;  ///< stop or stop_limit whose stop has been touched
+
+  [[nodiscard]] double remaining() const noexcept { return request.quantity - filled_qty; }
+  [[nodiscard]] bool is_open() const noexcept {
+    return status == order_status::accepted || status == order_status::partially_filled;
+  }
+};
+
+/// One execution against an order.
+struct fill {
+  order_id id = 0;  ///< the order filled
+  symbol_id symbol = 0;
+  order_side side = order_side::buy;
+  double quantity = 0;    ///< > 0
+  double price = 0;       ///< execution price, slippage included
+  double commission = 0;  ///< charged on this fill
+  ts_ns ts_event = 0;
+};
+
+enum class event_kind : std::uint8_t {
+  accepted = 0,
+  rejected = 1,  ///< submission refused (id 0); see `reason`
+  filled = 2,
+  partially_filled = 3,
+  canceled = 4,
+  expired = 5,
+  modified = 6,
+  cancel_rejected = 7,  ///< cancel of an unknown or closed order; the order is unchanged
+  modify_rejected = 8,  ///< modify refused; the order is unchanged
+};
+
+[[nodiscard]] constexpr const char* to_string(event_kind k) noexcept {
+  switch (k) {
+    case event_kind::accepted:
+      return "accepted";
+    case event_kind::rejected:
+      return "rejected";
+    case event_kind::filled:
+      return "filled";
+    case event_kind::partially_filled:
+      return "partially_filled";
+    case event_kind::canceled:
+      return "canceled";
+    case event_kind::expired:
+      return "expired";
+    case event_kind::modified:
+      return "modified";
+    case event_kind::cancel_rejected:
+      return "cancel_rejected";
+    case event_kind::modify_rejected:
+      return "modify_rejected";
+  }
+  return "?";
+}
+
+/// Past-tense report of something that happened to an order. Plain data, no allocation.
+struct order_event {
+  event_kind kind = event_kind::accepted;
+  order_id id = 0;  ///< 0 for a rejected submission (match it by `tag`)
+  std::int32_t strategy = 0;
+  std::int64_t tag = 0;
+  symbol_id symbol = 0;
+  order_side side = order_side::buy;
+  ts_ns ts_event = 0;
+  ts_ns ts_init = 0;
+  fill fill_info{};                               ///< set for filled / partially_filled only
+  order_status status = order_status::submitted;  ///< the order's status after the event
+  double filled_qty = 0;
+  double remaining_qty = 0;
+  const char* reason = nullptr;  ///< static string (see `reason::`), or nullptr
+};
+
+/// The rejected event for a request refused before it reached the venue (e.g. by the
+/// pre-trade checks), shaped exactly like the venue's own rejections.
+[[nodiscard]] order_event make_rejection(const order_request& req, ts_ns now,
+                                         const char* why) noexcept;
+
+/// Static reason naming the first problem of `req` on its own (quantity, prices, enums), or
+/// nullptr. `num_symbols` bounds the symbol id.
+[[nodiscard]] const char* validate_request(const order_request& req,
+                                           std::size_t num_symbols) noexcept;
+
+}  // namespace ntrun::market

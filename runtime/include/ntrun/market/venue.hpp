@@ -1,0 +1,83 @@
+// The simulated venue of backtests: accepts, modifies and cancels orders and matches the resting
+// orders of a symbol against each of its bars (fill model: docs/fill_model.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ntrun/market/costs.hpp"
+#include "ntrun/market/order.hpp"
+#include "ntrun/market/types.hpp"
+
+namespace ntrun::market {
+
+struct venue_config {
+  std::size_t num_symbols = 0;  ///< symbol ids are 0 .. num_symbols-1; >= 1
+  slippage_config slippage{};
+  commission_config commission{};
+  /// Largest fraction of bar.volume one order may fill on one bar, in [0, 1]; 0 = no cap.
+  /// Ignored on bars with volume 0.
+  double volume_cap = 0;
+};
+
+/// Deterministic, single-threaded order matcher. Every method appends the events it causes to
+/// `out` (never clears it), so the caller reuses one vector and the hot path does not allocate.
+/// Each order record (~100 bytes) is kept for the whole run so `find` answers for closed orders.
+class simulated_venue {
+ public:
+  /// Throws market_error when the config is invalid (names the field and the allowed range).
+  explicit simulated_venue(const venue_config& cfg);
+
+  /// Validates `req`; on success the order rests (accepted event) and its id (>= 1) is
+  /// returned. Otherwise a rejected event with the reason is appended and 0 is returned. The
+  /// order matches only bars with ts_event > now.
+  [[nodiscard]] order_id submit(const order_request& req, ts_ns now, std::vector<order_event>& out);
+
+  /// Cancels an open order (canceled event, reason "canceled_by_strategy"). An unknown or
+  /// closed id appends cancel_rejected ("order_not_open") and returns false.
+  bool cancel(order_id id, ts_ns now, std::vector<order_event>& out);
+
+  /// Changes an open order; NaN keeps a field. Prices not used by the order's type are
+  /// ignored. The quantity must exceed the filled quantity. The changed order matches only bars
+  /// with ts_event > now. On failure appends modify_rejected with the reason, returns false.
+  bool modify(order_id id, double quantity, double limit_price, double stop_price, ts_ns now,
+              std::vector<order_event>& out);
+
+  /// Cancels every open order of `strategy` (all strategies when negative), in id order.
+  /// Returns how many were canceled.
+  std::size_t cancel_all(std::int32_t strategy, ts_ns now, std::vector<order_event>& out);
+
+  /// Expires DAY orders and matches the open orders of bar.symbol, in id order. Throws
+  /// market_error for an unknown symbol or prices/volume that are NaN, infinite or negative.
+  void on_bar(const bar& b, std::vector<order_event>& out);
+
+  /// The order with this id, open or closed; nullptr when unknown. Valid until the next submit.
+  [[nodiscard]] const order* find(order_id id) const noexcept;
+
+  /// Open orders (accepted or partially filled), sorted by id.
+  [[nodiscard]] std::vector<order> open_orders() const;
+  /// Ids of the open orders of one symbol, in id order; valid until the next call that changes
+  /// orders. Empty for an unknown symbol.
+  [[nodiscard]] std::span<const order_id> open_order_ids(symbol_id symbol) const noexcept;
+  [[nodiscard]] std::size_t open_order_count() const noexcept { return open_count_; }
+
+  [[nodiscard]] const venue_config& config() const noexcept { return cfg_; }
+
+ private:
+  void match(order& o, const bar& b, std::vector<order_event>& out);
+  void execute(order& o, const bar& b, double price, double qty, std::vector<order_event>& out);
+  void close(order& o, order_status status, ts_ns now, ts_ns ts_init, const char* why,
+             std::vector<order_event>& out);
+  [[nodiscard]] order* find_open(order_id id) noexcept;
+  void drop_open(const order& o);
+
+  venue_config cfg_;
+  std::vector<order> orders_;                ///< every accepted order; index = id - 1
+  std::vector<std::vector<order_id>> open_;  ///< per symbol, open ids in ascending order
+  std::vector<order_id> scratch_;            ///< reused by cancel_all
+  std::size_t open_count_ = 0;
+};
+
+}  // namespace ntrun::market

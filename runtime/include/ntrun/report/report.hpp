@@ -1,0 +1,53 @@
+// The terminal report of a backtest: run metadata, format_table (80 columns) and the
+// UTC ISO-8601 timestamp formatting shared by the table, JSON and CSV writers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ntrun/market/types.hpp"
+#include "ntrun/report/metrics.hpp"
+
+namespace ntrun::report {
+
+/// What the run was, as opposed to how it did (that is `metrics`).
+struct report_meta {
+  std::string version{};  ///< ntrun version string, the JSON "ntrun" key
+  std::string bundle_name{};
+  std::vector<std::string> symbols{};
+  std::uint64_t seed = 0;
+  ts_ns start = 0;  ///< first bar of the data replayed
+  ts_ns end = 0;    ///< last bar of the data replayed
+  std::int64_t bars = 0;
+  std::int64_t bad_rows_skipped = 0;
+  std::vector<std::string> warnings{};
+  std::string status = "completed";  ///< or e.g. "stopped: strategy error"
+};
+
+inline constexpr std::size_t table_width = 80;
+
+/// A readable, aligned table of the run: header, then Performance, Risk, Trades and Costs,
+/// then warnings. No line is wider than table_width columns (a UTF-8 code point counts as
+/// one); undefined metrics show as "-"; control characters in names become '?'.
+[[nodiscard]] std::string format_table(const metrics& m, const report_meta& meta);
+
+/// "YYYY-MM-DDTHH:MM:SSZ" in UTC; sub-second digits are dropped (floor, also before 1970).
+[[nodiscard]] std::string iso_utc(ts_ns ts);
+
+/// "YYYY-MM-DD" in UTC.
+[[nodiscard]] std::string iso_date(ts_ns ts);
+
+namespace detail {
+/// iso_utc without an allocation, for writers that emit one timestamp per row.
+[[nodiscard]] std::array<char, 20> iso_utc_chars(ts_ns ts) noexcept;
+
+/// Length (1-4) of the well-formed UTF-8 sequence starting at s[i], or 0 when the bytes
+/// there are not one (stray continuation, overlong form, surrogate, above U+10FFFF, cut).
+[[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
+}  // namespace detail
+
+}  // namespace ntrun::report

@@ -1,0 +1,281 @@
+// The backtest engine (see engine.hpp): simulated clock, event routing, equity sampling.
+#include "ntrun/backtest/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace ntrun::backtest {
+namespace {
+
+bool timer_later(const auto& a, const auto& b) noexcept {
+  return a.at != b.at ? a.at > b.at : a.id > b.id;
+}
+
+event_kind kind_of(market::event_kind k) noexcept {
+  switch (k) {
+    case market::event_kind::accepted: return event_kind::accepted;
+    case market::event_kind::rejected: return event_kind::rejected;
+    case market::event_kind::filled:
+    case market::event_kind::partially_filled: return event_kind::filled;
+    case market::event_kind::canceled: return event_kind::canceled;
+    case market::event_kind::expired: return event_kind::expired;
+    case market::event_kind::modified: return event_kind::modified;
+    case market::event_kind::cancel_rejected:
+    case market::event_kind::modify_rejected: break;
+  }
+  return event_kind::yield;  // not delivered: the command's return value tells the strategy
+}
+
+market::venue_config with_symbols(market::venue_config v, std::size_t n) {
+  v.num_symbols = n;
+  return v;
+}
+
+}  // namespace
+
+engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
+    : cfg_(std::move(cfg)),
+      source_(std::move(source)),
+      venue_(with_symbols(cfg_.venue, cfg_.symbols.size())),
+      portfolio_(market::portfolio_config{.initial_cash = cfg_.capital,
+                                          .num_symbols = cfg_.symbols.size()}),
+      checks_(cfg_.checks),
+      history_(cfg_.symbols.size(), cfg_.history_capacity),
+      strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))),
+      last_price_(cfg_.symbols.size(), std::nan("")) {
+  if (!source_) throw std::invalid_argument("engine: no bar source");
+  if (cfg_.symbols.empty()) throw std::invalid_argument("engine: no symbols");
+  for (std::size_t i = 0; i < strategies_.size(); ++i) {
+    strategies_[i].slot.strategy = static_cast<std::int32_t>(i);
+    strategies_[i].rng = rng64(cfg_.seed, static_cast<std::uint32_t>(i));
+    strategies_[i].queue.reserve(64);
+  }
+  scratch_.reserve(64);
+  record_.initial_capital = cfg_.capital;
+  if (auto ts = source_->peek_ts()) now_ = *ts;
+}
+
+engine::~engine() = default;
+
+void engine::push(int strategy, const event_slot& ev) {
+  auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  st.queue.push_back(ev);
+  st.queue.back().strategy = strategy;
+}
+
+void engine::route(const market::order_event& ev) {
+  if (ev.kind == market::event_kind::filled || ev.kind == market::event_kind::partially_filled) {
+    portfolio_.apply(ev.fill_info);
+    ++record_.num_fills;
+  } else if (ev.kind == market::event_kind::rejected) {
+    ++record_.num_rejected;
+  }
+  const event_kind kind = kind_of(ev.kind);
+  if (kind == event_kind::yield) return;
+  event_slot s{};
+  s.kind = static_cast<std::int32_t>(kind);
+  const bool is_fill = kind == event_kind::filled;
+  const market::order* o = ev.id ? venue_.find(ev.id) : nullptr;
+  s.order = order_event_view{
+      .ts_event = ev.ts_event,
+      .ts_init = ev.ts_init,
+      .id = ev.id,
+      .tag = ev.tag,
+      .symbol = ev.symbol,
+      .side = static_cast<std::int32_t>(ev.side),
+      .type = o ? static_cast<std::int32_t>(o->request.type) : 0,
+      .status = static_cast<std::int32_t>(ev.status),
+      .quantity = is_fill ? ev.fill_info.quantity : (o ? o->request.quantity : 0.0),
+      .price = is_fill ? ev.fill_info.price : std::nan(""),
+      .commission = is_fill ? ev.fill_info.commission : 0.0,
+      .filled_qty = ev.filled_qty,
+      .remaining = ev.remaining_qty,
+      .reason = ev.reason,
+  };
+  if (ev.strategy >= 0 && static_cast<std::size_t>(ev.strategy) < strategies_.size()) {
+    push(ev.strategy, s);
+  }
+}
+
+bool engine::fire_timers(ts_ns upto) {
+  bool fired = false;
+  while (!timers_.empty() && timers_.front().at <= upto) {
+    std::pop_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+    timer t = timers_.back();
+    timers_.pop_back();
+    now_ = std::max(now_, t.at);
+    event_slot s{};
+    s.kind = static_cast<std::int32_t>(event_kind::timer);
+    s.timer = {.ts_event = t.at, .ts_init = now_, .id = t.id};
+    push(t.strategy, s);
+    fired = true;
+    if (t.interval > 0) {
+      t.at += t.interval;
+      timers_.push_back(t);
+      std::push_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+    }
+  }
+  return fired;
+}
+
+bool engine::advance() {
+  if (finished_) return false;
+  const std::optional<ts_ns> next_ts = source_->peek_ts();
+  if (!next_ts) {
+    finished_ = true;
+    return false;
+  }
+  const ts_ns t = *next_ts;
+  // Timers due before or at the next bar fire first (they see the state before that bar).
+  if (!timers_.empty() && timers_.front().at <= t) {
+    fire_timers(timers_.front().at);
+    return true;
+  }
+  now_ = t;
+  // Match every bar of this timestamp before any strategy sees one of them: an order placed
+  // on a bar at t is only eligible from the next timestamp on (no look-ahead).
+  bar b;
+  while (source_->peek_ts() == t && source_->next(b)) {
+    ++bars_;
+    scratch_.clear();
+    venue_.on_bar(b, scratch_);
+    for (const auto& ev : scratch_) route(ev);
+    portfolio_.mark(b.symbol, b.close);
+    last_price_[b.symbol] = b.close;
+    history_.push(b);
+    event_slot s{};
+    s.kind = static_cast<std::int32_t>(event_kind::bar);
+    s.b = b;
+    for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
+  }
+  record_equity();
+  return true;
+}
+
+void engine::record_equity() {
+  const equity_point p{.ts = now_,
+                       .equity = portfolio_.equity(),
+                       .cash = portfolio_.cash(),
+                       .gross_exposure = portfolio_.gross_exposure(),
+                       .net_exposure = portfolio_.net_exposure()};
+  // Keep the last point of each UTC day: memory grows per day, not per bar.
+  if (pending_point_ && pending_point_->ts / ns_per_day != p.ts / ns_per_day) {
+    record_.equity.push_back(*pending_point_);
+  }
+  pending_point_ = p;
+}
+
+event_kind engine::next(int strategy) {
+  auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  for (;;) {
+    if (st.head < st.queue.size()) {
+      st.slot = st.queue[st.head++];
+      st.slot.strategy = strategy;
+      if (st.head == st.queue.size()) {
+        st.queue.clear();
+        st.head = 0;
+      }
+      return static_cast<event_kind>(st.slot.kind);
+    }
+    if (finished_) break;
+    if (strategies_.size() > 1) {
+      st.slot.kind = static_cast<std::int32_t>(event_kind::yield);
+      return event_kind::yield;
+    }
+    if (!advance()) break;
+  }
+  st.slot.kind = static_cast<std::int32_t>(event_kind::end);
+  return event_kind::end;
+}
+
+void engine::finish() {
+  if (closed_) return;
+  closed_ = true;
+  finished_ = true;
+  // Events still queued (e.g. fills on the last bar) were never delivered; the portfolio
+  // already holds them. Record the final state.
+  if (!pending_point_) record_equity();
+  if (pending_point_) record_.equity.push_back(*pending_point_);
+  record_.trades = portfolio_.closed_trades();
+  record_.commissions = portfolio_.total_commission();
+  record_.traded_notional = portfolio_.traded_notional();
+}
+
+engine::submit_result engine::submit(int strategy, market::order_request req) {
+  req.strategy = strategy;
+  ++record_.num_orders;
+  scratch_.clear();
+  order_id id = 0;
+  // The venue validates the request itself first (quantity, prices, symbol), so the
+  // checks only see well-formed orders.
+  const char* why = market::validate_request(req, cfg_.symbols.size());
+  if (!why) {
+    const double ref = market::pre_trade_checks::reference_price(req, last_price_[req.symbol]);
+    why = checks_.check(req, portfolio_, ref, now_);
+  }
+  if (why) {
+    scratch_.push_back(market::make_rejection(req, now_, why));
+  } else {
+    id = venue_.submit(req, now_, scratch_);
+  }
+  const char* reason = nullptr;
+  for (const auto& ev : scratch_) {
+    if (ev.kind == market::event_kind::rejected) reason = ev.reason;
+    route(ev);
+  }
+  return {.id = id, .reason = reason};
+}
+
+bool engine::cancel(int strategy, order_id id) {
+  const market::order* o = venue_.find(id);
+  if (!o || o->request.strategy != strategy) return false;
+  scratch_.clear();
+  const bool ok = venue_.cancel(id, now_, scratch_);
+  for (const auto& ev : scratch_) route(ev);
+  return ok;
+}
+
+bool engine::modify(int strategy, order_id id, double quantity, double limit_price,
+                    double stop_price) {
+  const market::order* o = venue_.find(id);
+  if (!o || o->request.strategy != strategy) return false;
+  scratch_.clear();
+  const bool ok = venue_.modify(id, quantity, limit_price, stop_price, now_, scratch_);
+  for (const auto& ev : scratch_) route(ev);
+  return ok;
+}
+
+void engine::cancel_all(int strategy) {
+  scratch_.clear();
+  venue_.cancel_all(strategy, now_, scratch_);
+  for (const auto& ev : scratch_) route(ev);
+}
+
+std::vector<order_id> engine::open_orders(int strategy) const {
+  std::vector<order_id> ids;
+  for (const market::order& o : venue_.open_orders()) {
+    if (o.request.strategy == strategy) ids.push_back(o.id);
+  }
+  return ids;
+}
+
+std::int64_t engine::set_timer(int strategy, ts_ns first, ts_ns interval) {
+  if (interval < 0) return 0;
+  const std::int64_t id = next_timer_id_++;
+  timers_.push_back({.at = std::max(first, now_), .interval = interval, .id = id, .strategy = strategy});
+  std::push_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+  return id;
+}
+
+bool engine::cancel_timer(int strategy, std::int64_t id) {
+  auto it = std::find_if(timers_.begin(), timers_.end(),
+                         [&](const timer& t) { return t.id == id && t.strategy == strategy; });
+  if (it == timers_.end()) return false;
+  timers_.erase(it);
+  std::make_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+  return true;
+}
+
+}  // namespace ntrun::backtest

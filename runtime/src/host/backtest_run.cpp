@@ -1,0 +1,279 @@
+// `ntrun run`: bundle -> feed -> engine -> one Lua state per strategy -> report.
+#include "ntrun/host/backtest_run.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "ntrun/backtest/engine.hpp"
+#include "ntrun/bindings/log_sink.hpp"
+#include "ntrun/data/feed.hpp"
+#include "ntrun/data/time.hpp"
+#include "ntrun/host/bundle.hpp"
+#include "ntrun/host/lua_vm.hpp"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+namespace ntrun::host {
+namespace {
+
+/// The CSV feed as the engine's bar source, with an optional progress line on stderr.
+class feed_source final : public backtest::bar_source {
+ public:
+  feed_source(data::bar_feed feed, bool progress) : feed_(std::move(feed)), progress_(progress) {}
+  std::optional<ts_ns> peek_ts() override { return feed_.peek_ts(); }
+  bool next(bar& out) override {
+    if (!feed_.next(out)) return false;
+    if (progress_ && (++count_ & 0x3FFFF) == 0) {
+      std::fprintf(stderr, "\r  %s  %lld bars", data::format_date(out.ts_event).c_str(),
+                   static_cast<long long>(count_));
+      std::fflush(stderr);
+    }
+    return true;
+  }
+  [[nodiscard]] const data::bar_feed& feed() const noexcept { return feed_; }
+
+ private:
+  data::bar_feed feed_;
+  bool progress_;
+  std::int64_t count_ = 0;
+};
+
+std::optional<ts_ns> parse_bound(const std::optional<std::string>& text, const char* what,
+                                 bool end_of_day) {
+  if (!text) return std::nullopt;
+  const auto ts = data::parse_timestamp(*text);
+  if (!ts) {
+    throw std::runtime_error(std::string("bad '") + what + "' date '" + *text +
+                             "': expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]");
+  }
+  // A bare date as the end bound includes that whole day.
+  if (end_of_day && text->size() == 10) return *ts + ns_per_day - 1;
+  return ts;
+}
+
+struct log_context {
+  bool quiet;
+  const std::vector<std::string>* names;
+};
+
+void print_log(void* user, std::int64_t ts, int strategy, int level, std::string_view msg) {
+  const auto* ctx = static_cast<const log_context*>(user);
+  if (ctx->quiet && level < 2) return;
+  static constexpr const char* levels[] = {"debug", "info", "warn", "error"};
+  const char* lv = levels[level < 0 ? 0 : (level > 3 ? 3 : level)];
+  const std::string& name = ctx->names->at(static_cast<std::size_t>(strategy));
+  std::fprintf(stderr, "[%s] %s %s: %.*s\n", data::format_datetime(ts).c_str(), name.c_str(), lv,
+               static_cast<int>(msg.size()), msg.data());
+}
+
+/// One strategy's Lua state and the nt._runner functions that drive it.
+class strategy_vm {
+ public:
+  strategy_vm(backtest::engine& eng, int index, const std::string& path, const std::string& dir)
+      : index_(index) {
+    lua_State* L = vm_.state();
+    vm_.require("nt._runner");
+    runner_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    push_fn("load");
+    lua_pushlightuserdata(L, &eng);
+    lua_pushinteger(L, index);
+    lua_pushstring(L, path.c_str());
+    lua_pushstring(L, dir.c_str());
+    if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(*err);
+  }
+
+  /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
+  std::optional<std::string> call(const char* fn, int* kind = nullptr) {
+    push_fn(fn);
+    if (auto err = vm_.pcall(0, 1)) return err;
+    if (kind) *kind = static_cast<int>(lua_tointeger(vm_.state(), -1));
+    lua_pop(vm_.state(), 1);
+    return std::nullopt;
+  }
+
+  [[nodiscard]] int index() const noexcept { return index_; }
+  bool failed = false;
+
+ private:
+  void push_fn(const char* fn) {
+    lua_State* L = vm_.state();
+    lua_rawgeti(L, LUA_REGISTRYINDEX, runner_ref_);
+    lua_getfield(L, -1, fn);
+    lua_remove(L, -2);
+  }
+
+  lua_vm vm_;
+  int index_;
+  int runner_ref_ = LUA_NOREF;
+};
+
+std::string display_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+run_result run_backtest(const run_options& opts) {
+  lua_vm config_vm;
+  bundle_config b = load_bundle(config_vm, opts.bundle_dir);
+  if (!opts.data_files.empty()) {
+    if (opts.data_files.size() != b.data.size()) {
+      throw std::runtime_error("--data: the bundle '" + b.name + "' reads " +
+                               std::to_string(b.data.size()) + " data file(s) but " +
+                               std::to_string(opts.data_files.size()) +
+                               " were given; give one --data per data entry, in order");
+    }
+    for (std::size_t i = 0; i < b.data.size(); ++i) b.data[i].path = opts.data_files[i];
+  }
+  if (opts.from) b.from = opts.from;
+  if (opts.to) b.to = opts.to;
+  if (opts.capital) b.capital = *opts.capital;
+  if (opts.seed) b.seed = *opts.seed;
+
+  // Symbols in declaration order; each data entry owns its own.
+  std::vector<std::string> symbols;
+  std::set<std::string> seen;
+  data::bar_feed feed(data::feed_options{.from = parse_bound(b.from, "from", false),
+                                         .to = parse_bound(b.to, "to", true)});
+  for (const data_spec& d : b.data) {
+    data::csv_source src{.path = d.path,
+                         .layout = d.layout == "wide" ? data::csv_layout::wide
+                                                      : data::csv_layout::ohlcv,
+                         .symbols = d.symbols};
+    for (const std::string& s : d.symbols) {
+      if (!seen.insert(s).second) {
+        throw std::runtime_error(opts.bundle_dir + "/bundle.lua: symbol '" + s +
+                                 "' is declared twice; symbol names must be unique");
+      }
+      src.ids.push_back(static_cast<symbol_id>(symbols.size()));
+      symbols.push_back(s);
+    }
+    src.time_col = d.time_col;
+    src.open_col = d.open_col;
+    src.high_col = d.high_col;
+    src.low_col = d.low_col;
+    src.close_col = d.close_col;
+    src.volume_col = d.volume_col;
+    src.skip_bad_rows = opts.skip_bad_rows;
+    (void)feed.add_source(std::move(src));
+  }
+
+  backtest::engine_config cfg{
+      .symbols = symbols,
+      .num_strategies = static_cast<int>(b.strategy_files.size()),
+      .capital = b.capital,
+      .history_capacity = static_cast<std::size_t>(b.history),
+      .seed = b.seed,
+      .venue = {.slippage = {.model = b.slippage_model == "fixed"        ? market::slippage_model::fixed
+                                      : b.slippage_model == "percentage" ? market::slippage_model::percentage
+                                      : b.slippage_model == "volume"     ? market::slippage_model::volume
+                                                                         : market::slippage_model::none,
+                             .value = b.slippage_value},
+                .commission = {.per_share = b.commission_per_share,
+                               .per_value = b.commission_per_value,
+                               .minimum = b.commission_minimum},
+                .volume_cap = b.volume_cap},
+      .checks = {.max_position = b.max_position,
+                 .max_order_notional = b.max_order_notional,
+                 .max_orders_per_second = static_cast<std::uint32_t>(b.max_orders_per_second),
+                 .allow_short = b.allow_short,
+                 .max_leverage = b.max_leverage},
+  };
+  auto source = std::make_unique<feed_source>(std::move(feed), opts.progress);
+  feed_source* src = source.get();
+  backtest::engine eng(std::move(cfg), std::move(source));
+
+  std::vector<std::string> names;
+  for (const auto& f : b.strategy_files) names.push_back(display_name(f));
+  log_context log_ctx{.quiet = opts.quiet, .names = &names};
+  bindings::set_log_sink(print_log, &log_ctx);
+  struct sink_reset {
+    ~sink_reset() { bindings::set_log_sink(nullptr, nullptr); }
+  } reset_sink;
+
+  run_result res;
+  res.symbols = symbols;
+  std::vector<std::unique_ptr<strategy_vm>> vms;
+  for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
+    // A strategy that fails to load fails the run before any event: nothing to report.
+    vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), b.strategy_files[i], b.dir));
+  }
+
+  auto fail = [&](strategy_vm& s, const std::string& err) {
+    s.failed = true;
+    eng.cancel_all(s.index());
+    res.errors.push_back(err);
+    res.exit_code = 1;
+    res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];
+  };
+
+  for (auto& s : vms) {
+    if (auto err = s->call("start")) fail(*s, *err);
+  }
+  const bool single = vms.size() == 1;
+  auto all_failed = [&] {
+    for (auto& s : vms) {
+      if (!s->failed) return false;
+    }
+    return true;
+  };
+  while (!all_failed()) {
+    // Several strategies take turns per timestamp; once the data is done, one more turn
+    // drains their queues (fills of the last bar).
+    const bool more = single || eng.advance();
+    bool ended = false;
+    for (auto& s : vms) {
+      if (s->failed) continue;
+      int kind = 0;
+      if (auto err = s->call("run", &kind)) {
+        fail(*s, *err);
+      } else if (kind == static_cast<int>(backtest::event_kind::end)) {
+        ended = true;
+      }
+    }
+    if (auto data_err = bindings::take_pending_error()) {
+      res.errors.push_back(*data_err);
+      res.exit_code = 1;
+      res.status = "stopped: data error";
+      break;
+    }
+    if (single || ended || !more) break;
+  }
+  if (opts.progress) std::fprintf(stderr, "\r%60s\r", "");
+  for (auto& s : vms) {
+    if (s->failed) continue;
+    if (auto err = s->call("stop")) fail(*s, *err);
+  }
+  eng.finish();
+
+  res.has_report = true;
+  res.record = eng.record();
+  res.metrics = report::compute_metrics(res.record);
+  const auto stats = src->feed().stats();
+  res.meta = report::report_meta{
+      .version = NTRUN_VERSION_STRING,
+      .bundle_name = b.name,
+      .symbols = symbols,
+      .seed = b.seed,
+      .start = res.record.equity.empty() ? 0 : res.record.equity.front().ts,
+      .end = res.record.equity.empty() ? 0 : res.record.equity.back().ts,
+      .bars = eng.bars_processed(),
+      .bad_rows_skipped = static_cast<std::int64_t>(stats.bad_rows),
+      .warnings = stats.first_errors,
+      .status = res.status,
+  };
+  if (const auto n = eng.venue().open_order_count(); n > 0) {
+    res.meta.warnings.push_back(std::to_string(n) + " order(s) still open at the end of the data");
+  }
+  return res;
+}
+
+}  // namespace ntrun::host

@@ -1,0 +1,120 @@
+// LuaJIT state set-up: standard libraries, a searcher for the embedded `nt` library, and
+// protected calls with tracebacks (see lua_vm.hpp).
+#include "ntrun/host/lua_vm.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "ntrun/host/embedded.hpp"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+}
+
+namespace ntrun::host {
+namespace {
+
+int traceback_handler(lua_State* L) {
+  const char* msg = lua_tostring(L, 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_isstring(L, -1)) {
+      msg = lua_tostring(L, -1);
+    } else {
+      msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/// package.loaders entry: NTRUN_SCRIPTS_DIR (if set) first, then the embedded modules.
+int embedded_searcher(lua_State* L) {
+  const char* name = luaL_checkstring(L, 1);
+  if (const char* dir = std::getenv("NTRUN_SCRIPTS_DIR"); dir && std::strcmp(name, "nt._cdef") != 0) {
+    std::string rel = name;
+    for (char& c : rel) {
+      if (c == '.') c = '/';
+    }
+    const std::string path = std::string(dir) + "/" + rel + ".lua";
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      const std::string src = ss.str();
+      const std::string chunk = "@" + path;
+      if (luaL_loadbuffer(L, src.data(), src.size(), chunk.c_str()) != 0) return lua_error(L);
+      return 1;
+    }
+  }
+  for (const embedded_module* m = embedded_modules; m->name; ++m) {
+    if (std::strcmp(m->name, name) == 0) {
+      const std::string chunk = std::string("@") + m->path;
+      if (luaL_loadbuffer(L, m->source, m->size, chunk.c_str()) != 0) return lua_error(L);
+      return 1;
+    }
+  }
+  lua_pushfstring(L, "\n\tno embedded module '%s'", name);
+  return 1;
+}
+
+}  // namespace
+
+lua_vm::lua_vm() : L_(luaL_newstate()) {
+  if (!L_) throw std::runtime_error("cannot create a Lua state (out of memory)");
+  luaL_openlibs(L_);
+  // Insert the embedded searcher right after the preload searcher.
+  lua_getglobal(L_, "package");
+  lua_getfield(L_, -1, "loaders");
+  const int n = static_cast<int>(lua_objlen(L_, -1));
+  for (int i = n; i >= 2; --i) {
+    lua_rawgeti(L_, -1, i);
+    lua_rawseti(L_, -2, i + 1);
+  }
+  lua_pushcfunction(L_, embedded_searcher);
+  lua_rawseti(L_, -2, 2);
+  lua_pop(L_, 2);
+}
+
+lua_vm::~lua_vm() {
+  if (L_) lua_close(L_);
+}
+
+std::optional<std::string> lua_vm::pcall(int nargs, int nresults) {
+  const int base = lua_gettop(L_) - nargs;
+  lua_pushcfunction(L_, traceback_handler);
+  lua_insert(L_, base);
+  const int rc = lua_pcall(L_, nargs, nresults, base);
+  lua_remove(L_, base);
+  if (rc == 0) return std::nullopt;
+  std::string msg = lua_tostring(L_, -1) ? lua_tostring(L_, -1) : "unknown Lua error";
+  lua_pop(L_, 1);
+  return msg;
+}
+
+void lua_vm::require(const char* name) {
+  lua_getglobal(L_, "require");
+  lua_pushstring(L_, name);
+  if (auto err = pcall(1, 1)) throw lua_error_exception(*err);
+}
+
+void lua_vm::set_args(const std::string& script, const std::vector<std::string>& args) {
+  lua_createtable(L_, static_cast<int>(args.size()), 1);
+  lua_pushstring(L_, script.c_str());
+  lua_rawseti(L_, -2, 0);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    lua_pushlstring(L_, args[i].data(), args[i].size());
+    lua_rawseti(L_, -2, static_cast<int>(i + 1));
+  }
+  lua_setglobal(L_, "arg");
+}
+
+std::size_t lua_vm::memory_bytes() const noexcept {
+  return static_cast<std::size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024u +
+         static_cast<std::size_t>(lua_gc(L_, LUA_GCCOUNTB, 0));
+}
+
+}  // namespace ntrun::host

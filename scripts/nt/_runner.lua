@@ -1,0 +1,123 @@
+-- Drives one strategy in its own Lua state: loads the strategy file into a sandbox
+-- environment, then pulls events from the engine through the FFI and calls the callbacks.
+-- The loop runs in Lua so LuaJIT compiles it together with on_bar (no C->Lua call per bar).
+-- Callbacks are looked up on every event, so a reload can swap them between two events.
+local core = require "nt._core"
+local ctxmod = require "nt.ctx"
+local sandbox = require "nt._sandbox"
+local time = require "nt.time"
+local ffi, C = core.ffi, core.C
+
+local M = {}
+
+local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRUN_EV_REJECTED
+local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
+local EV_ACCEPTED, EV_MODIFIED = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED
+local NAMES = ctxmod.NAMES
+
+local eng, sid, ctx, S, ev, bar
+local symbols
+
+-- bar.symbol, bar.date, bar.time are computed; the numeric fields are read in place.
+ffi.metatype("ntrun_bar_t", {
+  __index = function(b, k)
+    if k == "symbol" then return symbols[b.sid + 1] end
+    if k == "ts" then return b.ts_event end
+    if k == "time" then return tonumber(b.ts_event) / 1e9 end
+    if k == "date" then return time.date(b.ts_event) end
+    return nil
+  end,
+  __tostring = function(b)
+    return string.format("bar(%s %s o=%g h=%g l=%g c=%g v=%g)", symbols[b.sid + 1], time.iso(b.ts_event),
+      b.open, b.high, b.low, b.close, b.volume)
+  end,
+})
+
+local function order_event(o)
+  return {
+    order_id = tonumber(o.order_id), tag = tonumber(o.tag), symbol = symbols[o.sid + 1],
+    side = NAMES.side[o.side], type = NAMES.type[o.type], status = NAMES.status[o.status],
+    quantity = o.quantity, price = o.price, commission = o.commission,
+    filled_qty = o.filled_qty, remaining = o.remaining,
+    reason = o.reason ~= nil and ffi.string(o.reason) or nil,
+    ts = o.ts_event, time = tonumber(o.ts_event) / 1e9,
+  }
+end
+
+--- Loads the strategy. engine_ud: light userdata of the ntrun_engine_t; path: the strategy
+--- file; bundle_dir: its bundle (for params and bundle-local modules).
+function M.load(engine_ud, strategy_index, path, bundle_dir)
+  local info = require("nt._bundle").load(bundle_dir)
+  eng = ffi.cast("ntrun_engine_t*", engine_ud)
+  sid = strategy_index
+  ev = C.ntrun_ffi_engine_event(eng, sid)
+  bar = ev.bar
+  ctx = ctxmod.new(eng, sid, info.params, info)
+  symbols = ctx.symbols
+  local env = sandbox.env(eng, sid, info.dir, ctx)
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then error(err, 0) end
+  local res = chunk()
+  if res ~= nil and type(res) ~= "table" then
+    error(string.format("%s: a strategy file returns nothing or a table of callbacks (got %s)", path, type(res)), 0)
+  end
+  S = res or env
+  for _, name in ipairs({ "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
+    "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_stop" }) do
+    local f = rawget(S, name)
+    if f ~= nil and type(f) ~= "function" then
+      error(string.format("%s: '%s' must be a function (got %s)", path, name, type(f)), 0)
+    end
+  end
+  return ctx
+end
+
+function M.start()
+  local f = rawget(S, "on_start")
+  if f then f(ctx) end
+end
+
+function M.stop()
+  local f = rawget(S, "on_stop")
+  if f then f(ctx) end
+end
+
+--- Runs events until the engine yields (another strategy's turn) or ends; returns the kind.
+function M.run()
+  while true do
+    local k = C.ntrun_ffi_engine_next(eng, sid)
+    if k == EV_BAR then
+      local f = rawget(S, "on_bar")
+      if f then f(ctx, bar) end
+    elseif k == EV_FILLED then
+      local f = rawget(S, "on_order_filled")
+      if f then f(ctx, order_event(ev.order)) end
+    elseif k == EV_REJECTED then
+      local f = rawget(S, "on_order_rejected")
+      if f then f(ctx, order_event(ev.order)) end
+    elseif k == EV_CANCELED then
+      local f = rawget(S, "on_order_canceled")
+      if f then f(ctx, order_event(ev.order)) end
+    elseif k == EV_EXPIRED then
+      local f = rawget(S, "on_order_expired") or rawget(S, "on_order_canceled")
+      if f then f(ctx, order_event(ev.order)) end
+    elseif k == EV_TIMER then
+      local f = rawget(S, "on_timer")
+      if f then
+        local id = tonumber(ev.timer.id)
+        f(ctx, { id = id, name = ctx._timer_names[id], ts = ev.timer.ts_event,
+          time = tonumber(ev.timer.ts_event) / 1e9 })
+      end
+    elseif k == EV_ACCEPTED then
+      local f = rawget(S, "on_order_accepted")
+      if f then f(ctx, order_event(ev.order)) end
+    elseif k == EV_MODIFIED then
+      local f = rawget(S, "on_order_modified")
+      if f then f(ctx, order_event(ev.order)) end
+    else
+      return k
+    end
+  end
+end
+
+return M

@@ -1,0 +1,76 @@
+-- The environment a strategy file runs in: an allow-list of globals, reading an undefined
+-- global is an error (catches typos), math.random draws from the run's seeded generator,
+-- print goes to the run log, and require reaches only the public nt modules and the
+-- bundle's own Lua files. This is not yet a security boundary (cdata from the nt library can
+-- reach memory); CPU and memory budgets come with the sandbox proper.
+local core = require "nt._core"
+local C = core.C
+
+local M = {}
+
+local SAFE = {
+  "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select", "tonumber", "tostring",
+  "type", "unpack", "rawequal", "rawget", "rawset", "setmetatable", "getmetatable", "_VERSION",
+}
+local PUBLIC_MODULES = { nt = true, ["nt.array"] = true, ["nt.ind"] = true, ["nt.time"] = true }
+
+local function copy(t, skip)
+  local out = {}
+  for k, v in pairs(t) do
+    if not (skip and skip[k]) then out[k] = v end
+  end
+  return out
+end
+
+function M.env(eng, sid, bundle_dir, ctx)
+  local env = {}
+  for _, name in ipairs(SAFE) do env[name] = _G[name] end
+  env.string = copy(string, { dump = true })
+  env.table = copy(table)
+  env.math = copy(math)
+  local function uniform() return C.ntrun_ffi_random(eng, sid) end
+  env.math.random = function(m, n)
+    local u = uniform()
+    if m == nil then return u end
+    if n == nil then m, n = 1, m end
+    m, n = core.int_arg(m, "m", -2 ^ 52, 2 ^ 52, 2), core.int_arg(n, "n", -2 ^ 52, 2 ^ 52, 2)
+    if m > n then error("bad argument to math.random: interval is empty", 2) end
+    return m + math.floor(u * (n - m + 1))
+  end
+  env.math.randomseed = function()
+    error("math.randomseed is not available to strategies: the run's seed comes from --seed or the bundle's seed", 2)
+  end
+  env.print = function(...) ctx:log(...) end
+  env.nt = require "nt"
+
+  local loaded = {}
+  env.require = function(name)
+    if type(name) ~= "string" then error("bad argument to require: module name expected", 2) end
+    if PUBLIC_MODULES[name] then return require(name) end
+    if loaded[name] ~= nil then return loaded[name] end
+    if name:find("^nt%.") or name:find("^_") or name:find("%.%.") or name:find("/") then
+      error(string.format("module '%s' is not available to strategies", name), 2)
+    end
+    local path = (bundle_dir ~= "" and bundle_dir .. "/" or "") .. name:gsub("%.", "/") .. ".lua"
+    local chunk, err = loadfile(path, "t", env)
+    if not chunk then
+      if err:find("cannot open") then
+        error(string.format("module '%s' not found: strategies can require nt, nt.array, nt.ind, nt.time "
+          .. "and Lua files of their bundle (looked for %s)", name, path), 2)
+      end
+      error(err, 0)
+    end
+    local res = chunk(name)
+    if res == nil then res = true end
+    loaded[name] = res
+    return res
+  end
+
+  return setmetatable(env, {
+    __index = function(_, k)
+      error(string.format("undefined global '%s'", tostring(k)), 2)
+    end,
+  })
+end
+
+return M

@@ -1,0 +1,271 @@
+-- The strategy context `ctx` passed to every callback: parameters, zero-copy bar history,
+-- orders, positions, account, timers and logging, all over the engine's C ABI.
+local core = require "nt._core"
+local time = require "nt.time"
+local ffi, C = core.ffi, core.C
+
+local M = {}
+
+local FIELDS = { open = C.NTRUN_F_OPEN, high = C.NTRUN_F_HIGH, low = C.NTRUN_F_LOW,
+  close = C.NTRUN_F_CLOSE, volume = C.NTRUN_F_VOLUME }
+local SIDES = { buy = C.NTRUN_BUY, sell = C.NTRUN_SELL }
+local TYPES = { market = C.NTRUN_MARKET, limit = C.NTRUN_LIMIT, stop = C.NTRUN_STOP,
+  stop_limit = C.NTRUN_STOP_LIMIT }
+local TIFS = { gtc = C.NTRUN_GTC, day = C.NTRUN_DAY, ioc = C.NTRUN_IOC, fok = C.NTRUN_FOK }
+local NAMES = {
+  side = { [C.NTRUN_BUY] = "buy", [C.NTRUN_SELL] = "sell" },
+  type = { [C.NTRUN_MARKET] = "market", [C.NTRUN_LIMIT] = "limit", [C.NTRUN_STOP] = "stop",
+    [C.NTRUN_STOP_LIMIT] = "stop_limit" },
+  tif = { [C.NTRUN_GTC] = "gtc", [C.NTRUN_DAY] = "day", [C.NTRUN_IOC] = "ioc", [C.NTRUN_FOK] = "fok" },
+  status = { [0] = "submitted", "accepted", "rejected", "partially_filled", "filled", "canceled", "expired" },
+}
+M.NAMES = NAMES
+
+local UNKNOWN_SID = 0xFFFFFFFF
+local Ctx = {}
+Ctx.__index = Ctx
+
+--- Creates the context of strategy `sid` over engine `eng` (an ntrun_engine_t*).
+function M.new(eng, sid, params, info)
+  local n = C.ntrun_ffi_engine_num_symbols(eng)
+  local symbols, sid_of = {}, {}
+  for i = 0, n - 1 do
+    local name = ffi.string(C.ntrun_ffi_engine_symbol_name(eng, i))
+    symbols[i + 1] = name
+    sid_of[name] = i
+  end
+  local self = setmetatable({
+    params = params or {},
+    symbols = symbols,
+    bundle = info and info.name or "",
+    state = {},
+    _eng = eng,
+    _sid = sid,
+    _sid_of = sid_of,
+    _req = ffi.new("ntrun_order_req_t"),
+    _id = ffi.new("uint64_t[1]"),
+    _reason = ffi.new("const char*[1]"),
+    _pos = ffi.new("ntrun_position_t"),
+    _acct = ffi.new("ntrun_account_t"),
+    _info = ffi.new("ntrun_order_info_t"),
+    _timer = ffi.new("int64_t[1]"),
+    _timer_names = {},
+  }, Ctx)
+  return self
+end
+
+local function symbol_id(self, symbol, fn)
+  local id = self._sid_of[symbol]
+  if id == nil then
+    if type(symbol) ~= "string" then
+      error(string.format("bad 'symbol' argument to ctx:%s: expected a symbol name (got %s)", fn, type(symbol)), 3)
+    end
+    error(string.format("bad 'symbol' argument to ctx:%s: unknown symbol '%s' (known: %s)", fn, symbol,
+      table.concat(self.symbols, ", ")), 3)
+  end
+  return id
+end
+
+--- The last n values (oldest first) of a bar field, read in place from the host's ring buffer.
+--- Fewer than n while the history is short. Valid until the next bar of that symbol.
+function Ctx:history(symbol, field, n)
+  local id = symbol_id(self, symbol, "history")
+  local f = FIELDS[field or "close"]
+  if f == nil then
+    error(string.format("bad 'field' argument to ctx:history: must be open, high, low, close or volume (got %s)",
+      tostring(field)), 2)
+  end
+  local cap = tonumber(C.ntrun_ffi_history_capacity(self._eng))
+  if type(n) ~= "number" or n < 0 or n ~= math.floor(n) or n > cap then
+    error(string.format("bad 'n' argument to ctx:history: must be an integer in 0..%d (the bundle's history; got %s)",
+      cap, tostring(n)), 2)
+  end
+  local view = ffi.new(core.series_ct)
+  C.ntrun_ffi_history(self._eng, id, f, n, view)
+  return view
+end
+
+--- Last close of a symbol (NaN before its first bar).
+function Ctx:price(symbol)
+  local id = symbol_id(self, symbol, "price")
+  C.ntrun_ffi_position(self._eng, id, self._pos)
+  return self._pos.last_price
+end
+
+local function submit(self, symbol, side, quantity, opts, fn)
+  if type(quantity) ~= "number" then
+    error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), 3)
+  end
+  local r = self._req
+  -- An unknown symbol is a rejection, not a Lua error: the venue names it.
+  r.sid = self._sid_of[symbol] or UNKNOWN_SID
+  r.side = side
+  r.quantity = quantity
+  r.type, r.tif, r.limit_price, r.stop_price, r.tag = C.NTRUN_MARKET, C.NTRUN_GTC, 0 / 0, 0 / 0, 0
+  if opts ~= nil then
+    if type(opts) ~= "table" then
+      error(string.format("bad 'opts' argument to ctx:%s: table expected (got %s)", fn, type(opts)), 3)
+    end
+    local limit, stop = opts.limit or opts.price, opts.stop
+    if opts.type ~= nil then
+      local t = TYPES[opts.type]
+      if t == nil then
+        error(string.format("bad 'type' option to ctx:%s: must be market, limit, stop or stop_limit (got %s)", fn,
+          tostring(opts.type)), 3)
+      end
+      r.type = t
+    elseif limit ~= nil and stop ~= nil then r.type = C.NTRUN_STOP_LIMIT
+    elseif limit ~= nil then r.type = C.NTRUN_LIMIT
+    elseif stop ~= nil then r.type = C.NTRUN_STOP
+    end
+    if limit ~= nil then r.limit_price = core.num_arg(limit, "limit", 3) end
+    if stop ~= nil then r.stop_price = core.num_arg(stop, "stop", 3) end
+    if opts.tif ~= nil then
+      local t = TIFS[opts.tif]
+      if t == nil then
+        error(string.format("bad 'tif' option to ctx:%s: must be gtc, day, ioc or fok (got %s)", fn,
+          tostring(opts.tif)), 3)
+      end
+      r.tif = t
+    end
+    if opts.tag ~= nil then r.tag = core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, 3) end
+  end
+  local rc = C.ntrun_ffi_order_submit(self._eng, self._sid, r, self._id, self._reason)
+  if rc == core.OK then return tonumber(self._id[0]) end
+  if rc == core.EREJECTED then return nil, ffi.string(self._reason[0]), tonumber(self._id[0]) end
+  error("ctx:" .. fn .. ": " .. core.strerror(rc), 3)
+end
+
+--- Buys `quantity` of `symbol`. opts: limit=, stop=, type=, tif=, tag=.
+--- Returns the order id, or nil and the rejection reason.
+function Ctx:buy(symbol, quantity, opts) return submit(self, symbol, C.NTRUN_BUY, quantity, opts, "buy") end
+function Ctx:sell(symbol, quantity, opts) return submit(self, symbol, C.NTRUN_SELL, quantity, opts, "sell") end
+
+--- submit_order{symbol=, side="buy"|"sell", quantity=, type=, limit=, stop=, tif=, tag=}
+function Ctx:submit_order(o)
+  if type(o) ~= "table" then error("bad argument to ctx:submit_order: table expected", 2) end
+  local side = SIDES[o.side]
+  if side == nil then
+    error(string.format("bad 'side' field to ctx:submit_order: must be \"buy\" or \"sell\" (got %s)", tostring(o.side)), 2)
+  end
+  return submit(self, o.symbol, side, o.quantity, o, "submit_order")
+end
+
+--- Trades toward a target position with a market order for the difference (ignores open orders).
+function Ctx:order_target(symbol, target, opts)
+  local cur = self:position(symbol)
+  local diff = core.num_arg(target, "target", 2) - cur
+  if diff > 0 then return self:buy(symbol, diff, opts) end
+  if diff < 0 then return self:sell(symbol, -diff, opts) end
+  return nil, "no_change"
+end
+
+function Ctx:cancel_order(id)
+  local rc = C.ntrun_ffi_order_cancel(self._eng, self._sid, core.num_arg(id, "id", 2))
+  return rc == core.OK
+end
+
+--- Changes an open order: fields quantity=, limit=, stop= (others kept).
+function Ctx:modify_order(id, changes)
+  if type(changes) ~= "table" then error("bad 'changes' argument to ctx:modify_order: table expected", 2) end
+  local rc = C.ntrun_ffi_order_modify(self._eng, self._sid, core.num_arg(id, "id", 2),
+    changes.quantity or 0 / 0, changes.limit or changes.price or 0 / 0, changes.stop or 0 / 0)
+  return rc == core.OK
+end
+
+--- A snapshot table of an order, or nil for an unknown id.
+function Ctx:order(id)
+  local o = self._info
+  if C.ntrun_ffi_order_get(self._eng, core.num_arg(id, "id", 2), o) ~= core.OK then return nil end
+  return {
+    id = tonumber(o.id), tag = tonumber(o.tag), symbol = self.symbols[o.sid + 1],
+    side = NAMES.side[o.side], type = NAMES.type[o.type], tif = NAMES.tif[o.tif],
+    status = NAMES.status[o.status], quantity = o.quantity, filled_qty = o.filled_qty,
+    avg_fill_price = o.avg_fill_price, limit = o.limit_price, stop = o.stop_price,
+    ts_submitted = o.ts_submitted,
+  }
+end
+
+--- Ids of this strategy's open orders.
+function Ctx:open_orders()
+  local n = C.ntrun_ffi_open_orders(self._eng, self._sid, nil, 0)
+  if n <= 0 then return {} end
+  local buf = ffi.new("uint64_t[?]", n)
+  n = C.ntrun_ffi_open_orders(self._eng, self._sid, buf, n)
+  local out = {}
+  for i = 0, n - 1 do out[i + 1] = tonumber(buf[i]) end
+  return out
+end
+
+--- Signed position quantity of a symbol (> 0 long, < 0 short).
+function Ctx:position(symbol)
+  C.ntrun_ffi_position(self._eng, symbol_id(self, symbol, "position"), self._pos)
+  return self._pos.quantity
+end
+
+function Ctx:position_info(symbol)
+  local p = self._pos
+  C.ntrun_ffi_position(self._eng, symbol_id(self, symbol, "position_info"), p)
+  return { quantity = p.quantity, avg_price = p.avg_price, realised_pnl = p.realised_pnl,
+    unrealised_pnl = p.unrealised_pnl, last_price = p.last_price }
+end
+
+function Ctx:account()
+  local a = self._acct
+  C.ntrun_ffi_account(self._eng, a)
+  return { equity = a.equity, cash = a.cash, gross_exposure = a.gross_exposure,
+    net_exposure = a.net_exposure, realised_pnl = a.realised_pnl, commissions = a.commissions }
+end
+
+function Ctx:equity()
+  C.ntrun_ffi_account(self._eng, self._acct)
+  return self._acct.equity
+end
+
+function Ctx:cash()
+  C.ntrun_ffi_account(self._eng, self._acct)
+  return self._acct.cash
+end
+
+--- Simulated time: ctx:now() in ns (int64 cdata), ctx:time() in seconds, ctx:date() "YYYY-MM-DD".
+function Ctx:now() return C.ntrun_ffi_engine_now(self._eng) end
+function Ctx:time() return tonumber(C.ntrun_ffi_engine_now(self._eng)) / 1e9 end
+function Ctx:date() return time.date(C.ntrun_ffi_engine_now(self._eng)) end
+
+--- Timers on the simulated clock: ctx:set_timer(seconds) repeats every `seconds`;
+--- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more. Returns the id.
+function Ctx:set_timer(spec)
+  local every, at, name = spec, nil, nil
+  if type(spec) == "table" then every, at, name = spec.every, spec.at, spec.name end
+  if every ~= nil and (type(every) ~= "number" or every < 0 or every ~= every) then
+    error("bad 'every' argument to ctx:set_timer: seconds >= 0 expected (got " .. tostring(every) .. ")", 2)
+  end
+  if every == nil and at == nil then error("ctx:set_timer needs 'every' or 'at'", 2) end
+  local now = C.ntrun_ffi_engine_now(self._eng)
+  local first = at and ffi.cast("int64_t", core.num_arg(at, "at", 2) * 1e9) or (now + ffi.cast("int64_t", (every or 0) * 1e9))
+  local interval = ffi.cast("int64_t", (every or 0) * 1e9)
+  if at and not spec.every then interval = 0 end
+  local rc = C.ntrun_ffi_timer_set(self._eng, self._sid, first, interval, self._timer)
+  if rc ~= core.OK then error("ctx:set_timer: " .. core.strerror(rc), 2) end
+  local id = tonumber(self._timer[0])
+  self._timer_names[id] = name
+  return id
+end
+
+function Ctx:cancel_timer(id)
+  return C.ntrun_ffi_timer_cancel(self._eng, self._sid, core.num_arg(id, "id", 2)) == core.OK
+end
+
+local LEVELS = { debug = 0, info = 1, warn = 2, error = 3 }
+--- ctx:log(...) logs at info; ctx:log_at("warn", ...) picks the level.
+function Ctx:log_at(level, ...)
+  local lv = LEVELS[level]
+  if lv == nil then error("bad 'level' argument to ctx:log_at: debug, info, warn or error", 2) end
+  local parts = { ... }
+  for i = 1, select("#", ...) do parts[i] = tostring(parts[i]) end
+  local msg = table.concat(parts, " ")
+  C.ntrun_ffi_log(self._eng, self._sid, lv, msg, #msg)
+end
+function Ctx:log(...) return self:log_at("info", ...) end
+
+return M

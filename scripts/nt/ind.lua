@@ -1,0 +1,204 @@
+-- nt.ind: technical indicators computed by the host (compute/indicators), two ways:
+--   nt.ind.sma(20)            -> an incremental object: o:update(x) returns the value, O(1)
+--   nt.ind.sma(series, 20)    -> the whole series as an nt.array (NaN during warm-up)
+-- A series is an nt.array, a history view or a table of numbers. Definitions:
+-- docs/indicators.md.
+local core = require "nt._core"
+local array = require "nt.array"
+local ffi, C = core.ffi, core.C
+
+local M = {}
+local int_arg, series = core.int_arg, core.series
+
+local function check_x(x, level)
+  if type(x) ~= "number" or x ~= x then
+    error(string.format("bad 'x' argument to update: must be a number, not NaN (got %s)", tostring(x)), level + 1)
+  end
+end
+
+local function out_array(n) return array.new(n) end
+
+local function check_status(rc, fn)
+  if rc ~= core.OK then error(string.format("nt.ind.%s: %s", fn, core.strerror(rc)), 3) end
+end
+
+-- Single-input, single-output indicators sharing one shape.
+local function simple(name)
+  local new, free, update = C["ntrun_ffi_" .. name .. "_new"], C["ntrun_ffi_" .. name .. "_free"],
+    C["ntrun_ffi_" .. name .. "_update"]
+  local series_fn = C["ntrun_ffi_" .. name .. "_series"]
+  local mt = { __index = {} }
+  mt.__index.update = function(self, x)
+    check_x(x, 2)
+    local v = update(self._h, x)
+    self.value = v
+    return v
+  end
+  mt.__tostring = function(self) return string.format("nt.ind.%s(%d)", name, self.window) end
+  return function(a, b)
+    if type(a) == "number" and b == nil then
+      local window = int_arg(a, "window", 1, nil, 2)
+      local h = new(window)
+      if h == nil then error("nt.ind." .. name .. ": cannot create (bad window?)", 2) end
+      return setmetatable({ _h = ffi.gc(h, free), window = window, value = 0 / 0 }, mt)
+    end
+    local p, n = series(a, "series", 1, 2)
+    local window = int_arg(b, "window", 1, nil, 2)
+    local out = out_array(n)
+    check_status(series_fn(p, n, window, out.data), name)
+    return out
+  end, mt
+end
+
+M.sma = simple("sma")
+M.ema = simple("ema")
+M.rsi = simple("rsi")
+
+local std_ctor, std_mt = simple("rstd")
+std_mt.__index.zscore = function(self) return C.ntrun_ffi_rstd_zscore(self._h) end
+std_mt.__index.mean = function(self) return C.ntrun_ffi_rstd_mean(self._h) end
+--- Rolling sample standard deviation; the object also answers :mean() and :zscore().
+M.std = std_ctor
+
+--- Rolling z-score: nt.ind.zscore(n) -> object whose update(x) returns (x - mean) / std;
+--- nt.ind.zscore(series, n) -> array.
+function M.zscore(a, b)
+  if type(a) == "number" and b == nil then
+    local o = std_ctor(a)
+    o.update = function(self, x)
+      check_x(x, 2)
+      C.ntrun_ffi_rstd_update(self._h, x)
+      local z = C.ntrun_ffi_rstd_zscore(self._h)
+      self.value = z
+      return z
+    end
+    return o
+  end
+  local p, n = series(a, "series", 1, 2)
+  local window = int_arg(b, "window", 1, nil, 2)
+  local out = out_array(n)
+  check_status(C.ntrun_ffi_zscore_series(p, n, window, out.data), "zscore")
+  return out
+end
+
+local macd_mt = { __index = {} }
+macd_mt.__index.update = function(self, x)
+  check_x(x, 2)
+  local o = self._out
+  C.ntrun_ffi_macd_update(self._h, x, o)
+  return o.macd, o.signal, o.hist
+end
+--- nt.ind.macd(fast, slow, signal) -> object, update(x) returns macd, signal, hist;
+--- nt.ind.macd(series, fast, slow, signal) -> three arrays.
+function M.macd(a, b, c, d)
+  if type(a) == "number" then
+    local fast, slow = int_arg(a, "fast", 1, nil, 2), int_arg(b or 26, "slow", 1, nil, 2)
+    local sig = int_arg(c or 9, "signal", 1, nil, 2)
+    if fast >= slow then error("bad 'fast' argument to nt.ind.macd: must be < slow", 2) end
+    local h = C.ntrun_ffi_macd_new(fast, slow, sig)
+    if h == nil then error("nt.ind.macd: cannot create", 2) end
+    return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_macd_free), _out = ffi.new("ntrun_macd_out_t") }, macd_mt)
+  end
+  local p, n = series(a, "series", 1, 2)
+  local fast, slow = int_arg(b or 12, "fast", 1, nil, 2), int_arg(c or 26, "slow", 1, nil, 2)
+  local sig = int_arg(d or 9, "signal", 1, nil, 2)
+  if fast >= slow then error("bad 'fast' argument to nt.ind.macd: must be < slow", 2) end
+  local m, s, h = out_array(n), out_array(n), out_array(n)
+  check_status(C.ntrun_ffi_macd_series(p, n, fast, slow, sig, m.data, s.data, h.data), "macd")
+  return m, s, h
+end
+
+local bb_mt = { __index = {} }
+bb_mt.__index.update = function(self, x)
+  check_x(x, 2)
+  local o = self._out
+  C.ntrun_ffi_bbands_update(self._h, x, o)
+  return o.middle, o.upper, o.lower
+end
+--- nt.ind.bbands(window, k) -> object, update(x) returns middle, upper, lower;
+--- nt.ind.bbands(series, window, k) -> three arrays.
+function M.bbands(a, b, c)
+  if type(a) == "number" then
+    local window = int_arg(a, "window", 1, nil, 2)
+    local k = core.num_arg(b or 2, "k", 2)
+    if k < 0 then error("bad 'k' argument to nt.ind.bbands: must be >= 0", 2) end
+    local h = C.ntrun_ffi_bbands_new(window, k)
+    if h == nil then error("nt.ind.bbands: cannot create", 2) end
+    return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_bbands_free), _out = ffi.new("ntrun_bbands_out_t") }, bb_mt)
+  end
+  local p, n = series(a, "series", 1, 2)
+  local window = int_arg(b, "window", 1, nil, 2)
+  local k = core.num_arg(c or 2, "k", 2)
+  if k < 0 then error("bad 'k' argument to nt.ind.bbands: must be >= 0", 2) end
+  local m, u, l = out_array(n), out_array(n), out_array(n)
+  check_status(C.ntrun_ffi_bbands_series(p, n, window, k, m.data, u.data, l.data), "bbands")
+  return m, u, l
+end
+
+local atr_mt = { __index = {} }
+atr_mt.__index.update = function(self, high, low, close)
+  if type(high) == "cdata" then high, low, close = high.high, high.low, high.close end -- a bar
+  check_x(high, 2); check_x(low, 2); check_x(close, 2)
+  local v = C.ntrun_ffi_atr_update(self._h, high, low, close)
+  self.value = v
+  return v
+end
+--- nt.ind.atr(window) -> object, update(high, low, close) or update(bar);
+--- nt.ind.atr(high, low, close, window) -> array.
+function M.atr(a, b, c, d)
+  if type(a) == "number" then
+    local window = int_arg(a, "window", 1, nil, 2)
+    local h = C.ntrun_ffi_atr_new(window)
+    if h == nil then error("nt.ind.atr: cannot create", 2) end
+    return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_atr_free), window = window, value = 0 / 0 }, atr_mt)
+  end
+  local ph, n1 = series(a, "high", 1, 2)
+  local pl, n2 = series(b, "low", 2, 2)
+  local pc, n3 = series(c, "close", 3, 2)
+  if n1 ~= n2 or n1 ~= n3 then error("bad arguments to nt.ind.atr: high, low and close differ in length", 2) end
+  local window = int_arg(d, "window", 1, nil, 2)
+  local out = out_array(n1)
+  check_status(C.ntrun_ffi_atr_series(ph, pl, pc, n1, window, out.data), "atr")
+  return out
+end
+
+--- Log returns log(x[i]/x[i-1]) and simple returns x[i]/x[i-1]-1; the first is NaN.
+function M.log_returns(x)
+  local p, n = series(x, "series", 1, 2)
+  local out = out_array(n)
+  check_status(C.ntrun_ffi_log_returns(p, n, out.data), "log_returns")
+  return out
+end
+function M.pct_returns(x)
+  local p, n = series(x, "series", 1, 2)
+  local out = out_array(n)
+  check_status(C.ntrun_ffi_pct_returns(p, n, out.data), "pct_returns")
+  return out
+end
+
+local ols_mt = { __index = {} }
+ols_mt.__index.update = function(self, y, x)
+  check_x(y, 2); check_x(x, 2)
+  local o = self._out
+  C.ntrun_ffi_ols_update(self._h, y, x, o)
+  return o.beta, o.alpha, o.spread, o.r2
+end
+--- Rolling OLS hedge ratio of y on x: nt.ind.ols(window) -> object, update(y, x) returns
+--- beta, alpha, spread, r2; nt.ind.ols(y, x, window) -> arrays beta, alpha, spread.
+function M.ols(a, b, c)
+  if type(a) == "number" then
+    local window = int_arg(a, "window", 2, nil, 2)
+    local h = C.ntrun_ffi_ols_new(window)
+    if h == nil then error("nt.ind.ols: cannot create", 2) end
+    return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_ols_free), _out = ffi.new("ntrun_ols_out_t") }, ols_mt)
+  end
+  local py, n1 = series(a, "y", 1, 2)
+  local px, n2 = series(b, "x", 2, 2)
+  if n1 ~= n2 then error("bad arguments to nt.ind.ols: y and x differ in length", 2) end
+  local window = int_arg(c, "window", 2, nil, 2)
+  local beta, alpha, spread = out_array(n1), out_array(n1), out_array(n1)
+  check_status(C.ntrun_ffi_ols_series(py, px, n1, window, beta.data, alpha.data, spread.data), "ols")
+  return beta, alpha, spread
+end
+
+return M

@@ -1,0 +1,180 @@
+-- nt.test: the spec runner behind `ntrun test`, busted-style (describe / it / before_each /
+-- after_each / pending, and an `assert` with the common busted matchers), running inside the
+-- real host so specs exercise the real FFI seam. Globals for spec files: describe, it,
+-- pending, before_each, after_each, assert, spec_dir (the spec file's folder).
+local M = {}
+
+local function fmt(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v)
+end
+
+local function deep_equal(a, b, seen)
+  if a == b then return true end
+  if type(a) == "number" and type(b) == "number" then return a ~= a and b ~= b end
+  if type(a) ~= "table" or type(b) ~= "table" then return false end
+  seen = seen or {}
+  if seen[a] == b then return true end
+  seen[a] = b
+  for k, v in pairs(a) do
+    if not deep_equal(v, b[k], seen) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+local function failure(msg, level)
+  error({ nt_test_failure = true, msg = msg }, (level or 1) + 1)
+end
+
+local A = {}
+
+function A.equals(expected, actual, msg)
+  if expected ~= actual then
+    failure(string.format("%sexpected %s, got %s", msg and (msg .. ": ") or "", fmt(expected), fmt(actual)), 2)
+  end
+end
+A.equal = A.equals
+function A.same(expected, actual, msg)
+  if not deep_equal(expected, actual) then
+    failure(string.format("%sexpected the same contents as %s, got %s", msg and (msg .. ": ") or "",
+      fmt(expected), fmt(actual)), 2)
+  end
+end
+function A.near(expected, actual, tolerance, msg)
+  if type(actual) ~= "number" or math.abs(expected - actual) > tolerance or actual ~= actual then
+    failure(string.format("%sexpected %s +/- %s, got %s", msg and (msg .. ": ") or "", fmt(expected),
+      fmt(tolerance), fmt(actual)), 2)
+  end
+end
+function A.is_true(v, msg) if v ~= true then failure((msg or "expected true") .. ", got " .. fmt(v), 2) end end
+function A.is_false(v, msg) if v ~= false then failure((msg or "expected false") .. ", got " .. fmt(v), 2) end end
+function A.is_nil(v, msg) if v ~= nil then failure((msg or "expected nil") .. ", got " .. fmt(v), 2) end end
+function A.is_not_nil(v, msg) if v == nil then failure(msg or "expected a value, got nil", 2) end end
+function A.truthy(v, msg) if not v then failure((msg or "expected a truthy value") .. ", got " .. fmt(v), 2) end end
+function A.falsy(v, msg) if v then failure((msg or "expected a falsy value") .. ", got " .. fmt(v), 2) end end
+function A.is_nan(v, msg) if v == v then failure((msg or "expected NaN") .. ", got " .. fmt(v), 2) end end
+--- has_error(fn[, pattern]): fn must raise; the message must contain `pattern` (plain text).
+function A.has_error(fn, pattern, msg)
+  local ok, err = pcall(fn)
+  if ok then failure(msg or "expected an error, none was raised", 2) end
+  if type(err) == "table" and err.nt_test_failure then error(err, 0) end
+  if pattern and not tostring(err):find(pattern, 1, true) then
+    failure(string.format("expected an error containing %s, got %s", fmt(pattern), fmt(tostring(err))), 2)
+  end
+  return err
+end
+A.error_matches = function(fn, pattern, msg)
+  local ok, err = pcall(fn)
+  if ok then failure(msg or "expected an error, none was raised", 2) end
+  if not tostring(err):match(pattern) then
+    failure(string.format("expected an error matching %s, got %s", fmt(pattern), fmt(tostring(err))), 2)
+  end
+end
+A.are = A
+A.is = A
+
+local assert_obj = setmetatable({}, {
+  __index = A,
+  __call = function(_, v, msg, ...)
+    if not v then failure(msg or "assertion failed", 2) end
+    return v, msg, ...
+  end,
+})
+
+--- Runs one spec file in the current (fresh, trusted) state. Returns passed, failed.
+function M.run_file(path, filter)
+  local root = { name = "", children = {}, before = {}, after = {} }
+  local current = root
+  local G = _G
+  G.spec_dir = path:match("^(.*)/[^/]*$") or "."
+  G.assert = assert_obj
+  G.describe = function(name, fn)
+    local node = { name = name, children = {}, before = {}, after = {}, parent = current }
+    current.children[#current.children + 1] = node
+    local saved = current
+    current = node
+    fn()
+    current = saved
+  end
+  G.it = function(name, fn)
+    current.children[#current.children + 1] = { name = name, fn = fn, parent = current }
+  end
+  G.pending = function(name)
+    current.children[#current.children + 1] = { name = name, pending = true, parent = current }
+  end
+  G.before_each = function(fn) current.before[#current.before + 1] = fn end
+  G.after_each = function(fn) current.after[#current.after + 1] = fn end
+
+  local chunk, err = loadfile(path)
+  if not chunk then
+    io.write("FAIL ", path, "\n  ", err, "\n")
+    return 0, 1
+  end
+  local ok, lerr = xpcall(chunk, debug.traceback)
+  if not ok then
+    io.write("FAIL ", path, " (while loading)\n  ", tostring(lerr), "\n")
+    return 0, 1
+  end
+
+  local passed, failed, skipped = 0, 0, 0
+  local function full_name(node)
+    local parts = {}
+    while node and node.name ~= "" do
+      table.insert(parts, 1, node.name)
+      node = node.parent
+    end
+    return table.concat(parts, " ")
+  end
+  local function run_hooks(node, key, reverse)
+    local chain = {}
+    local n = node
+    while n do table.insert(chain, 1, n); n = n.parent end
+    if reverse then
+      for i = #chain, 1, -1 do for _, h in ipairs(chain[i][key]) do h() end end
+    else
+      for _, c in ipairs(chain) do for _, h in ipairs(c[key]) do h() end end
+    end
+  end
+  local function handler(e)
+    if type(e) == "table" and e.nt_test_failure then
+      local where = debug.traceback("", 2):match("\n%s*([^\n]*_spec%.lua:%d+)")
+      return (where and (where .. ": ") or "") .. e.msg
+    end
+    return debug.traceback(tostring(e), 2)
+  end
+  local function walk(node)
+    for _, child in ipairs(node.children) do
+      if child.children then
+        walk(child)
+      else
+        local name = full_name(child)
+        if filter == nil or filter == "" or name:find(filter, 1, true) then
+          if child.pending then
+            skipped = skipped + 1
+          else
+            local okr, e = xpcall(function()
+              run_hooks(node, "before")
+              child.fn()
+            end, handler)
+            local oka, ea = xpcall(function() run_hooks(node, "after", true) end, handler)
+            if okr and oka then
+              passed = passed + 1
+            else
+              failed = failed + 1
+              io.write("FAIL ", path, ": ", name, "\n  ", tostring(e or ea):gsub("\n", "\n  "), "\n")
+            end
+          end
+        end
+      end
+    end
+  end
+  walk(root)
+  io.write(string.format("%s: %d passed, %d failed%s\n", path, passed, failed,
+    skipped > 0 and (", " .. skipped .. " pending") or ""))
+  return passed, failed
+end
+
+return M
