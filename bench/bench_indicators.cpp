@@ -1,5 +1,6 @@
 // Benchmarks of compute/indicators: per-update cost of each incremental indicator (the
-// "per_update" counter) and whole-series throughput over 1e6 points.
+// "per_update" counter), directly and through the C ABI, and whole-series throughput over
+// 1e6 points.
 //
 // Budget: an FFI primitive call (indicator update) under 10 ns; the C++ update behind it
 // should take a few ns. Updates run back to back on one object, so the figure is the
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "ntrun/compute/indicators.hpp"
+#include "ntrun_ffi.h"
 
 namespace nc = ntrun::compute;
 
@@ -49,12 +51,24 @@ void bm_update(benchmark::State& state, Args... args) {
   per_update(state);
 }
 
-void bm_sma(benchmark::State& s) { bm_update<nc::sma>(s, static_cast<int>(s.range(0))); }
-void bm_ema(benchmark::State& s) { bm_update<nc::ema>(s, static_cast<int>(s.range(0))); }
-void bm_rstd(benchmark::State& s) { bm_update<nc::rolling_std>(s, static_cast<int>(s.range(0))); }
-void bm_rsi(benchmark::State& s) { bm_update<nc::rsi>(s, static_cast<int>(s.range(0))); }
-void bm_macd(benchmark::State& s) { bm_update<nc::macd>(s, 12, 26, 9); }
-void bm_bbands(benchmark::State& s) { bm_update<nc::bollinger>(s, static_cast<int>(s.range(0)), 2.0); }
+void bm_sma(benchmark::State& s) {
+  bm_update<nc::sma>(s, static_cast<int>(s.range(0)));
+}
+void bm_ema(benchmark::State& s) {
+  bm_update<nc::ema>(s, static_cast<int>(s.range(0)));
+}
+void bm_rstd(benchmark::State& s) {
+  bm_update<nc::rolling_std>(s, static_cast<int>(s.range(0)));
+}
+void bm_rsi(benchmark::State& s) {
+  bm_update<nc::rsi>(s, static_cast<int>(s.range(0)));
+}
+void bm_macd(benchmark::State& s) {
+  bm_update<nc::macd>(s, 12, 26, 9);
+}
+void bm_bbands(benchmark::State& s) {
+  bm_update<nc::bollinger>(s, static_cast<int>(s.range(0)), 2.0);
+}
 
 void bm_rstd_zscore(benchmark::State& state) {
   const std::vector<double>& x = batch();
@@ -93,6 +107,70 @@ BENCHMARK(bm_macd);
 BENCHMARK(bm_bbands)->Arg(20);
 BENCHMARK(bm_atr)->Arg(14);
 BENCHMARK(bm_ols)->Arg(60);
+
+// ---- the same updates through the C ABI (what a LuaJIT FFI call reaches) -----------------
+
+void bm_ffi_sma(benchmark::State& state) {
+  const std::vector<double>& x = batch();
+  ntrun_sma_t* s = ntrun_ffi_sma_new(20);
+  for (auto _ : state)
+    for (const double v : x) benchmark::DoNotOptimize(ntrun_ffi_sma_update(s, v));
+  per_update(state);
+  ntrun_ffi_sma_free(s);
+}
+
+void bm_ffi_rstd_zscore(benchmark::State& state) {
+  const std::vector<double>& x = batch();
+  ntrun_rstd_t* s = ntrun_ffi_rstd_new(20);
+  for (auto _ : state)
+    for (const double v : x) {
+      benchmark::DoNotOptimize(ntrun_ffi_rstd_update(s, v));
+      benchmark::DoNotOptimize(ntrun_ffi_rstd_zscore(s));
+    }
+  per_update(state);
+  ntrun_ffi_rstd_free(s);
+}
+
+void bm_ffi_rsi(benchmark::State& state) {
+  const std::vector<double>& x = batch();
+  ntrun_rsi_t* s = ntrun_ffi_rsi_new(14);
+  for (auto _ : state)
+    for (const double v : x) benchmark::DoNotOptimize(ntrun_ffi_rsi_update(s, v));
+  per_update(state);
+  ntrun_ffi_rsi_free(s);
+}
+
+void bm_ffi_macd(benchmark::State& state) {
+  const std::vector<double>& x = batch();
+  ntrun_macd_t* s = ntrun_ffi_macd_new(12, 26, 9);
+  ntrun_macd_out_t out{};
+  for (auto _ : state)
+    for (const double v : x) {
+      ntrun_ffi_macd_update(s, v, &out);
+      benchmark::DoNotOptimize(out);
+    }
+  per_update(state);
+  ntrun_ffi_macd_free(s);
+}
+
+void bm_ffi_ols(benchmark::State& state) {
+  const std::vector<double>& x = batch();
+  ntrun_ols_t* s = ntrun_ffi_ols_new(60);
+  ntrun_ols_out_t out{};
+  for (auto _ : state)
+    for (std::size_t i = 0; i < k_batch; ++i) {
+      ntrun_ffi_ols_update(s, x[i], x[k_batch - 1 - i], &out);
+      benchmark::DoNotOptimize(out);
+    }
+  per_update(state);
+  ntrun_ffi_ols_free(s);
+}
+
+BENCHMARK(bm_ffi_sma);
+BENCHMARK(bm_ffi_rstd_zscore);
+BENCHMARK(bm_ffi_rsi);
+BENCHMARK(bm_ffi_macd);
+BENCHMARK(bm_ffi_ols);
 
 // ---- whole series over 1e6 points ---------------------------------------------------------
 
@@ -144,9 +222,8 @@ void bm_atr_series(benchmark::State& s) {
   bm_series(s, [](cvec& x, mvec& a, mvec&, mvec&) { nc::atr_series(x, x, x, 14, a); });
 }
 void bm_ols_series(benchmark::State& s) {
-  bm_series(s, [](cvec& x, mvec& a, mvec& b, mvec& c) {
-    nc::rolling_ols_series(x, x, 60, a, b, c);
-  });
+  bm_series(s,
+            [](cvec& x, mvec& a, mvec& b, mvec& c) { nc::rolling_ols_series(x, x, 60, a, b, c); });
 }
 void bm_log_returns(benchmark::State& s) {
   bm_series(s, [](cvec& x, mvec& a, mvec&, mvec&) { nc::log_returns(x, a); });

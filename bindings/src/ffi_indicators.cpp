@@ -64,7 +64,9 @@ int32_t status_of(F&& f) noexcept {
   }
 }
 
-[[nodiscard]] bool bad_len(int64_t len) noexcept { return len < 0; }
+[[nodiscard]] bool bad_len(int64_t len) noexcept {
+  return len < 0;
+}
 
 [[nodiscard]] std::span<const double> in(const double* p, int64_t len) noexcept {
   return {p, static_cast<std::size_t>(len)};
@@ -79,8 +81,12 @@ extern "C" {
 
 // A NULL handle or a non-finite input yields NaN and leaves the indicator's state untouched.
 
-ntrun_sma_t* ntrun_ffi_sma_new(int32_t window) noexcept { return make<ntrun_sma_t>(window); }
-void ntrun_ffi_sma_free(ntrun_sma_t* s) noexcept { delete s; }
+ntrun_sma_t* ntrun_ffi_sma_new(int32_t window) noexcept {
+  return make<ntrun_sma_t>(window);
+}
+void ntrun_ffi_sma_free(ntrun_sma_t* s) noexcept {
+  delete s;
+}
 double ntrun_ffi_sma_update(ntrun_sma_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
   try {
@@ -94,8 +100,12 @@ int32_t ntrun_ffi_sma_series(const double* x, int64_t len, int32_t window, doubl
   return status_of([&] { nc::sma_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_ema_t* ntrun_ffi_ema_new(int32_t window) noexcept { return make<ntrun_ema_t>(window); }
-void ntrun_ffi_ema_free(ntrun_ema_t* s) noexcept { delete s; }
+ntrun_ema_t* ntrun_ffi_ema_new(int32_t window) noexcept {
+  return make<ntrun_ema_t>(window);
+}
+void ntrun_ffi_ema_free(ntrun_ema_t* s) noexcept {
+  delete s;
+}
 double ntrun_ffi_ema_update(ntrun_ema_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
   try {
@@ -109,8 +119,12 @@ int32_t ntrun_ffi_ema_series(const double* x, int64_t len, int32_t window, doubl
   return status_of([&] { nc::ema_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_rstd_t* ntrun_ffi_rstd_new(int32_t window) noexcept { return make<ntrun_rstd_t>(window); }
-void ntrun_ffi_rstd_free(ntrun_rstd_t* s) noexcept { delete s; }
+ntrun_rstd_t* ntrun_ffi_rstd_new(int32_t window) noexcept {
+  return make<ntrun_rstd_t>(window);
+}
+void ntrun_ffi_rstd_free(ntrun_rstd_t* s) noexcept {
+  delete s;
+}
 double ntrun_ffi_rstd_update(ntrun_rstd_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
   try {
@@ -134,8 +148,12 @@ int32_t ntrun_ffi_zscore_series(const double* x, int64_t len, int32_t window, do
   return status_of([&] { nc::zscore_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_rsi_t* ntrun_ffi_rsi_new(int32_t window) noexcept { return make<ntrun_rsi_t>(window); }
-void ntrun_ffi_rsi_free(ntrun_rsi_t* s) noexcept { delete s; }
+ntrun_rsi_t* ntrun_ffi_rsi_new(int32_t window) noexcept {
+  return make<ntrun_rsi_t>(window);
+}
+void ntrun_ffi_rsi_free(ntrun_rsi_t* s) noexcept {
+  delete s;
+}
 double ntrun_ffi_rsi_update(ntrun_rsi_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
   try {
@@ -152,7 +170,9 @@ int32_t ntrun_ffi_rsi_series(const double* x, int64_t len, int32_t window, doubl
 ntrun_macd_t* ntrun_ffi_macd_new(int32_t fast, int32_t slow, int32_t signal) noexcept {
   return make<ntrun_macd_t>(fast, slow, signal);
 }
-void ntrun_ffi_macd_free(ntrun_macd_t* s) noexcept { delete s; }
+void ntrun_ffi_macd_free(ntrun_macd_t* s) noexcept {
+  delete s;
+}
 void ntrun_ffi_macd_update(ntrun_macd_t* s, double x, ntrun_macd_out_t* o) noexcept {
   if (o == nullptr) return;
   *o = {k_nan, k_nan, k_nan};
@@ -175,7 +195,9 @@ int32_t ntrun_ffi_macd_series(const double* x, int64_t len, int32_t fast, int32_
 ntrun_bbands_t* ntrun_ffi_bbands_new(int32_t window, double k) noexcept {
   return make<ntrun_bbands_t>(window, k);
 }
-void ntrun_ffi_bbands_free(ntrun_bbands_t* s) noexcept { delete s; }
+void ntrun_ffi_bbands_free(ntrun_bbands_t* s) noexcept {
+  delete s;
+}
 void ntrun_ffi_bbands_update(ntrun_bbands_t* s, double x, ntrun_bbands_out_t* o) noexcept {
   if (o == nullptr) return;
   *o = {k_nan, k_nan, k_nan};
@@ -191,13 +213,16 @@ int32_t ntrun_ffi_bbands_series(const double* x, int64_t len, int32_t window, do
   if (x == nullptr || middle == nullptr || upper == nullptr || lower == nullptr || bad_len(len))
     return NTRUN_EINVAL;
   return status_of([&] {
-    nc::bollinger_series(in(x, len), window, k, out(middle, len), out(upper, len),
-                         out(lower, len));
+    nc::bollinger_series(in(x, len), window, k, out(middle, len), out(upper, len), out(lower, len));
   });
 }
 
-ntrun_atr_t* ntrun_ffi_atr_new(int32_t window) noexcept { return make<ntrun_atr_t>(window); }
-void ntrun_ffi_atr_free(ntrun_atr_t* s) noexcept { delete s; }
+ntrun_atr_t* ntrun_ffi_atr_new(int32_t window) noexcept {
+  return make<ntrun_atr_t>(window);
+}
+void ntrun_ffi_atr_free(ntrun_atr_t* s) noexcept {
+  delete s;
+}
 double ntrun_ffi_atr_update(ntrun_atr_t* s, double high, double low, double close) noexcept {
   if (s == nullptr) return k_nan;
   try {
@@ -223,8 +248,12 @@ int32_t ntrun_ffi_pct_returns(const double* x, int64_t len, double* o) noexcept 
   return status_of([&] { nc::pct_returns(in(x, len), out(o, len)); });
 }
 
-ntrun_ols_t* ntrun_ffi_ols_new(int32_t window) noexcept { return make<ntrun_ols_t>(window); }
-void ntrun_ffi_ols_free(ntrun_ols_t* s) noexcept { delete s; }
+ntrun_ols_t* ntrun_ffi_ols_new(int32_t window) noexcept {
+  return make<ntrun_ols_t>(window);
+}
+void ntrun_ffi_ols_free(ntrun_ols_t* s) noexcept {
+  delete s;
+}
 void ntrun_ffi_ols_update(ntrun_ols_t* s, double y, double x, ntrun_ols_out_t* o) noexcept {
   if (o == nullptr) return;
   *o = {k_nan, k_nan, k_nan, k_nan};

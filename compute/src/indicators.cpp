@@ -16,8 +16,8 @@ std::string format_number(double v) {
 }
 
 [[noreturn]] void throw_bad(const char* name, const std::string& rule, const std::string& got) {
-  throw std::invalid_argument(std::string("bad '") + name + "' argument: " + rule + " (got " +
-                              got + ")");
+  throw std::invalid_argument(std::string("bad '") + name + "' argument: " + rule + " (got " + got +
+                              ")");
 }
 
 void check_element(double v, std::size_t i, const char* name) {
@@ -47,8 +47,7 @@ int checked_window(int window, int min_window, const char* name) {
   return window;
 }
 
-rolling_sum::rolling_sum(int window)
-    : buf_(static_cast<std::size_t>(checked_window(window, 1))) {}
+rolling_sum::rolling_sum(int window) : buf_(static_cast<std::size_t>(checked_window(window, 1))) {}
 
 rolling_moments::rolling_moments(int window)
     : buf_(static_cast<std::size_t>(checked_window(window, 2))),
@@ -245,7 +244,8 @@ void atr_series(std::span<const double> high, std::span<const double> low,
     check_element(h, i, "high");
     check_element(l, i, "low");
     check_element(c, i, "close");
-    if (l > h) throw_bad("low", "must be <= high", format_number(l) + " at index " + std::to_string(i));
+    if (l > h)
+      throw_bad("low", "must be <= high", format_number(l) + " at index " + std::to_string(i));
     out[i] = a.update(h, l, c);
   }
 }

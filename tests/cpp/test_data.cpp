@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -72,7 +73,9 @@ std::string error_of(const csv_source& spec) {
   return "(no error)";
 }
 
-ts_ns day(const char* date) { return parse_timestamp(date).value(); }
+ts_ns day(const char* date) {
+  return parse_timestamp(date).value();
+}
 
 constexpr const char* ohlcv_header = "date,open,high,low,close,volume\n";
 constexpr const char* good_row = "2001-01-01,10,12,9,11,1000\n";
@@ -156,8 +159,8 @@ TEST_CASE("csv: wide layout, empty cells are missing observations") {
                               "1971-01-05,1.1,,\n"
                               "1971-01-06,,,\n"
                               "1971-01-07,1.2,2.4,358\n");
-  csv_bar_reader r({.path = path, .layout = csv_layout::wide, .symbols = {"JPY", "eur"},
-                    .ids = {5, 9}});
+  csv_bar_reader r(
+      {.path = path, .layout = csv_layout::wide, .symbols = {"JPY", "eur"}, .ids = {5, 9}});
   CHECK(r.close_only());
   const auto bars = read_all(r);
   REQUIRE(bars.size() == 4);
@@ -195,14 +198,16 @@ TEST_CASE("csv: empty close in an ohlcv row is a missing observation") {
 TEST_CASE("csv: each bad row kind is reported with file:line and the row text") {
   temp_dir dir;
   auto check_row = [&](const std::string& row, const std::string& reason) {
-    const auto path = dir.write("bad.csv", std::string(ohlcv_header) + good_row + row + "\n" +
-                                               "2009-01-01,1,1,1,1,1\n");
+    const auto path = dir.write(
+        "bad.csv", std::string(ohlcv_header) + good_row + row + "\n" + "2009-01-01,1,1,1,1,1\n");
     CAPTURE(row);
     CHECK(error_of({.path = path}) == fmt::format("{}:3: bad row: {}: \"{}\"", path, reason, row));
   };
   check_row("2001-01-02,11,10.5,11.2,11,1000", "high < low (high=10.5, low=11.2)");
-  check_row("2001-01-02,10,10.5,9,11,1000", "high < max(open, close) (high=10.5, open=10, close=11)");
-  check_row("2001-01-02,10,12,10.5,11,1000", "low > min(open, close) (low=10.5, open=10, close=11)");
+  check_row("2001-01-02,10,10.5,9,11,1000",
+            "high < max(open, close) (high=10.5, open=10, close=11)");
+  check_row("2001-01-02,10,12,10.5,11,1000",
+            "low > min(open, close) (low=10.5, open=10, close=11)");
   check_row("2001-01-02,10,12,9,11,-5", "negative volume (volume=-5)");
   check_row("2001-01-02,,12,9,11,5", "empty 'open' cell while close is present");
   check_row("2001-01-02,10,12,9,11,", "empty 'volume' cell while close is present");
@@ -234,10 +239,94 @@ TEST_CASE("csv: each bad row kind is reported with file:line and the row text") 
   CHECK(msg.size() < 600);
 }
 
+TEST_CASE("csv: numbers parse to the same double as strtod") {
+  std::vector<std::string> texts{"0",
+                                 "-0",
+                                 "007",
+                                 ".5",
+                                 "5.",
+                                 "-.25",
+                                 "1",
+                                 "-1",
+                                 "0.1",
+                                 "0.2",
+                                 "0.30000000000000004",
+                                 "123456789012345678",
+                                 "9007199254740992",
+                                 "9007199254740993",
+                                 "1e5",
+                                 "1.5E-3",
+                                 "-2.5e+10",
+                                 "12345678901234567890123",
+                                 "1.0000000000000000000001",
+                                 "0.0000000000000000000001",
+                                 "1234.5678",
+                                 "99999999.99999999"};
+  std::uint64_t state = 12345;
+  for (int i = 0; i < 5000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::uint64_t mantissa = (state >> 11) % 100'000'000'000'000'000ULL;
+    const int decimals = static_cast<int>((state >> 3) % 21);
+    std::string digits = std::to_string(mantissa);
+    if (decimals > 0) {
+      if (digits.size() <= static_cast<std::size_t>(decimals)) {
+        digits.insert(0, static_cast<std::size_t>(decimals) - digits.size() + 1, '0');
+      }
+      digits.insert(digits.size() - static_cast<std::size_t>(decimals), ".");
+    }
+    texts.push_back(((state & 1) != 0 ? "-" : "") + digits);
+  }
+  std::string text = "date,v\n";
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    text +=
+        format_date(day("1990-01-01") + static_cast<ts_ns>(i) * ns_per_day) + "," + texts[i] + "\n";
+  }
+  temp_dir dir;
+  const auto bars = read_all({.path = dir.write("n.csv", text)});
+  REQUIRE(bars.size() == texts.size());
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (bars[i].close != std::strtod(texts[i].c_str(), nullptr)) {
+      ++mismatches;
+      MESSAGE("mismatch for ", texts[i]);
+    }
+  }
+  CHECK(mismatches == 0);
+
+  for (const char* bad_number : {"1..2", "-", ".", "1-", "--1", "0x10", "1 2", "1e", "e5", "+"}) {
+    const auto path = dir.write("bn.csv", std::string("date,v\n2001-01-01,") + bad_number + "\n");
+    CAPTURE(bad_number);
+    CHECK(error_of({.path = path}) == fmt::format("{}:2: bad row: bad number in column 'v': "
+                                                  "\"{}\": \"2001-01-01,{}\"",
+                                                  path, bad_number, bad_number));
+  }
+}
+
+TEST_CASE("csv: intraday rows that repeat a date still check the time of day") {
+  temp_dir dir;
+  const auto path = dir.write("i.csv",
+                              "datetime,close\n2000-01-03 09:30,1\n2000-01-03 09:31,2\n"
+                              "2000-01-03 24:00,3\n2000-01-03 09:32x,4\n2000-01-04,5\n"
+                              "2000-01-04 00:00:01.25,6\n");
+  csv_bar_reader r({.path = path, .skip_bad_rows = true});
+  const auto bars = read_all(r);
+  REQUIRE(bars.size() == 4);
+  CHECK(bars[1].ts_event == day("2000-01-03") + (9 * 3600 + 31 * 60) * ns_per_second);
+  CHECK(bars[2].ts_event == day("2000-01-04"));
+  CHECK(bars[3].ts_event == day("2000-01-04") + 1'250'000'000);
+  REQUIRE(r.stats().first_errors.size() == 2);
+  CHECK(r.stats().first_errors[0] ==
+        fmt::format("{}:4: bad row: bad timestamp \"2000-01-03 24:00\" in column 'datetime': "
+                    "hour outside 0..23: \"2000-01-03 24:00,3\"",
+                    path));
+  CHECK(r.stats().first_errors[1].starts_with(
+      fmt::format("{}:5: bad row: bad timestamp \"2000-01-03 09:32x\"", path)));
+}
+
 TEST_CASE("csv: OHLC checks use a relative tolerance") {
   temp_dir dir;
-  const auto path = dir.write("tol.csv", std::string(ohlcv_header) +
-                                             "2001-01-02,100,99.99999999999,90,95,1\n");
+  const auto path =
+      dir.write("tol.csv", std::string(ohlcv_header) + "2001-01-02,100,99.99999999999,90,95,1\n");
   CHECK(read_all({.path = path}).size() == 1);
 }
 
@@ -277,7 +366,8 @@ TEST_CASE("csv: skip mode counts bad rows, keeps the first messages and goes on"
 
 TEST_CASE("csv: wide rows are all-or-nothing") {
   temp_dir dir;
-  const auto path = dir.write("w.csv", "date,A,B\n2001-01-01,1,2\n2001-01-02,3,x\n2001-01-03,5,6\n");
+  const auto path =
+      dir.write("w.csv", "date,A,B\n2001-01-01,1,2\n2001-01-02,3,x\n2001-01-03,5,6\n");
   CHECK(error_of({.path = path, .layout = csv_layout::wide}) ==
         fmt::format("{}:3: bad row: bad number in column 'B': \"x\": \"2001-01-02,3,x\"", path));
   csv_bar_reader r({.path = path, .layout = csv_layout::wide, .skip_bad_rows = true});
@@ -298,7 +388,8 @@ TEST_CASE("csv: CRLF, BOM, no final newline, blank lines, spaces around cells") 
   temp_dir dir;
   const std::vector<double> want{11, 12, 13};
   for (const std::string& text : {
-           std::string("\xEF\xBB\xBF" "date,close\r\n2001-01-01,11\r\n2001-01-02,12\r\n"
+           std::string("\xEF\xBB\xBF"
+                       "date,close\r\n2001-01-01,11\r\n2001-01-02,12\r\n"
                        "2001-01-03,13\r\n\r\n\r\n"),
            std::string("date,close\n2001-01-01,11\n\n2001-01-02,12\n2001-01-03,13"),
            std::string("date,close\r\n2001-01-01,11\r\n2001-01-02,12\r\n2001-01-03,13"),
@@ -333,9 +424,9 @@ TEST_CASE("csv: header and file errors name the file and the columns") {
         fmt::format("{}: no close column; set close_col, or use layout wide for one symbol per "
                     "column; columns: date, gold, silver",
                     gs));
-  CHECK(error_of({.path = gs, .close_col = "copper"}) ==
-        fmt::format("{}: close_col 'copper' is not in the header; columns: date, gold, silver",
-                    gs));
+  CHECK(
+      error_of({.path = gs, .close_col = "copper"}) ==
+      fmt::format("{}: close_col 'copper' is not in the header; columns: date, gold, silver", gs));
   CHECK(error_of({.path = gs, .layout = csv_layout::wide, .symbols = {"gold", "tin"}})
             .find("symbol column 'tin' is not in the header") != std::string::npos);
   CHECK(error_of({.path = gs, .layout = csv_layout::wide, .symbols = {"date"}})
@@ -482,8 +573,9 @@ TEST_CASE("feed: merge order with interleaved and equal timestamps matches a sta
 
 TEST_CASE("feed: from/to, stats, bad rows and misuse") {
   temp_dir dir;
-  const auto a = dir.write("a.csv", "date,close\n2001-01-01,1\n2001-01-02,x\n2001-01-03,3\n"
-                                    "2001-01-04,4\n");
+  const auto a = dir.write("a.csv",
+                           "date,close\n2001-01-01,1\n2001-01-02,x\n2001-01-03,3\n"
+                           "2001-01-04,4\n");
   const auto b = dir.write("b.csv", "date,close\n2001-01-02,20\n2001-01-04,40\n2001-01-05,50\n");
   bar_feed feed({.from = day("2001-01-02"), .to = day("2001-01-04")});
   CHECK(feed.add_source({.path = a, .ids = {0}, .skip_bad_rows = true}) == 0);
@@ -512,6 +604,18 @@ TEST_CASE("feed: from/to, stats, bad rows and misuse") {
   CHECK_THROWS_WITH_AS((void)strict.next(x),
                        doctest::Contains((a + ":3: bad row: bad number in column 'close'").c_str()),
                        data_error);
+  // A bad first row does not lose its source: reading on resumes after the dropped row.
+  const auto c = dir.write("c.csv", "date,close\n2001-01-01,x\n2001-01-02,2\n");
+  bar_feed resume;
+  (void)resume.add_source({.path = c, .ids = {0}});
+  (void)resume.add_source({.path = b, .ids = {1}});
+  CHECK_THROWS_AS((void)resume.peek_ts(), data_error);
+  std::vector<std::pair<ts_ns, symbol_id>> rest;
+  while (resume.next(x)) rest.emplace_back(x.ts_event, x.symbol);
+  CHECK(rest == std::vector<std::pair<ts_ns, symbol_id>>{{day("2001-01-02"), 0},
+                                                         {day("2001-01-02"), 1},
+                                                         {day("2001-01-04"), 1},
+                                                         {day("2001-01-05"), 1}});
   bar_feed empty;
   CHECK_FALSE(empty.peek_ts().has_value());
   CHECK_FALSE(empty.next(x));

@@ -34,7 +34,9 @@ std::size_t mismatches(const vec& got, const vec& want, double scale = 0) {
   return bad;
 }
 
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 // Geometric random walk: positive prices, log-sd 0.001 a step.
 vec price_walk(std::size_t n, std::uint64_t seed, double start = 100) {
@@ -113,8 +115,10 @@ vec ref_rsi(const vec& x, std::size_t n) {
   vec out(x.size(), k_nan);
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (std::isnan(g[i])) continue;
-    if (l[i] == 0) out[i] = g[i] == 0 ? 50 : 100;
-    else out[i] = 100 - 100 / (1 + g[i] / l[i]);
+    if (l[i] == 0)
+      out[i] = g[i] == 0 ? 50 : 100;
+    else
+      out[i] = 100 - 100 / (1 + g[i] / l[i]);
   }
   return out;
 }
@@ -288,11 +292,13 @@ TEST_CASE("indicators: macd and ols agree with references") {
   const std::size_t n = x.size();
   vec y(n);
   for (std::size_t i = 0; i < n; ++i) y[i] = 1.5 * x[i] + 0.3 * y0[i];
-  for (const auto [f, sl, sg] : {std::array{12, 26, 9}, std::array{1, 2, 1}, std::array{5, 300, 40}}) {
+  for (const auto [f, sl, sg] :
+       {std::array{12, 26, 9}, std::array{1, 2, 1}, std::array{5, 300, 40}}) {
     CAPTURE(f);
     vec m(n), s(n), h(n);
     nc::macd_series(x, f, sl, sg, m, s, h);
-    const vec ef = ref_ema(x, static_cast<std::size_t>(f)), es = ref_ema(x, static_cast<std::size_t>(sl));
+    const vec ef = ref_ema(x, static_cast<std::size_t>(f)),
+              es = ref_ema(x, static_cast<std::size_t>(sl));
     vec rm(n, k_nan);
     for (std::size_t i = 0; i < n; ++i) rm[i] = ef[i] - es[i];
     const auto first = static_cast<std::size_t>(sl - 1);
@@ -322,14 +328,14 @@ TEST_CASE("indicators: macd and ols agree with references") {
     std::size_t bad = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const nc::ols_value v = o.update(y[i], x[i]);
-      const ref_ols_row r =
-          i + 1 >= static_cast<std::size_t>(w) ? ref_ols_at(y, x, i, static_cast<std::size_t>(w))
-                                               : ref_ols_row{};
+      const ref_ols_row r = i + 1 >= static_cast<std::size_t>(w)
+                                ? ref_ols_at(y, x, i, static_cast<std::size_t>(w))
+                                : ref_ols_row{};
       // alpha and spread are differences of price-sized terms: judge them at price scale.
-      const bool ok = (!r.well_conditioned ||
-                       (near(v.beta, r.beta, 1) && near(v.alpha, r.alpha, 100) &&
-                        near(v.spread, r.spread, 100) && near(v.r2, r.r2, 1))) &&
-                      same(v.beta, b[i]) && same(v.alpha, a[i]) && same(v.spread, sp[i]);
+      const bool ok =
+          (!r.well_conditioned || (near(v.beta, r.beta, 1) && near(v.alpha, r.alpha, 100) &&
+                                   near(v.spread, r.spread, 100) && near(v.r2, r.r2, 1))) &&
+          same(v.beta, b[i]) && same(v.alpha, a[i]) && same(v.spread, sp[i]);
       bad += ok ? 0 : 1;
     }
     CHECK(bad == 0);
@@ -477,7 +483,8 @@ TEST_CASE("indicators: bad arguments throw std::invalid_argument naming the argu
                        std::invalid_argument);
   CHECK_THROWS_AS(nc::bollinger(20, k_nan), std::invalid_argument);
   CHECK_THROWS_AS(nc::bollinger(1, 2), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(nc::macd(26, 12, 9), "bad 'fast' argument: must be < slow (got fast 26, slow 12)",
+  CHECK_THROWS_WITH_AS(nc::macd(26, 12, 9),
+                       "bad 'fast' argument: must be < slow (got fast 26, slow 12)",
                        std::invalid_argument);
   CHECK_THROWS_AS(nc::macd(12, 12, 9), std::invalid_argument);
   CHECK_THROWS_WITH_AS(nc::macd(12, 26, 0), "bad 'signal' argument: must be >= 1 (got 0)",
@@ -528,8 +535,10 @@ TEST_CASE("indicators: series run in place") {
   };
   check_in_place([](std::span<const double> in, std::span<double> o) { nc::sma_series(in, 7, o); });
   check_in_place([](std::span<const double> in, std::span<double> o) { nc::ema_series(in, 7, o); });
-  check_in_place([](std::span<const double> in, std::span<double> o) { nc::rolling_std_series(in, 7, o); });
-  check_in_place([](std::span<const double> in, std::span<double> o) { nc::zscore_series(in, 7, o); });
+  check_in_place(
+      [](std::span<const double> in, std::span<double> o) { nc::rolling_std_series(in, 7, o); });
+  check_in_place(
+      [](std::span<const double> in, std::span<double> o) { nc::zscore_series(in, 7, o); });
   check_in_place([](std::span<const double> in, std::span<double> o) { nc::rsi_series(in, 7, o); });
   check_in_place([](std::span<const double> in, std::span<double> o) { nc::log_returns(in, o); });
   check_in_place([](std::span<const double> in, std::span<double> o) { nc::pct_returns(in, o); });
@@ -541,9 +550,8 @@ TEST_CASE("indicators: series run in place") {
     vec u(in.size()), l(in.size());
     nc::bollinger_series(in, 9, 2, u, o, l);
   });
-  check_in_place([](std::span<const double> in, std::span<double> o) {
-    nc::atr_series(in, in, in, 5, o);
-  });
+  check_in_place(
+      [](std::span<const double> in, std::span<double> o) { nc::atr_series(in, in, in, 5, o); });
 }
 
 TEST_CASE("indicators: C ABI matches the C++ classes") {
@@ -567,7 +575,9 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
   nc::rolling_std cr(5);
   for (const double v : x) {
     bad += same(ntrun_ffi_rstd_update(r, v), cr.update(v)) ? 0 : 1;
-    bad += same(ntrun_ffi_rstd_zscore(r), cr.zscore()) && same(ntrun_ffi_rstd_mean(r), cr.mean()) ? 0 : 1;
+    bad += same(ntrun_ffi_rstd_zscore(r), cr.zscore()) && same(ntrun_ffi_rstd_mean(r), cr.mean())
+               ? 0
+               : 1;
   }
   CHECK(bad == 0);
   ntrun_ffi_rstd_free(r);
@@ -597,7 +607,8 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
     ntrun_bbands_out_t bo{};
     ntrun_ffi_bbands_update(b, v, &bo);
     const nc::bollinger_value bv = cb.update(v);
-    bad += same(bo.middle, bv.middle) && same(bo.upper, bv.upper) && same(bo.lower, bv.lower) ? 0 : 1;
+    bad +=
+        same(bo.middle, bv.middle) && same(bo.upper, bv.upper) && same(bo.lower, bv.lower) ? 0 : 1;
     ntrun_ols_out_t oo{};
     ntrun_ffi_ols_update(ol, y, v, &oo);
     const nc::ols_value ov = col.update(y, v);
@@ -649,8 +660,7 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
   CHECK(mismatches(o, want) == 0);
   CHECK(ntrun_ffi_pct_returns(x.data(), len, o.data()) == NTRUN_OK);
   CHECK(ntrun_ffi_macd_series(x.data(), len, 3, 7, 3, o.data(), o2.data(), o3.data()) == NTRUN_OK);
-  CHECK(ntrun_ffi_bbands_series(x.data(), len, 6, 2.0, o.data(), o2.data(), o3.data()) ==
-        NTRUN_OK);
+  CHECK(ntrun_ffi_bbands_series(x.data(), len, 6, 2.0, o.data(), o2.data(), o3.data()) == NTRUN_OK);
   CHECK(ntrun_ffi_atr_series(x.data(), x.data(), x.data(), len, 4, o.data()) == NTRUN_OK);
   CHECK(ntrun_ffi_ols_series(x.data(), x.data(), len, 6, o.data(), o2.data(), o3.data()) ==
         NTRUN_OK);

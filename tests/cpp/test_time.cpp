@@ -12,9 +12,13 @@ using namespace ntrun::data;
 
 namespace {
 
-constexpr ts_ns sec(std::int64_t s) { return s * ns_per_second; }
+constexpr ts_ns sec(std::int64_t s) {
+  return s * ns_per_second;
+}
 
-time_error error_of(std::string_view text) { return parse_timestamp_ex(text).error; }
+time_error error_of(std::string_view text) {
+  return parse_timestamp_ex(text).error;
+}
 
 }  // namespace
 
@@ -66,12 +70,30 @@ TEST_CASE("time: invalid calendar values are refused with the reason") {
 }
 
 TEST_CASE("time: malformed text is refused, never read past its end") {
-  for (const char* text :
-       {"", "2000", "2000-01-3", "2000-1-03", "2000/01/03", "20000103", " 2000-01-03",
-        "2000-01-03 ", "2000-01-03Z", "2000-01-03T", "2000-01-03 9:30", "2000-01-03 09:3",
-        "2000-01-03 09-30", "2000-01-03 09:30:", "2000-01-03 09:30:0", "2000-01-03 09:30:00.",
-        "2000-01-03 09:30:00.1234567890", "2000-01-03 09:30:00ZZ", "2000-01-03 09:30:00+01:00",
-        "2000-01-03x09:30", "abcd-01-03", "2000-ab-03", "2000-01-03 ab:30", "-200-01-03"}) {
+  for (const char* text : {"",
+                           "2000",
+                           "2000-01-3",
+                           "2000-1-03",
+                           "2000/01/03",
+                           "20000103",
+                           " 2000-01-03",
+                           "2000-01-03 ",
+                           "2000-01-03Z",
+                           "2000-01-03T",
+                           "2000-01-03 9:30",
+                           "2000-01-03 09:3",
+                           "2000-01-03 09-30",
+                           "2000-01-03 09:30:",
+                           "2000-01-03 09:30:0",
+                           "2000-01-03 09:30:00.",
+                           "2000-01-03 09:30:00.1234567890",
+                           "2000-01-03 09:30:00ZZ",
+                           "2000-01-03 09:30:00+01:00",
+                           "2000-01-03x09:30",
+                           "abcd-01-03",
+                           "2000-ab-03",
+                           "2000-01-03 ab:30",
+                           "-200-01-03"}) {
     CAPTURE(text);
     CHECK(error_of(text) == time_error::bad_format);
     CHECK_FALSE(parse_timestamp(text).has_value());
@@ -94,8 +116,8 @@ TEST_CASE("time: every day 1678..2261 matches a day-counting reference and round
     for (unsigned m = 1; m <= 12; ++m) {
       for (unsigned d = 1; d <= lengths[m - 1]; ++d) {
         const ts_ns ts = days * ns_per_day;
-        if (days_from_civil(y, m, d) != days || to_civil(ts).day != d ||
-            to_civil(ts).month != m || to_civil(ts).year != y) {
+        if (days_from_civil(y, m, d) != days || to_civil(ts).day != d || to_civil(ts).month != m ||
+            to_civil(ts).year != y) {
           FAIL("calendar mismatch at ", y, "-", m, "-", d);
         }
         write_date(ts, text);

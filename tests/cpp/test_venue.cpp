@@ -292,6 +292,22 @@ TEST_CASE("DAY orders expire at the first bar of a later UTC date, before matchi
   CHECK(g.fill_price(mk(day0 + 23 * hour, 10, 10, 8.5, 9)) == 9);
 }
 
+TEST_CASE("DAY orders on daily bars live for the next bar's day") {
+  const ts_ns day0 = 19'000 * ns_per_day;
+  fixture f;  // placed while handling day 0's bar (stamped 00:00 UTC)
+  (void)f.submit(req(order_side::buy, order_type::limit, 1, 9, 0, time_in_force::day), day0);
+  CHECK(f.fill_price(mk(day0 + ns_per_day, 10, 10, 8.5, 9)) == 9);
+
+  fixture g;
+  const order_id id =
+      g.submit(req(order_side::buy, order_type::limit, 1, 9, 0, time_in_force::day), day0);
+  CHECK(g.bar_events(mk(day0 + ns_per_day, 10, 10, 9.5, 10)).empty());  // day 1: not reached
+  const auto& ev = g.bar_events(mk(day0 + 2 * ns_per_day, 8, 8, 8, 8));  // day 2: expired
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].kind == event_kind::expired);
+  CHECK(g.venue.find(id)->status == order_status::expired);
+}
+
 TEST_CASE("IOC: only the first eligible bar; the rest is canceled") {
   SUBCASE("not reached") {
     fixture f;
@@ -595,4 +611,33 @@ TEST_CASE("reference loop: volume-capped market order fills cap * volume per bar
   REQUIRE(remaining <= 1e-9);
   CHECK(f.venue.find(id)->status == order_status::filled);
   CHECK(f.venue.find(id)->avg_fill_price == doctest::Approx(notional / qty));
+}
+
+TEST_CASE("closed orders beyond keep_closed_orders are forgotten; open ones never") {
+  venue_config cfg{.num_symbols = 1, .keep_closed_orders = 4};
+  simulated_venue v(cfg);
+  std::vector<order_event> out;
+  // A resting limit far away stays open throughout.
+  const order_id resting =
+      v.submit(order_request{.symbol = 0, .side = order_side::buy, .type = order_type::limit,
+                             .quantity = 1, .limit_price = 1},
+               0, out);
+  std::vector<order_id> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(v.submit(order_request{.symbol = 0, .side = order_side::buy, .quantity = 1},
+                           i, out));
+    v.on_bar(bar{.ts_event = i + 1, .symbol = 0, .open = 10, .high = 10, .low = 10, .close = 10,
+                 .volume = 100},
+             out);
+  }
+  REQUIRE(v.find(resting) != nullptr);  // open: kept, and it blocks forgetting after it
+  CHECK(v.find(resting)->is_open());
+  CHECK(v.find(ids.front()) != nullptr);
+  CHECK(v.open_order_count() == 1);
+  CHECK(v.cancel(resting, 30, out));
+  (void)v.submit(order_request{.symbol = 0, .side = order_side::buy, .quantity = 1}, 31, out);
+  CHECK(v.find(resting) == nullptr);      // closed and old: forgotten
+  CHECK(v.find(ids.front()) == nullptr);
+  CHECK(v.find(ids.back()) != nullptr);   // recent closed orders still answer
+  CHECK(v.find(ids.back())->status == order_status::filled);
 }

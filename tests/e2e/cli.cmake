@@ -1,1 +1,92 @@
-# placeholder replaced below
+# End-to-end checks of the ntrun CLI on the example bundle: exit codes, --help, the JSON
+# report's keys, byte-identical reports for the same seed, errors with file:line.
+#   cmake -DNTRUN=<binary> -DSRC=<repo root> -DWORK=<scratch dir> -P cli.cmake
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(expect_run expected_rc)
+  execute_process(COMMAND ${NTRUN} ${ARGN} WORKING_DIRECTORY ${SRC}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL expected_rc)
+    message(FATAL_ERROR "ntrun ${ARGN}: exit ${rc}, expected ${expected_rc}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(last_out "${out}" PARENT_SCOPE)
+  set(last_err "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_contains text needle what)
+  string(FIND "${text}" "${needle}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "${what}: expected to find '${needle}' in:\n${text}")
+  endif()
+endfunction()
+
+# Help and usage errors.
+expect_run(0 --help)
+expect_contains("${last_out}" "run" "ntrun --help")
+foreach(cmd run test exec version)
+  expect_run(0 ${cmd} --help)
+endforeach()
+expect_run(2)
+expect_run(2 frobnicate)
+expect_run(2 run)
+expect_run(0 version)
+expect_contains("${last_out}" "ntrun" "ntrun version")
+
+# The default bundle: report table, JSON with the documented keys, determinism.
+expect_run(0 run examples/sma_cross --json ${WORK}/a.json --seed 7 -q)
+expect_contains("${last_out}" "Sharpe" "report table")
+expect_run(0 run examples/sma_cross --json ${WORK}/b.json --seed 7 -q)
+file(READ ${WORK}/a.json a)
+file(READ ${WORK}/b.json b)
+if(NOT a STREQUAL b)
+  message(FATAL_ERROR "two runs with the same seed gave different JSON reports")
+endif()
+foreach(key metrics trades equity)
+  string(JSON type TYPE "${a}" ${key})
+endforeach()
+foreach(metric total_return sharpe sortino calmar max_drawdown num_trades win_rate profit_factor)
+  string(JSON value GET "${a}" metrics ${metric})
+endforeach()
+string(JSON ntrades LENGTH "${a}" trades)
+if(ntrades LESS 1)
+  message(FATAL_ERROR "sma_cross made no trades")
+endif()
+
+# --from/--to narrow the data; --capital changes the start.
+expect_run(0 run examples/sma_cross --from 2010-01-01 --to 2012-12-31 --capital 50000 --json ${WORK}/c.json -q)
+file(READ ${WORK}/c.json c)
+string(JSON first GET "${c}" equity 0 time)
+expect_contains("${first}" "2010-01-04" "--from")
+
+# Runtime failures exit 1 with a clear message.
+expect_run(1 run ${WORK}/no_such_bundle)
+expect_contains("${last_err}" "bundle.lua" "missing bundle")
+file(MAKE_DIRECTORY ${WORK}/broken)
+file(WRITE ${WORK}/broken/bundle.lua "return { strategy = 'strategy.lua', data = { { file = '${SRC}/examples/data/sp500_index_ohlcv_daily_2000_2020.csv', symbol = 'SPX' } } }\n")
+file(WRITE ${WORK}/broken/strategy.lua "function on_bar(ctx, bar)\n  if bar.close > 0 then\n    local t = nil\n    return t.x\n  end\nend\n")
+expect_run(1 run ${WORK}/broken --json ${WORK}/broken.json)
+expect_contains("${last_err}" "strategy.lua:4:" "Lua error location")
+expect_contains("${last_err}" "stack traceback" "Lua traceback")
+expect_contains("${last_out}" "stopped" "report of a stopped run")
+file(READ ${WORK}/broken.json broken)
+string(JSON status GET "${broken}" status)
+expect_contains("${status}" "stopped" "JSON status of a stopped run")
+
+# Bad CSV rows: clear error with file:line, or counted with --skip-bad-rows.
+file(MAKE_DIRECTORY ${WORK}/badcsv)
+file(WRITE ${WORK}/badcsv/bars.csv "date,open,high,low,close,volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10,9,11,10.5,100\n2020-01-06,10,11,9,10.5,100\n")
+file(WRITE ${WORK}/badcsv/bundle.lua "return { strategy = 'strategy.lua', data = { { file = 'bars.csv', symbol = 'X' } } }\n")
+file(WRITE ${WORK}/badcsv/strategy.lua "function on_bar(ctx, bar) end\n")
+expect_run(1 run ${WORK}/badcsv)
+expect_contains("${last_err}" "bars.csv:3" "bad row location")
+expect_run(0 run ${WORK}/badcsv --skip-bad-rows)
+
+# Trusted scripts see the whole library and their arguments.
+file(WRITE ${WORK}/script.lua "local nt = require 'nt'\nlocal a = nt.array({1, 2, 3})\nassert(a:sum() == 6)\nprint('args', ...)\n")
+expect_run(0 exec ${WORK}/script.lua x y)
+expect_contains("${last_out}" "args\tx\ty" "exec arguments")
+file(WRITE ${WORK}/fail.lua "error('boom')\n")
+expect_run(1 exec ${WORK}/fail.lua)
+expect_contains("${last_err}" "fail.lua:1: boom" "exec error")
+message(STATUS "e2e cli: all checks passed")

@@ -2,14 +2,14 @@
 // the hand-written timestamp parser; no heap allocation per row on the good path.
 #include "ntrun/data/csv_bars.hpp"
 
+#include <fast_float/fast_float.h>
+#include <fmt/format.h>
 #include <algorithm>
 #include <bit>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fast_float/fast_float.h>
-#include <fmt/format.h>
 
 #include "ntrun/data/time.hpp"
 
@@ -25,7 +25,9 @@ struct file_closer {
 };
 using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 
-[[nodiscard]] constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+[[nodiscard]] constexpr bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 [[nodiscard]] std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -33,7 +35,9 @@ using file_ptr = std::unique_ptr<std::FILE, file_closer>;
   return s;
 }
 
-[[nodiscard]] bool is_blank(std::string_view s) noexcept { return trim(s).empty(); }
+[[nodiscard]] bool is_blank(std::string_view s) noexcept {
+  return trim(s).empty();
+}
 
 [[nodiscard]] bool starts_with_quote(std::string_view s) noexcept {
   if (s.empty() || (s.front() != '"' && !is_space(s.front()))) return false;
@@ -68,8 +72,8 @@ class line_source {
     errno = 0;
     file_.reset(std::fopen(path.c_str(), "rb"));
     if (!file_) {
-      throw data_error(fmt::format("{}: cannot open: {} (check the path and its permissions)",
-                                   path, std::strerror(errno)));
+      throw data_error(fmt::format("{}: cannot open: {} (check the path and its permissions)", path,
+                                   std::strerror(errno)));
     }
     cap_ = std::clamp<std::size_t>(chunk_bytes, 1, max_line_bytes);
     buf_ = std::make_unique_for_overwrite<char[]>(cap_);
@@ -220,8 +224,7 @@ struct csv_bar_reader::impl {
   std::vector<std::string> header;
   std::size_t time_idx = 0;
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
-  std::size_t open_idx = none, high_idx = none, low_idx = none, close_idx = none,
-              volume_idx = none;
+  std::size_t open_idx = none, high_idx = none, low_idx = none, close_idx = none, volume_idx = none;
   std::vector<std::size_t> value_cols;  // wide: column of each symbol
   std::vector<std::string> symbols;
   std::vector<symbol_id> ids;
@@ -234,10 +237,12 @@ struct csv_bar_reader::impl {
   std::uint64_t prev_line = 0;
   bool have_prev = false;
   bool done = false;
+  char cached_date[date_chars] = {};
+  ts_ns cached_day = 0;
+  bool cached_day_valid = false;
   csv_stats stats;
 
-  explicit impl(csv_source s)
-      : spec(std::move(s)), lines(spec.path, spec.read_buffer_bytes) {
+  explicit impl(csv_source s) : spec(std::move(s)), lines(spec.path, spec.read_buffer_bytes) {
     header = read_header(lines, spec.path);
     resolve_columns();
     fields.resize(header.size());
@@ -385,7 +390,8 @@ struct csv_bar_reader::impl {
   // Turns a cell's parse status into a verdict; reports the row when it is not ok.
   [[nodiscard]] bool cell_ok(num_status st, std::string_view line, std::size_t col) {
     switch (st) {
-      case num_status::ok: return true;
+      case num_status::ok:
+        return true;
       case num_status::empty:
         bad(line, fmt::format("empty '{}' cell while close is present", header[col]));
         return false;
@@ -460,8 +466,8 @@ struct csv_bar_reader::impl {
     if (b.high < b.low - tol) {
       bad(line, fmt::format("high < low (high={}, low={})", b.high, b.low));
     } else if (b.high < std::max(b.open, b.close) - tol) {
-      bad(line, fmt::format("high < max(open, close) (high={}, open={}, close={})", b.high,
-                            b.open, b.close));
+      bad(line, fmt::format("high < max(open, close) (high={}, open={}, close={})", b.high, b.open,
+                            b.close));
     } else if (b.low > std::min(b.open, b.close) + tol) {
       bad(line, fmt::format("low > min(open, close) (low={}, open={}, close={})", b.low, b.open,
                             b.close));
@@ -469,6 +475,23 @@ struct csv_bar_reader::impl {
       return true;
     }
     return false;
+  }
+
+  // Intraday files repeat the date on every row: the day is parsed once per date text.
+  [[nodiscard]] time_parse_result parse_ts(std::string_view text) noexcept {
+    if (text.size() >= date_chars && cached_day_valid &&
+        std::memcmp(text.data(), cached_date, date_chars) == 0) {
+      time_parse_result r = parse_time_of_day(text.substr(date_chars));
+      r.ts += cached_day;
+      return r;
+    }
+    const time_parse_result r = parse_timestamp_ex(text);
+    if (r.error == time_error::none) {
+      std::memcpy(cached_date, text.data(), date_chars);
+      cached_day = r.ts - parse_time_of_day(text.substr(date_chars)).ts;
+      cached_day_valid = true;
+    }
+    return r;
   }
 
   void process_row(std::string_view line) {
@@ -482,10 +505,11 @@ struct csv_bar_reader::impl {
       }
     }
     if (n != fields.size()) {
-      return bad(line, fmt::format("expected {} fields as in the header, got {}", fields.size(), n));
+      return bad(line,
+                 fmt::format("expected {} fields as in the header, got {}", fields.size(), n));
     }
     const std::string_view ts_text = trim(fields[time_idx]);
-    const time_parse_result t = parse_timestamp_ex(ts_text);
+    const time_parse_result t = parse_ts(ts_text);
     if (t.error != time_error::none) {
       return bad(line, fmt::format("bad timestamp \"{}\" in column '{}': {}", ts_text,
                                    header[time_idx], to_string(t.error)));
@@ -539,11 +563,23 @@ csv_bar_reader::~csv_bar_reader() = default;
 csv_bar_reader::csv_bar_reader(csv_bar_reader&&) noexcept = default;
 csv_bar_reader& csv_bar_reader::operator=(csv_bar_reader&&) noexcept = default;
 
-bool csv_bar_reader::next(bar& out) { return impl_->next(out); }
-const csv_stats& csv_bar_reader::stats() const noexcept { return impl_->stats; }
-const csv_source& csv_bar_reader::source() const noexcept { return impl_->spec; }
-const std::vector<std::string>& csv_bar_reader::symbols() const noexcept { return impl_->symbols; }
-const std::vector<symbol_id>& csv_bar_reader::ids() const noexcept { return impl_->ids; }
-bool csv_bar_reader::close_only() const noexcept { return impl_->close_only; }
+bool csv_bar_reader::next(bar& out) {
+  return impl_->next(out);
+}
+const csv_stats& csv_bar_reader::stats() const noexcept {
+  return impl_->stats;
+}
+const csv_source& csv_bar_reader::source() const noexcept {
+  return impl_->spec;
+}
+const std::vector<std::string>& csv_bar_reader::symbols() const noexcept {
+  return impl_->symbols;
+}
+const std::vector<symbol_id>& csv_bar_reader::ids() const noexcept {
+  return impl_->ids;
+}
+bool csv_bar_reader::close_only() const noexcept {
+  return impl_->close_only;
+}
 
 }  // namespace ntrun::data

@@ -1,8 +1,8 @@
 // bar_feed: k-way merge of CSV readers on a min-heap of source heads; see feed.hpp.
 #include "ntrun/data/feed.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace ntrun::data {
 
@@ -23,13 +23,6 @@ std::size_t bar_feed::add_source(csv_source spec) {
   return readers_.size() - 1;
 }
 
-void bar_feed::start() {
-  started_ = true;
-  heads_.resize(readers_.size());
-  heap_.reserve(readers_.size());
-  for (std::size_t i = 0; i < readers_.size(); ++i) push(i);
-}
-
 // Greater-than on (ts_event, source index), so std::*_heap keep the earliest on top and
 // equal timestamps leave in source order; within a source the reader already yields one
 // row's bars in symbol order, and its rows strictly increase.
@@ -41,24 +34,35 @@ bool bar_feed::later(std::size_t a, std::size_t b) const noexcept {
 void bar_feed::push(std::size_t index) {
   if (!readers_[index].next(heads_[index])) return;
   heap_.push_back(index);
-  std::push_heap(heap_.begin(), heap_.end(), [this](std::size_t a, std::size_t b) { return later(a, b); });
+  std::push_heap(heap_.begin(), heap_.end(),
+                 [this](std::size_t a, std::size_t b) { return later(a, b); });
 }
 
-// The source whose bar was handed out last is advanced on the following call, so a bad row
-// there throws after that bar was delivered, not instead of it.
+// Sources are primed (first head read) and the source whose bar was handed out last is
+// advanced lazily, here: a bad row then throws after the previous bar was delivered, and
+// since the marks move only after a successful read, the next call retries that source
+// past the dropped row instead of losing it.
 void bar_feed::advance() {
-  if (!started_) start();
+  if (!started_) {
+    started_ = true;
+    heads_.resize(readers_.size());
+    heap_.reserve(readers_.size());
+  }
+  while (primed_ < readers_.size()) {
+    push(primed_);
+    ++primed_;
+  }
   if (refill_ != no_refill) {
-    const std::size_t index = refill_;
+    push(refill_);
     refill_ = no_refill;
-    push(index);
   }
 }
 
 bool bar_feed::next(bar& out) {
   advance();
   if (heap_.empty()) return false;
-  std::pop_heap(heap_.begin(), heap_.end(), [this](std::size_t a, std::size_t b) { return later(a, b); });
+  std::pop_heap(heap_.begin(), heap_.end(),
+                [this](std::size_t a, std::size_t b) { return later(a, b); });
   const std::size_t index = heap_.back();
   heap_.pop_back();
   out = heads_[index];

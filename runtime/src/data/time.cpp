@@ -4,10 +4,12 @@
 namespace ntrun::data {
 namespace {
 
-[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+[[nodiscard]] constexpr bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly two digits at p; the caller has checked the length.
-[[nodiscard]] constexpr bool two_digits(const char* p, unsigned& out) noexcept {
+[[nodiscard]] inline bool two_digits(const char* p, unsigned& out) noexcept {
   if (!is_digit(p[0]) || !is_digit(p[1])) return false;
   out = static_cast<unsigned>(p[0] - '0') * 10 + static_cast<unsigned>(p[1] - '0');
   return true;
@@ -26,68 +28,77 @@ void put2(char* p, unsigned v) noexcept {
 
 const char* to_string(time_error e) noexcept {
   switch (e) {
-    case time_error::none: return "ok";
+    case time_error::none:
+      return "ok";
     case time_error::bad_format:
       return "expected YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS[.fff]] or YYYY-MM-DDTHH:MM:SS[.fff][Z]";
-    case time_error::year_range: return "year outside 1678..2261";
-    case time_error::month_range: return "month outside 1..12";
-    case time_error::day_range: return "day outside the month";
-    case time_error::hour_range: return "hour outside 0..23";
-    case time_error::minute_range: return "minute outside 0..59";
-    case time_error::second_range: return "second outside 0..59";
+    case time_error::year_range:
+      return "year outside 1678..2261";
+    case time_error::month_range:
+      return "month outside 1..12";
+    case time_error::day_range:
+      return "day outside the month";
+    case time_error::hour_range:
+      return "hour outside 0..23";
+    case time_error::minute_range:
+      return "minute outside 0..59";
+    case time_error::second_range:
+      return "second outside 0..59";
   }
   return "?";
 }
 
+time_parse_result parse_time_of_day(std::string_view tail) noexcept {
+  const std::size_t n = tail.size();
+  if (n == 0) return {.ts = 0, .error = time_error::none};
+  const char* p = tail.data();
+  // HH:MM is the minimum time part; seconds, fraction and 'Z' are optional in that order.
+  if (n < 6 || (p[0] != ' ' && p[0] != 'T') || p[3] != ':') return fail(time_error::bad_format);
+  unsigned hour = 0, minute = 0, second = 0;
+  if (!two_digits(p + 1, hour) || !two_digits(p + 4, minute)) {
+    return fail(time_error::bad_format);
+  }
+  std::size_t i = 6;
+  std::int64_t fraction = 0;
+  if (i < n && p[i] == ':') {
+    if (n < 9 || !two_digits(p + 7, second)) return fail(time_error::bad_format);
+    i = 9;
+    if (i < n && p[i] == '.') {
+      ++i;
+      int digits = 0;
+      while (i < n && is_digit(p[i]) && digits < 9) {
+        fraction = fraction * 10 + (p[i] - '0');
+        ++digits;
+        ++i;
+      }
+      if (digits == 0) return fail(time_error::bad_format);
+      for (int k = digits; k < 9; ++k) fraction *= 10;
+    }
+  }
+  if (i < n && p[i] == 'Z') ++i;
+  if (i != n) return fail(time_error::bad_format);
+  if (hour > 23) return fail(time_error::hour_range);
+  if (minute > 59) return fail(time_error::minute_range);
+  if (second > 59) return fail(time_error::second_range);
+  return {.ts = (static_cast<std::int64_t>(hour) * 3600 + minute * 60 + second) * ns_per_second +
+                fraction,
+          .error = time_error::none};
+}
+
 time_parse_result parse_timestamp_ex(std::string_view text) noexcept {
-  const std::size_t n = text.size();
   const char* p = text.data();
-  if (n < 10 || p[4] != '-' || p[7] != '-') return fail(time_error::bad_format);
+  if (text.size() < date_chars || p[4] != '-' || p[7] != '-') return fail(time_error::bad_format);
   for (int i = 0; i < 4; ++i)
     if (!is_digit(p[i])) return fail(time_error::bad_format);
   const int year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
   unsigned month = 0, day = 0;
   if (!two_digits(p + 5, month) || !two_digits(p + 8, day)) return fail(time_error::bad_format);
-
-  std::int64_t nanos_of_day = 0;
-  if (n > 10) {
-    // HH:MM is the minimum time part; seconds, fraction and 'Z' are optional in that order.
-    if ((p[10] != ' ' && p[10] != 'T') || n < 16 || p[13] != ':') {
-      return fail(time_error::bad_format);
-    }
-    unsigned hour = 0, minute = 0, second = 0;
-    if (!two_digits(p + 11, hour) || !two_digits(p + 14, minute)) {
-      return fail(time_error::bad_format);
-    }
-    std::size_t i = 16;
-    std::int64_t fraction = 0;
-    if (i < n && p[i] == ':') {
-      if (n < 19 || !two_digits(p + 17, second)) return fail(time_error::bad_format);
-      i = 19;
-      if (i < n && p[i] == '.') {
-        ++i;
-        int digits = 0;
-        while (i < n && is_digit(p[i]) && digits < 9) {
-          fraction = fraction * 10 + (p[i] - '0');
-          ++digits;
-          ++i;
-        }
-        if (digits == 0) return fail(time_error::bad_format);
-        for (int k = digits; k < 9; ++k) fraction *= 10;
-      }
-    }
-    if (i < n && p[i] == 'Z') ++i;
-    if (i != n) return fail(time_error::bad_format);
-    if (hour > 23) return fail(time_error::hour_range);
-    if (minute > 59) return fail(time_error::minute_range);
-    if (second > 59) return fail(time_error::second_range);
-    nanos_of_day = (static_cast<std::int64_t>(hour) * 3600 + minute * 60 + second) * ns_per_second +
-                   fraction;
-  }
+  const time_parse_result clock = parse_time_of_day(text.substr(date_chars));
+  if (clock.error != time_error::none) return clock;
   if (year < min_year || year > max_year) return fail(time_error::year_range);
   if (month < 1 || month > 12) return fail(time_error::month_range);
   if (day < 1 || day > days_in_month(year, month)) return fail(time_error::day_range);
-  return {.ts = days_from_civil(year, month, day) * ns_per_day + nanos_of_day,
+  return {.ts = days_from_civil(year, month, day) * ns_per_day + clock.ts,
           .error = time_error::none};
 }
 

@@ -26,7 +26,12 @@ namespace {
 /// The CSV feed as the engine's bar source, with an optional progress line on stderr.
 class feed_source final : public backtest::bar_source {
  public:
-  feed_source(data::bar_feed feed, bool progress) : feed_(std::move(feed)), progress_(progress) {}
+  /// The feed's counters are copied to *final_stats when the engine releases the source.
+  feed_source(data::bar_feed feed, bool progress, data::csv_stats* final_stats)
+      : feed_(std::move(feed)), progress_(progress), final_stats_(final_stats) {}
+  ~feed_source() override { *final_stats_ = feed_.stats(); }
+  feed_source(const feed_source&) = delete;
+  feed_source& operator=(const feed_source&) = delete;
   std::optional<ts_ns> peek_ts() override { return feed_.peek_ts(); }
   bool next(bar& out) override {
     if (!feed_.next(out)) return false;
@@ -37,11 +42,11 @@ class feed_source final : public backtest::bar_source {
     }
     return true;
   }
-  [[nodiscard]] const data::bar_feed& feed() const noexcept { return feed_; }
 
  private:
   data::bar_feed feed_;
   bool progress_;
+  data::csv_stats* final_stats_;
   std::int64_t count_ = 0;
 };
 
@@ -166,6 +171,17 @@ run_result run_backtest(const run_options& opts) {
     (void)feed.add_source(std::move(src));
   }
 
+  data::csv_stats stats;
+  run_result res = run_bundle(
+      b, symbols, std::make_unique<feed_source>(std::move(feed), opts.progress, &stats), opts);
+  res.meta.bad_rows_skipped = static_cast<std::int64_t>(stats.bad_rows);
+  res.meta.warnings.insert(res.meta.warnings.begin(), stats.first_errors.begin(),
+                           stats.first_errors.end());
+  return res;
+}
+
+run_result run_bundle(const bundle_config& b, const std::vector<std::string>& symbols,
+                      std::unique_ptr<backtest::bar_source> source, const run_options& opts) {
   backtest::engine_config cfg{
       .symbols = symbols,
       .num_strategies = static_cast<int>(b.strategy_files.size()),
@@ -187,8 +203,6 @@ run_result run_backtest(const run_options& opts) {
                  .allow_short = b.allow_short,
                  .max_leverage = b.max_leverage},
   };
-  auto source = std::make_unique<feed_source>(std::move(feed), opts.progress);
-  feed_source* src = source.get();
   backtest::engine eng(std::move(cfg), std::move(source));
 
   std::vector<std::string> names;
@@ -257,7 +271,6 @@ run_result run_backtest(const run_options& opts) {
   res.has_report = true;
   res.record = eng.record();
   res.metrics = report::compute_metrics(res.record);
-  const auto stats = src->feed().stats();
   res.meta = report::report_meta{
       .version = NTRUN_VERSION_STRING,
       .bundle_name = b.name,
@@ -266,8 +279,6 @@ run_result run_backtest(const run_options& opts) {
       .start = res.record.equity.empty() ? 0 : res.record.equity.front().ts,
       .end = res.record.equity.empty() ? 0 : res.record.equity.back().ts,
       .bars = eng.bars_processed(),
-      .bad_rows_skipped = static_cast<std::int64_t>(stats.bad_rows),
-      .warnings = stats.first_errors,
       .status = res.status,
   };
   if (const auto n = eng.venue().open_order_count(); n > 0) {

@@ -116,7 +116,7 @@ order_id simulated_venue::submit(const order_request& req, ts_ns now,
     out.push_back(make_rejection(req, now, why));
     return 0;
   }
-  const order_id id = orders_.size() + 1;
+  const order_id id = first_id_ + orders_.size();
   order& o = orders_.emplace_back(order{
       .id = id,
       .request = req,
@@ -127,17 +127,27 @@ order_id simulated_venue::submit(const order_request& req, ts_ns now,
   open_[req.symbol].push_back(id);
   ++open_count_;
   out.push_back(event_of(o, event_kind::accepted, now, now, nullptr));
+  forget_closed();
   return id;
 }
 
+void simulated_venue::forget_closed() noexcept {
+  // Memory follows the open orders, not the run's length: the oldest records go once they are
+  // closed and more than keep_closed_orders newer ones exist (deque: no reallocation copies).
+  while (orders_.size() > cfg_.keep_closed_orders && !orders_.front().is_open()) {
+    orders_.pop_front();
+    ++first_id_;
+  }
+}
+
 const order* simulated_venue::find(order_id id) const noexcept {
-  if (id == 0 || id > orders_.size()) return nullptr;
-  return &orders_[id - 1];
+  if (id < first_id_ || id - first_id_ >= orders_.size()) return nullptr;
+  return &orders_[id - first_id_];
 }
 
 order* simulated_venue::find_open(order_id id) noexcept {
-  if (id == 0 || id > orders_.size()) return nullptr;
-  order& o = orders_[id - 1];
+  if (id < first_id_ || id - first_id_ >= orders_.size()) return nullptr;
+  order& o = orders_[id - first_id_];
   return o.is_open() ? &o : nullptr;
 }
 
@@ -175,12 +185,12 @@ std::size_t simulated_venue::cancel_all(std::int32_t strategy, ts_ns now,
   scratch_.clear();
   for (const auto& ids : open_) {
     for (const order_id id : ids) {
-      if (strategy < 0 || orders_[id - 1].request.strategy == strategy) scratch_.push_back(id);
+      if (strategy < 0 || orders_[id - first_id_].request.strategy == strategy) scratch_.push_back(id);
     }
   }
   std::sort(scratch_.begin(), scratch_.end());
   for (const order_id id : scratch_) {
-    order& o = orders_[id - 1];
+    order& o = orders_[id - first_id_];
     close(o, order_status::canceled, now, now, reason::canceled_by_strategy, out);
     drop_open(o);
   }
@@ -220,7 +230,7 @@ std::vector<order> simulated_venue::open_orders() const {
   std::vector<order> result;
   result.reserve(open_count_);
   for (const auto& ids : open_) {
-    for (const order_id id : ids) result.push_back(orders_[id - 1]);
+    for (const order_id id : ids) result.push_back(orders_[id - first_id_]);
   }
   std::sort(result.begin(), result.end(),
             [](const order& a, const order& b) { return a.id < b.id; });
@@ -237,10 +247,19 @@ void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
   auto& ids = open_[b.symbol];
   std::size_t kept = 0;
   for (const order_id id : ids) {
-    order& o = orders_[id - 1];
-    if (o.request.tif == time_in_force::day && utc_day(b.ts_event) > utc_day(o.ts_submitted)) {
-      close(o, order_status::expired, b.ts_event, b.ts_init, reason::day_expired, out);
-    } else if (b.ts_event > o.ts_updated) {
+    order& o = orders_[id - first_id_];
+    const bool eligible = b.ts_event > o.ts_updated;
+    if (eligible && o.request.tif == time_in_force::day) {
+      // A DAY order lives for the trading day of its first eligible bar: on daily bars that is
+      // the next bar, on intraday bars the rest of the submission day.
+      const ts_ns today = utc_day(b.ts_event);
+      if (!o.session_day) o.session_day = today;
+      if (today > *o.session_day) {
+        close(o, order_status::expired, b.ts_event, b.ts_init, reason::day_expired, out);
+      } else {
+        match(o, b, out);
+      }
+    } else if (eligible) {
       match(o, b, out);
     }
     if (o.is_open()) {

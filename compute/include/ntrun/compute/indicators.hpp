@@ -166,8 +166,7 @@ class rolling_comoments {
 /// same value to an ulp, and no division on the update's dependency chain.
 class wilder_average {
  public:
-  explicit wilder_average(int window)
-      : n_(checked_window(window, 1)), nd_(n_), inv_n_(1.0 / nd_) {}
+  explicit wilder_average(int window) : n_(checked_window(window, 1)), nd_(n_), inv_n_(1.0 / nd_) {}
   void push(double v) noexcept {
     if (count_ < n_) {
       sum_ += v;

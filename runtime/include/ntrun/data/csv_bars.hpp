@@ -37,7 +37,7 @@ struct csv_source {
   /// bar.symbol for each resolved symbol, parallel to symbols() (empty = 0, 1, 2, ...).
   std::vector<symbol_id> ids{};
   std::string time_col{}, open_col{}, high_col{}, low_col{}, close_col{}, volume_col{};
-  bool skip_bad_rows = false;       ///< skip and count bad rows instead of throwing
+  bool skip_bad_rows = false;         ///< skip and count bad rows instead of throwing
   std::optional<ts_ns> from{}, to{};  ///< inclusive ts_event range; reading stops past `to`
   std::size_t read_buffer_bytes = std::size_t{1} << 20;  ///< grows only for longer lines
 };
@@ -48,7 +48,7 @@ struct csv_stats {
   std::uint64_t bars = 0;      ///< bars handed out by next()
   std::uint64_t missing = 0;   ///< empty close cells: no observation for that symbol and row
   std::uint64_t bad_rows = 0;  ///< rows skipped as bad (skip_bad_rows only)
-  std::uint64_t filtered = 0;  ///< rows before `from` (rows after `to` are never read)
+  std::uint64_t filtered = 0;  ///< rows read outside [from, to]: the first past `to` ends it
   std::vector<std::string> first_errors{};  ///< messages of the first max_kept_errors bad rows
 };
 
@@ -69,7 +69,8 @@ class csv_bar_reader {
   csv_bar_reader& operator=(const csv_bar_reader&) = delete;
 
   /// Next bar in file order (rows by time, bars of one row in symbol order); false at the
-  /// end. Throws data_error on a bad row unless skip_bad_rows.
+  /// end. Throws data_error on a bad row unless skip_bad_rows; reading on after that
+  /// drops the whole bad row (uncounted) and goes on with the next.
   [[nodiscard]] bool next(bar& out);
 
   [[nodiscard]] const csv_stats& stats() const noexcept;

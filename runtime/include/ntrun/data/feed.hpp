@@ -38,7 +38,6 @@ class bar_feed {
   [[nodiscard]] const csv_bar_reader& source(std::size_t index) const { return readers_.at(index); }
 
  private:
-  void start();
   void advance();
   void push(std::size_t index);
   [[nodiscard]] bool later(std::size_t a, std::size_t b) const noexcept;
@@ -49,6 +48,7 @@ class bar_feed {
   std::vector<csv_bar_reader> readers_;
   std::vector<bar> heads_;          // next bar of each source
   std::vector<std::size_t> heap_;   // sources with a head, min-heap on (ts_event, index)
+  std::size_t primed_ = 0;          // sources [0, primed_) have had their first read
   std::size_t refill_ = no_refill;  // source to advance before the next look at the heap
   bool started_ = false;
 };

@@ -14,13 +14,13 @@ namespace ntrun::data {
 /// Why a timestamp text was refused; `none` means it parsed.
 enum class time_error : std::uint8_t {
   none = 0,
-  bad_format,   ///< not YYYY-MM-DD[( |T)HH:MM[:SS[.f{1,9}]][Z]]
-  year_range,   ///< outside 1678..2261, the years int64 nanoseconds can hold
-  month_range,  ///< month not in 1..12
-  day_range,    ///< day 0 or past the end of the month (leap years counted)
-  hour_range,   ///< hour not in 0..23
-  minute_range, ///< minute not in 0..59
-  second_range, ///< second not in 0..59 (leap seconds are not representable)
+  bad_format,    ///< not YYYY-MM-DD[( |T)HH:MM[:SS[.f{1,9}]][Z]]
+  year_range,    ///< outside 1678..2261, the years int64 nanoseconds can hold
+  month_range,   ///< month not in 1..12
+  day_range,     ///< day 0 or past the end of the month (leap years counted)
+  hour_range,    ///< hour not in 0..23
+  minute_range,  ///< minute not in 0..59
+  second_range,  ///< second not in 0..59 (leap seconds are not representable)
 };
 
 [[nodiscard]] const char* to_string(time_error e) noexcept;
@@ -69,10 +69,15 @@ struct civil_time {
 /// Date-only text is 00:00 UTC. No surrounding whitespace is accepted.
 [[nodiscard]] time_parse_result parse_timestamp_ex(std::string_view text) noexcept;
 
+/// The time-of-day part alone: what follows "YYYY-MM-DD" (empty, or " HH:MM[:SS[.f]][Z]"
+/// with ' ' or 'T' first), as nanoseconds into the day. Lets a reader reuse the day of
+/// the previous row when the date text repeats.
+[[nodiscard]] time_parse_result parse_time_of_day(std::string_view tail) noexcept;
+
 /// As parse_timestamp_ex, without the reason.
 [[nodiscard]] std::optional<ts_ns> parse_timestamp(std::string_view text) noexcept;
 
-inline constexpr std::size_t date_chars = 10;      ///< "YYYY-MM-DD"
+inline constexpr std::size_t date_chars = 10;          ///< "YYYY-MM-DD"
 inline constexpr std::size_t max_datetime_chars = 30;  ///< "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"
 
 /// Writes "YYYY-MM-DD" (the UTC date containing ts) to out[0..10); returns out + 10.

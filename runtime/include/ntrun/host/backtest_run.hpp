@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ntrun/backtest/engine.hpp"
+#include "ntrun/host/bundle.hpp"
 #include "ntrun/report/metrics.hpp"
 #include "ntrun/report/report.hpp"
 
@@ -38,5 +40,12 @@ struct run_result {
 /// Runs a backtest. Configuration errors (bad bundle, missing file) are thrown as
 /// std::runtime_error; failures during the run come back in run_result with exit_code 1.
 [[nodiscard]] run_result run_backtest(const run_options& opts);
+
+/// Runs a loaded bundle's strategies over `source` instead of its data files (benchmarks,
+/// generated data). `symbols` names the ids the source emits.
+[[nodiscard]] run_result run_bundle(const bundle_config& bundle,
+                                    const std::vector<std::string>& symbols,
+                                    std::unique_ptr<backtest::bar_source> source,
+                                    const run_options& opts);
 
 }  // namespace ntrun::host

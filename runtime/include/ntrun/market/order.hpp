@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -62,7 +63,10 @@ struct order {
   double avg_fill_price = 0;  ///< VWAP of its fills (0 before the first)
   ts_ns ts_submitted = 0;
   ts_ns ts_updated = 0;    ///< last submit/modify/fill/trigger; the order matches only later bars
-  bool triggered = false;  ///< stop or stop_limit whose stop has been touched
+  bool triggered = false;
+  /// DAY orders: UTC day (days since the epoch) of the first bar they were eligible on;
+  /// they expire at the first bar of a later day. Unset until that first eligible bar.
+  std::optional<std::int64_t> session_day{};  ///< stop or stop_limit whose stop has been touched
 
   [[nodiscard]] double remaining() const noexcept { return request.quantity - filled_qty; }
   [[nodiscard]] bool is_open() const noexcept {

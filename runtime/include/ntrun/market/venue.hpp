@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <vector>
 
@@ -20,11 +21,14 @@ struct venue_config {
   /// Largest fraction of bar.volume one order may fill on one bar, in [0, 1]; 0 = no cap.
   /// Ignored on bars with volume 0.
   double volume_cap = 0;
+  /// Closed orders kept for find() (ctx:order) beyond the open ones; older closed records are
+  /// forgotten so memory does not grow with the number of orders over a run.
+  std::size_t keep_closed_orders = 65536;
 };
 
 /// Deterministic, single-threaded order matcher. Every method appends the events it causes to
 /// `out` (never clears it), so the caller reuses one vector and the hot path does not allocate.
-/// Each order record (~100 bytes) is kept for the whole run so `find` answers for closed orders.
+/// Order records (~100 bytes) stay while open and for the last keep_closed_orders orders.
 class simulated_venue {
  public:
   /// Throws market_error when the config is invalid (names the field and the allowed range).
@@ -53,7 +57,8 @@ class simulated_venue {
   /// market_error for an unknown symbol or prices/volume that are NaN, infinite or negative.
   void on_bar(const bar& b, std::vector<order_event>& out);
 
-  /// The order with this id, open or closed; nullptr when unknown. Valid until the next submit.
+  /// The order with this id, open or recently closed; nullptr when unknown or forgotten.
+  /// Valid until the next submit.
   [[nodiscard]] const order* find(order_id id) const noexcept;
 
   /// Open orders (accepted or partially filled), sorted by id.
@@ -74,7 +79,10 @@ class simulated_venue {
   void drop_open(const order& o);
 
   venue_config cfg_;
-  std::vector<order> orders_;                ///< every accepted order; index = id - 1
+  void forget_closed() noexcept;
+
+  std::deque<order> orders_;  ///< accepted orders from first_id_ on; index = id - first_id_
+  order_id first_id_ = 1;     ///< older records were closed and forgotten
   std::vector<std::vector<order_id>> open_;  ///< per symbol, open ids in ascending order
   std::vector<order_id> scratch_;            ///< reused by cancel_all
   std::size_t open_count_ = 0;
