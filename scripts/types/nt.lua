@@ -1,0 +1,647 @@
+---@meta nt
+-- LuaLS annotation stubs of the `nt` library and the strategy host (hand-written; keep in step
+-- with scripts/nt/*.lua). Never loaded at run time: point LuaLS at scripts/types
+-- (workspace.library) for completion and type checks in strategies, research scripts and specs.
+
+-- ---------------------------------------------------------------------------------------------
+-- nt
+-- ---------------------------------------------------------------------------------------------
+
+---The `nt` library: arrays, indicators, time and JSON helpers, and (trusted scripts only)
+---backtests. Strategies get it as the global `nt` and through `require "nt"`.
+---@class nt
+---@field version string ntrun's version, e.g. "0.1.0".
+---@field abi_version integer The C ABI version this library speaks (checked against the host at load).
+---@field ind nt.ind Technical indicators.
+---@field time nt.time Timestamp helpers (UTC).
+---@field json nt.json A strict JSON decoder.
+---@field backtest nt.backtest Backtests from Lua; only in trusted states (`ntrun exec`, `ntrun test`).
+nt = {}
+
+---A new host-owned float64 array: `nt.array(n)` is zero-filled with length n; `nt.array(t)`
+---copies a table of numbers; `nt.array(a)` copies an array or a series view.
+---@param n integer Length, >= 0.
+---@return nt.Array
+---@overload fun(values: number[]): nt.Array
+---@overload fun(copy_of: nt.Array|nt.SeriesView): nt.Array
+function nt.array(n) end
+
+---True when `x` is an nt.array (a series view is not).
+---@param x any
+---@return boolean
+function nt.is_array(x) end
+
+-- ---------------------------------------------------------------------------------------------
+-- Arrays and series views
+-- ---------------------------------------------------------------------------------------------
+
+---Anything a series argument accepts: an nt.array, a history view or a table of numbers.
+---@alias nt.Series nt.Array|nt.SeriesView|number[]
+
+---A host-owned float64 array, indexed 1..#a (out-of-range or fractional indexes raise).
+---`#a` is its length. Freed by the garbage collector.
+---@class nt.Array
+---@field data ffi.cdata* Pointer to the first value (0-based, for FFI code).
+---@field len integer Length (an int64 cdata field; prefer `#a`).
+---@operator len: integer
+local Array = {}
+
+---Sum of the values (0 when empty).
+---@return number
+function Array:sum() end
+
+---Mean of the values (NaN when empty).
+---@return number
+function Array:mean() end
+
+---The k-th value from the end (k = 1, the default, is the last); nil past the start.
+---@param k? integer
+---@return number?
+function Array:last(k) end
+
+---A fresh Lua table with the values.
+---@return number[]
+function Array:totable() end
+
+---The length, like `#a`.
+---@return integer
+function Array:length() end
+
+---Sets every value to v; returns the array.
+---@param v number
+---@return nt.Array
+function Array:fill(v) end
+
+---A read-only view of host memory (no copy), as returned by ctx:history: valid until the
+---next bar of its symbol. Same read methods as nt.array, no :fill; writes raise. Copy it
+---with `nt.array(view)` to keep or change the values.
+---@class nt.SeriesView
+---@field data ffi.cdata* Pointer to the first value (0-based).
+---@field len integer Length (an int64 cdata field; prefer `#v`).
+---@operator len: integer
+local SeriesView = {}
+
+---@return number
+function SeriesView:sum() end
+---@return number
+function SeriesView:mean() end
+---@param k? integer
+---@return number?
+function SeriesView:last(k) end
+---@return number[]
+function SeriesView:totable() end
+---@return integer
+function SeriesView:length() end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.ind
+-- ---------------------------------------------------------------------------------------------
+
+---Technical indicators computed by the host, each two ways: `nt.ind.sma(20)` is an
+---incremental object (`o:update(x)` returns the new value, O(1)); `nt.ind.sma(series, 20)`
+---computes the whole series into an nt.array (NaN during warm-up). Updates refuse NaN;
+---bad windows raise `bad 'window' argument: ...`.
+---@class nt.ind
+nt.ind = {}
+
+---An incremental single-value indicator.
+---@class nt.ind.Indicator
+---@field window integer
+---@field value number The last value returned by update (NaN before the first warm value).
+local Indicator = {}
+
+---Feeds one value; returns the indicator's value (NaN while warming up).
+---@param x number Finite.
+---@return number
+function Indicator:update(x) end
+
+---Rolling sample standard deviation (n - 1), which also tells the window mean and z-score.
+---@class nt.ind.Std: nt.ind.Indicator
+local Std = {}
+---Mean of the current window (NaN until warm).
+---@return number
+function Std:mean() end
+---(last x - mean) / std of the current window; NaN when std is 0 or not warm.
+---@return number
+function Std:zscore() end
+
+---Simple moving average of the last `window` values; NaN until `window` values.
+---@param window integer >= 1
+---@return nt.ind.Indicator
+---@overload fun(series: nt.Series, window: integer): nt.Array
+function nt.ind.sma(window) end
+
+---Exponential moving average, alpha = 2 / (window + 1), seeded with the SMA of the first
+---`window` values.
+---@param window integer >= 1
+---@return nt.ind.Indicator
+---@overload fun(series: nt.Series, window: integer): nt.Array
+function nt.ind.ema(window) end
+
+---Relative strength index with Wilder's smoothing, 0..100; NaN until window + 1 values,
+---50 when nothing moved.
+---@param window integer >= 1
+---@return nt.ind.Indicator
+---@overload fun(series: nt.Series, window: integer): nt.Array
+function nt.ind.rsi(window) end
+
+---Rolling sample standard deviation (n - 1 denominator).
+---@param window integer >= 2
+---@return nt.ind.Std
+---@overload fun(series: nt.Series, window: integer): nt.Array
+function nt.ind.std(window) end
+
+---Rolling z-score (x - mean) / std over the window that includes x; NaN when std is 0.
+---@param window integer >= 2
+---@return nt.ind.Std update(x) returns the z-score.
+---@overload fun(series: nt.Series, window: integer): nt.Array
+function nt.ind.zscore(window) end
+
+---@class nt.ind.Macd
+local Macd = {}
+---@param x number
+---@return number macd EMA(fast) - EMA(slow)
+---@return number signal EMA(signal) of macd, fed from the first defined macd
+---@return number hist macd - signal
+function Macd:update(x) end
+
+---MACD. Object form: `nt.ind.macd(fast, slow?, signal?)` (defaults 26 and 9);
+---series form: `nt.ind.macd(series, fast?, slow?, signal?)` (defaults 12, 26, 9) returns
+---three arrays macd, signal, hist. fast must be < slow.
+---@param fast integer
+---@param slow? integer
+---@param signal? integer
+---@return nt.ind.Macd
+---@overload fun(series: nt.Series, fast?: integer, slow?: integer, signal?: integer): nt.Array, nt.Array, nt.Array
+function nt.ind.macd(fast, slow, signal) end
+
+---@class nt.ind.BBands
+local BBands = {}
+---@param x number
+---@return number middle SMA of the window
+---@return number upper middle + k * sample std
+---@return number lower middle - k * sample std
+function BBands:update(x) end
+
+---Bollinger bands (window >= 2, k >= 0, default 2). The series form returns three arrays
+---middle, upper, lower.
+---@param window integer
+---@param k? number
+---@return nt.ind.BBands
+---@overload fun(series: nt.Series, window: integer, k?: number): nt.Array, nt.Array, nt.Array
+function nt.ind.bbands(window, k) end
+
+---@class nt.ind.Atr
+---@field window integer
+---@field value number
+local Atr = {}
+---Feeds one bar's high, low and close (or a bar); returns the ATR (NaN until warm).
+---@param high number
+---@param low number
+---@param close number
+---@return number
+---@overload fun(self: nt.ind.Atr, bar: nt.Bar): number
+function Atr:update(high, low, close) end
+
+---Average true range, Wilder-smoothed; the first bar's true range is high - low.
+---@param window integer >= 1
+---@return nt.ind.Atr
+---@overload fun(high: nt.Series, low: nt.Series, close: nt.Series, window: integer): nt.Array
+function nt.ind.atr(window) end
+
+---Log returns: out[1] = NaN, out[i] = log(x[i] / x[i-1]); every x must be > 0.
+---@param series nt.Series
+---@return nt.Array
+function nt.ind.log_returns(series) end
+
+---Simple returns: out[1] = NaN, out[i] = x[i] / x[i-1] - 1.
+---@param series nt.Series
+---@return nt.Array
+function nt.ind.pct_returns(series) end
+
+---@class nt.ind.Ols
+local Ols = {}
+---Feeds one (y, x) point.
+---@param y number
+---@param x number
+---@return number beta slope of y on x over the window
+---@return number alpha intercept
+---@return number spread the latest point's residual y - alpha - beta * x
+---@return number r2 coefficient of determination (NaN while var(y) is 0)
+function Ols:update(y, x) end
+
+---Rolling OLS hedge ratio of y on x (window >= 2); NaN until warm or while var(x) is 0.
+---The series form returns three arrays beta, alpha, spread.
+---@param window integer
+---@return nt.ind.Ols
+---@overload fun(y: nt.Series, x: nt.Series, window: integer): nt.Array, nt.Array, nt.Array
+function nt.ind.ols(window) end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.time, nt.json
+-- ---------------------------------------------------------------------------------------------
+
+---A timestamp in nanoseconds since the epoch: an int64 cdata (bar.ts_event, ctx:now()) or a number.
+---@alias nt.Timestamp ffi.cdata*|number
+
+---Timestamp helpers, UTC.
+---@class nt.time
+nt.time = {}
+
+---"YYYY-MM-DD" of a ns timestamp.
+---@param ns nt.Timestamp
+---@return string
+function nt.time.date(ns) end
+
+---"YYYY-MM-DDTHH:MM:SSZ" of a ns timestamp.
+---@param ns nt.Timestamp
+---@return string
+function nt.time.iso(ns) end
+
+---Seconds since the epoch of a ns timestamp, as a Lua number.
+---@param ns nt.Timestamp
+---@return number
+function nt.time.seconds(ns) end
+
+---The value JSON null decodes to (one shared table, so arrays keep their length); prints as "null".
+---@class nt.json.Null
+
+---A strict JSON decoder (RFC 8259) for reading ntrun's reports.
+---@class nt.json
+---@field null nt.json.Null Compare with `v == nt.json.null`.
+nt.json = {}
+
+---Decodes a JSON text. Raises "json: <what> at line L (byte B)" on malformed input.
+---@param text string
+---@return any
+function nt.json.decode(text) end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.backtest (trusted scripts only)
+-- ---------------------------------------------------------------------------------------------
+
+---Backtests from Lua. Only in trusted states (`ntrun exec`, `ntrun test`); reading
+---`nt.backtest` in a strategy raises.
+---@class nt.backtest
+nt.backtest = {}
+
+---Options of nt.backtest.run; each overrides the bundle.
+---@class nt.backtest.Options
+---@field data? string|string[] Data file(s) replacing the bundle's, one per data entry, in order (paths relative to the working directory).
+---@field from? string First date, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM[:SS]".
+---@field to? string Last date (a bare date includes that whole day).
+---@field capital? number Starting cash.
+---@field seed? integer Seed of math.random in the strategies.
+---@field skip_bad_rows? boolean Skip and count bad CSV rows (listed in warnings) instead of stopping.
+---@field quiet? boolean Hide strategy log lines below warn (default true).
+
+---Performance, risk and trade metrics (docs/metrics.md). Undefined values are nt.json.null.
+---@class nt.backtest.Metrics
+---@field total_return number|nt.json.Null
+---@field annual_return number|nt.json.Null
+---@field volatility number|nt.json.Null
+---@field sharpe number|nt.json.Null
+---@field sortino number|nt.json.Null
+---@field calmar number|nt.json.Null
+---@field max_drawdown number|nt.json.Null
+---@field max_drawdown_duration_days number|nt.json.Null
+---@field num_trades integer
+---@field win_rate number|nt.json.Null
+---@field profit_factor number|nt.json.Null
+---@field avg_win number|nt.json.Null
+---@field avg_loss number|nt.json.Null
+---@field avg_trade number|nt.json.Null
+---@field best_trade number|nt.json.Null
+---@field worst_trade number|nt.json.Null
+---@field exposure number|nt.json.Null
+---@field turnover number|nt.json.Null
+---@field commissions number
+---@field final_equity number
+---@field start string|nt.json.Null "YYYY-MM-DDTHH:MM:SSZ", null for an empty curve.
+---@field end string|nt.json.Null
+---@field num_fills integer
+---@field num_orders integer
+---@field num_rejected integer
+
+---A closed round trip (flat to flat).
+---@class nt.backtest.Trade
+---@field symbol string
+---@field side "long"|"short"
+---@field entry_time string
+---@field exit_time string
+---@field quantity number Largest absolute position held.
+---@field entry_price number VWAP of the opening fills.
+---@field exit_price number VWAP of the reducing fills.
+---@field pnl number Net of commissions.
+---@field commission number
+---@field return number|nt.json.Null pnl / |entry_price * quantity|.
+
+---The equity curve: the last point of each UTC day.
+---@class nt.backtest.EquityPoint
+---@field time string
+---@field equity number
+---@field cash number
+---@field gross_exposure number
+---@field net_exposure number
+
+---report.json decoded, plus the run's outcome.
+---@class nt.backtest.Report
+---@field ntrun string Version of the host that wrote it.
+---@field bundle string Bundle name.
+---@field status string "completed", "stopped: strategy error in FILE" or "stopped: data error".
+---@field seed integer
+---@field metrics nt.backtest.Metrics
+---@field trades nt.backtest.Trade[]
+---@field equity nt.backtest.EquityPoint[]
+---@field warnings string[] E.g. skipped bad rows, orders still open at the end.
+---@field exit_code integer 0 when completed, 1 after a strategy or data error.
+---@field errors string[] Strategy errors (with file:line and traceback) and data errors.
+---@field json string The report.json text itself (byte-identical across identical runs).
+
+---Runs a bundle's backtest and returns its report. Raises when the run cannot start (bad
+---bundle.lua, a strategy that does not load, a missing data file); errors during the run
+---stop it and show in report.errors with exit_code 1.
+---@param bundle string Bundle folder.
+---@param opts? nt.backtest.Options
+---@return nt.backtest.Report
+function nt.backtest.run(bundle, opts) end
+
+-- ---------------------------------------------------------------------------------------------
+-- The strategy host: ctx, bars, events, callbacks
+-- ---------------------------------------------------------------------------------------------
+
+---@alias nt.Side "buy"|"sell"
+---@alias nt.OrderType "market"|"limit"|"stop"|"stop_limit"
+---@alias nt.TimeInForce "gtc"|"day"|"ioc"|"fok"
+---@alias nt.OrderStatus "submitted"|"accepted"|"rejected"|"partially_filled"|"filled"|"canceled"|"expired"
+---@alias nt.Field "open"|"high"|"low"|"close"|"volume"
+
+---Options of ctx:buy / ctx:sell. The type follows from the prices unless given: limit ->
+---limit, stop -> stop, both -> stop_limit, none -> market.
+---@class nt.OrderOptions
+---@field limit? number Limit price.
+---@field price? number Alias of limit.
+---@field stop? number Stop (trigger) price.
+---@field type? nt.OrderType
+---@field tif? nt.TimeInForce Default "gtc".
+---@field tag? integer Strategy's own tag, echoed in every event of the order.
+
+---ctx:submit_order's argument.
+---@class nt.OrderRequest: nt.OrderOptions
+---@field symbol string
+---@field side nt.Side
+---@field quantity number > 0
+
+---ctx:modify_order's changes; fields left out are kept.
+---@class nt.OrderChanges
+---@field quantity? number
+---@field limit? number
+---@field price? number Alias of limit.
+---@field stop? number
+
+---A snapshot of an order (ctx:order).
+---@class nt.OrderInfo
+---@field id integer
+---@field tag integer
+---@field symbol string
+---@field side nt.Side
+---@field type nt.OrderType
+---@field tif nt.TimeInForce
+---@field status nt.OrderStatus
+---@field quantity number
+---@field filled_qty number
+---@field avg_fill_price number
+---@field limit number NaN when unused.
+---@field stop number NaN when unused.
+---@field ts_submitted ffi.cdata* int64 ns.
+
+---@class nt.PositionInfo
+---@field quantity number Signed: > 0 long, < 0 short.
+---@field avg_price number VWAP of the open side (0 when flat).
+---@field realised_pnl number Gross of commissions.
+---@field unrealised_pnl number quantity * (last_price - avg_price).
+---@field last_price number
+
+---@class nt.Account
+---@field equity number cash + marked positions.
+---@field cash number
+---@field gross_exposure number sum of |quantity * last|.
+---@field net_exposure number sum of quantity * last.
+---@field realised_pnl number
+---@field commissions number
+
+---ctx:set_timer's table form: `every` repeats (seconds), `at` is the first fire (seconds since
+---the epoch; alone it fires once).
+---@class nt.TimerSpec
+---@field every? number Seconds >= 0.
+---@field at? number Seconds since the epoch.
+---@field name? string Echoed in the timer event.
+
+---A bar, read in place from the host (valid during the callback only; copy what you keep).
+---@class nt.Bar
+---@field ts_event ffi.cdata* Bar time, int64 ns since the epoch (UTC).
+---@field ts_init ffi.cdata* When the host created the event, int64 ns.
+---@field sid integer Symbol id (0-based index into ctx.symbols).
+---@field flags integer Bit 0: close-only source (open = high = low = close).
+---@field open number
+---@field high number
+---@field low number
+---@field close number
+---@field volume number 0 when the source has none.
+---@field symbol string Computed: the symbol's name.
+---@field ts ffi.cdata* Computed: same as ts_event.
+---@field time number Computed: seconds since the epoch.
+---@field date string Computed: "YYYY-MM-DD".
+
+---An order event passed to on_order_* callbacks.
+---@class nt.OrderEvent
+---@field order_id integer 0 for a rejected order (match it by tag).
+---@field tag integer
+---@field symbol string? nil for an unknown symbol.
+---@field side nt.Side
+---@field type nt.OrderType
+---@field status nt.OrderStatus Status after this event.
+---@field quantity number Fills: this fill's quantity; otherwise the order's.
+---@field price number Fills: this fill's price after slippage; NaN otherwise.
+---@field commission number Fills: this fill's commission.
+---@field filled_qty number Cumulative.
+---@field remaining number Order quantity - filled_qty.
+---@field reason string? Rejected/canceled/expired: e.g. "insufficient_cash", "canceled_by_strategy", "day_expired".
+---@field ts ffi.cdata* Event time, int64 ns.
+---@field time number Event time in seconds.
+
+---A timer event passed to on_timer.
+---@class nt.TimerEvent
+---@field id integer The id ctx:set_timer returned.
+---@field name string? The name given to ctx:set_timer.
+---@field ts ffi.cdata* Scheduled time, int64 ns.
+---@field time number Scheduled time in seconds.
+
+---The strategy context passed to every callback.
+---@class nt.Ctx
+---@field params table The bundle's params (plain data).
+---@field symbols string[] Symbols of the run, in declaration order.
+---@field bundle string Bundle name.
+---@field state table Free for the strategy's own state.
+local Ctx = {}
+
+---The last n values (oldest first) of a bar field, read in place from the host's ring
+---buffer: fewer than n while the history is short; valid until the next bar of that symbol.
+---@param symbol string
+---@param field? nt.Field Default "close".
+---@param n integer 0..history (the bundle's `history`, default 1000).
+---@return nt.SeriesView
+function Ctx:history(symbol, field, n) end
+
+---Last close of a symbol.
+---@param symbol string
+---@return number
+function Ctx:price(symbol) end
+
+---Buys `quantity` of `symbol` (market unless opts give prices). Returns the order id, or nil
+---and the rejection reason (e.g. "invalid_quantity", "unknown_symbol", "insufficient_cash",
+---"max_position", "no_reference_price"); the rejection also reaches on_order_rejected. Bad
+---argument types (a string quantity, an unknown type or tif) raise instead.
+---@param symbol string
+---@param quantity number
+---@param opts? nt.OrderOptions
+---@return integer? id
+---@return string? reason
+function Ctx:buy(symbol, quantity, opts) end
+
+---Sells `quantity` of `symbol`; see ctx:buy.
+---@param symbol string
+---@param quantity number
+---@param opts? nt.OrderOptions
+---@return integer? id
+---@return string? reason
+function Ctx:sell(symbol, quantity, opts) end
+
+---Submits an order described by a table; see ctx:buy.
+---@param order nt.OrderRequest
+---@return integer? id
+---@return string? reason
+function Ctx:submit_order(order) end
+
+---Trades toward a target position with a market order for the difference (ignores open
+---orders). Returns nil, "no_change" when already there.
+---@param symbol string
+---@param target number Signed target quantity.
+---@param opts? nt.OrderOptions
+---@return integer? id
+---@return string? reason
+function Ctx:order_target(symbol, target, opts) end
+
+---Cancels an open order of this strategy; false when it is not open (or unknown).
+---@param id integer
+---@return boolean
+function Ctx:cancel_order(id) end
+
+---Changes an open order from the next bar on; false when refused.
+---@param id integer
+---@param changes nt.OrderChanges
+---@return boolean
+function Ctx:modify_order(id, changes) end
+
+---A snapshot of an order, or nil for an unknown id.
+---@param id integer
+---@return nt.OrderInfo?
+function Ctx:order(id) end
+
+---Ids of this strategy's open orders, by id.
+---@return integer[]
+function Ctx:open_orders() end
+
+---Signed position of a symbol (> 0 long, < 0 short).
+---@param symbol string
+---@return number
+function Ctx:position(symbol) end
+
+---@param symbol string
+---@return nt.PositionInfo
+function Ctx:position_info(symbol) end
+
+---@return nt.Account
+function Ctx:account() end
+
+---Account equity: cash + marked positions.
+---@return number
+function Ctx:equity() end
+
+---@return number
+function Ctx:cash() end
+
+---Simulated time in ns (int64 cdata).
+---@return ffi.cdata*
+function Ctx:now() end
+
+---Simulated time in seconds since the epoch.
+---@return number
+function Ctx:time() end
+
+---Simulated date, "YYYY-MM-DD" (UTC).
+---@return string
+function Ctx:date() end
+
+---Sets a timer on the simulated clock: `ctx:set_timer(seconds)` repeats every `seconds` from
+---now; the table form gives `every`, `at` and `name`. Timers fire before the bars of their
+---time. Returns the timer id.
+---@param every number|nt.TimerSpec
+---@return integer
+function Ctx:set_timer(every) end
+
+---Cancels a timer; false when unknown.
+---@param id integer
+---@return boolean
+function Ctx:cancel_timer(id) end
+
+---Logs the arguments (tostring'ed, space-separated) at info level, stamped with the simulated time.
+---@param ... any
+function Ctx:log(...) end
+
+---Logs at the given level.
+---@param level "debug"|"info"|"warn"|"error"
+---@param ... any
+function Ctx:log_at(level, ...) end
+
+---A strategy's callbacks: define them as globals in the strategy file, or return a table of
+---them. Every one is optional.
+---@class nt.Strategy
+---@field on_start? fun(ctx: nt.Ctx) Once, before the first event.
+---@field on_bar? fun(ctx: nt.Ctx, bar: nt.Bar) Each bar of every symbol, in time order.
+---@field on_order_accepted? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
+---@field on_order_filled? fun(ctx: nt.Ctx, ev: nt.OrderEvent) Each fill, partial or final.
+---@field on_order_rejected? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
+---@field on_order_canceled? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
+---@field on_order_expired? fun(ctx: nt.Ctx, ev: nt.OrderEvent) Falls back to on_order_canceled.
+---@field on_order_modified? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
+---@field on_timer? fun(ctx: nt.Ctx, ev: nt.TimerEvent)
+---@field on_stop? fun(ctx: nt.Ctx) Once, after the last event (not after a strategy error).
+
+-- In a strategy's environment `print` goes to the run log, `math.random` draws from the run's
+-- seeded generator (same seed, same numbers) and `math.randomseed` raises; reading an
+-- undefined global raises; `require` reaches nt, nt.array, nt.ind, nt.time and the bundle's
+-- own Lua files only.
+
+---@type fun(ctx: nt.Ctx)?
+on_start = nil
+---@type fun(ctx: nt.Ctx, bar: nt.Bar)?
+on_bar = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_accepted = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_filled = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_rejected = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_canceled = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_expired = nil
+---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
+on_order_modified = nil
+---@type fun(ctx: nt.Ctx, ev: nt.TimerEvent)?
+on_timer = nil
+---@type fun(ctx: nt.Ctx)?
+on_stop = nil
+
+return nt
