@@ -70,7 +70,8 @@ double peak_rss_mb() {
 
 ntrun::host::run_result run_bundle(const char* name, std::int64_t bars) {
   ntrun::host::lua_vm vm;
-  const auto b = ntrun::host::load_bundle(vm, std::string(NTRUN_SOURCE_DIR "/bench/bundles/") + name);
+  const auto b =
+      ntrun::host::load_bundle(vm, std::string(NTRUN_SOURCE_DIR "/bench/bundles/") + name);
   ntrun::host::run_options opts;
   opts.quiet = true;
   return ntrun::host::run_bundle(b, {"X"}, std::make_unique<random_walk>(bars), opts);
@@ -89,9 +90,9 @@ void bench_bundle(benchmark::State& state, const char* name) {
   }
   state.SetItemsProcessed(state.iterations() * bars);
   state.counters["fills"] = static_cast<double>(fills);
-  state.counters["ns_per_bar"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * bars), benchmark::Counter::kIsRate |
-                                                          benchmark::Counter::kInvert);
+  state.counters["ns_per_bar"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * bars),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["peak_rss_mb"] = peak_rss_mb();
 }
 
@@ -106,14 +107,20 @@ void BM_engine_no_lua(benchmark::State& state) {
     benchmark::DoNotOptimize(n);
   }
   state.SetItemsProcessed(state.iterations() * bars);
-  state.counters["ns_per_bar"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * bars), benchmark::Counter::kIsRate |
-                                                          benchmark::Counter::kInvert);
+  state.counters["ns_per_bar"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * bars),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_empty_on_bar(benchmark::State& state) { bench_bundle(state, "empty_bar"); }
-void BM_sma_cross(benchmark::State& state) { bench_bundle(state, "sma_cross"); }
-void BM_order_every_bar(benchmark::State& state) { bench_bundle(state, "order_every_bar"); }
+void BM_empty_on_bar(benchmark::State& state) {
+  bench_bundle(state, "empty_bar");
+}
+void BM_sma_cross(benchmark::State& state) {
+  bench_bundle(state, "sma_cross");
+}
+void BM_order_every_bar(benchmark::State& state) {
+  bench_bundle(state, "order_every_bar");
+}
 
 /// Lua loop of n FFI calls (sma:update) against the same loop doing plain arithmetic; the
 /// difference per iteration is the cost of the call. Timed inside Lua with os.clock.
@@ -158,6 +165,10 @@ BENCHMARK(BM_engine_no_lua)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Ite
 BENCHMARK(BM_empty_on_bar)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 // 1M first, then 10M: peak_rss_mb is the process peak, so the growth between them is what
 // streaming ten times more bars costs.
-BENCHMARK(BM_sma_cross)->Arg(1'000'000)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_sma_cross)
+    ->Arg(1'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 BENCHMARK(BM_order_every_bar)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_ffi_indicator_update)->Arg(50'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -4,7 +4,8 @@
 # Module names follow the file path: scripts/nt.lua -> "nt", scripts/nt/ind.lua -> "nt.ind".
 # The cdef is the header's text between NTRUN_CDEF_BEGIN and NTRUN_CDEF_END, minus
 # preprocessor lines and the NTRUN_NOEXCEPT marker; it becomes module "nt._cdef".
-file(GLOB_RECURSE lua_files RELATIVE ${SCRIPTS_DIR} ${SCRIPTS_DIR}/*.lua)
+# scripts/types/ holds LuaLS stubs for editors: not modules, not embedded.
+file(GLOB lua_files RELATIVE ${SCRIPTS_DIR} ${SCRIPTS_DIR}/*.lua ${SCRIPTS_DIR}/nt/*.lua)
 list(SORT lua_files)
 
 file(READ ${FFI_HEADER} header)

@@ -6,19 +6,30 @@
 
 extern "C" {
 
-int32_t ntrun_ffi_abi_version(void) noexcept { return NTRUN_ABI_VERSION; }
+int32_t ntrun_ffi_abi_version(void) noexcept {
+  return NTRUN_ABI_VERSION;
+}
 
-const char* ntrun_ffi_version(void) noexcept { return NTRUN_VERSION_STRING; }
+const char* ntrun_ffi_version(void) noexcept {
+  return NTRUN_VERSION_STRING;
+}
 
 const char* ntrun_ffi_strerror(int32_t status) noexcept {
   switch (status) {
-    case NTRUN_OK: return "ok";
-    case NTRUN_EINVAL: return "invalid argument";
-    case NTRUN_ENOMEM: return "out of memory";
-    case NTRUN_ESTATE: return "not valid in the current state";
-    case NTRUN_ENOTFOUND: return "not found";
-    case NTRUN_EREJECTED: return "rejected";
-    default: return "unknown status";
+    case NTRUN_OK:
+      return "ok";
+    case NTRUN_EINVAL:
+      return "invalid argument";
+    case NTRUN_ENOMEM:
+      return "out of memory";
+    case NTRUN_ESTATE:
+      return "not valid in the current state";
+    case NTRUN_ENOTFOUND:
+      return "not found";
+    case NTRUN_EREJECTED:
+      return "rejected";
+    default:
+      return "unknown status";
   }
 }
 

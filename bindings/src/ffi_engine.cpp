@@ -39,7 +39,9 @@ static_assert(NTRUN_F_VOLUME == static_cast<int>(bt::bar_field::volume));
 
 namespace {
 
-bt::engine* E(ntrun_engine_t* e) noexcept { return reinterpret_cast<bt::engine*>(e); }
+bt::engine* E(ntrun_engine_t* e) noexcept {
+  return reinterpret_cast<bt::engine*>(e);
+}
 const bt::engine* E(const ntrun_engine_t* e) noexcept {
   return reinterpret_cast<const bt::engine*>(e);
 }
@@ -67,7 +69,9 @@ int32_t ntrun_ffi_engine_next(ntrun_engine_t* e, int32_t strategy) noexcept {
   }
 }
 
-int64_t ntrun_ffi_engine_now(const ntrun_engine_t* e) noexcept { return e ? E(e)->now() : 0; }
+int64_t ntrun_ffi_engine_now(const ntrun_engine_t* e) noexcept {
+  return e ? E(e)->now() : 0;
+}
 
 int32_t ntrun_ffi_engine_num_symbols(const ntrun_engine_t* e) noexcept {
   return e ? static_cast<int32_t>(E(e)->num_symbols()) : 0;
@@ -80,12 +84,12 @@ const char* ntrun_ffi_engine_symbol_name(const ntrun_engine_t* e, uint32_t sid) 
 
 int32_t ntrun_ffi_history(const ntrun_engine_t* e, uint32_t sid, int32_t field, int64_t n,
                           ntrun_series_t* out) noexcept {
-  if (!e || !out || sid >= E(e)->num_symbols() || field < 0 ||
-      field > NTRUN_F_VOLUME || n < 0 || static_cast<uint64_t>(n) > E(e)->history().capacity()) {
+  if (!e || !out || sid >= E(e)->num_symbols() || field < 0 || field > NTRUN_F_VOLUME || n < 0 ||
+      static_cast<uint64_t>(n) > E(e)->history().capacity()) {
     return NTRUN_EINVAL;
   }
-  const auto span = E(e)->history().last(sid, static_cast<bt::bar_field>(field),
-                                         static_cast<std::size_t>(n));
+  const auto span =
+      E(e)->history().last(sid, static_cast<bt::bar_field>(field), static_cast<std::size_t>(n));
   out->data = span.data();
   out->len = static_cast<int64_t>(span.size());
   return NTRUN_OK;
@@ -103,18 +107,17 @@ int32_t ntrun_ffi_order_submit(ntrun_engine_t* e, int32_t strategy, const ntrun_
     return NTRUN_EINVAL;
   }
   try {
-    const auto r = E(e)->submit(
-        strategy, ntrun::market::order_request{
-                      .symbol = req->sid,
-                      .side = static_cast<ntrun::order_side>(req->side),
-                      .type = static_cast<ntrun::order_type>(req->type),
-                      .tif = static_cast<ntrun::time_in_force>(req->tif),
-                      .quantity = req->quantity,
-                      .limit_price = req->limit_price,
-                      .stop_price = req->stop_price,
-                      .strategy = strategy,
-                      .tag = req->tag,
-                  });
+    const auto r = E(e)->submit(strategy, ntrun::market::order_request{
+                                              .symbol = req->sid,
+                                              .side = static_cast<ntrun::order_side>(req->side),
+                                              .type = static_cast<ntrun::order_type>(req->type),
+                                              .tif = static_cast<ntrun::time_in_force>(req->tif),
+                                              .quantity = req->quantity,
+                                              .limit_price = req->limit_price,
+                                              .stop_price = req->stop_price,
+                                              .strategy = strategy,
+                                              .tag = req->tag,
+                                          });
     if (out_id) *out_id = r.id;
     if (out_reason) *out_reason = r.reason;
     return r.reason ? NTRUN_EREJECTED : NTRUN_OK;
@@ -143,7 +146,8 @@ int32_t ntrun_ffi_order_modify(ntrun_engine_t* e, int32_t strategy, uint64_t id,
   }
 }
 
-int32_t ntrun_ffi_order_get(const ntrun_engine_t* e, uint64_t id, ntrun_order_info_t* out) noexcept {
+int32_t ntrun_ffi_order_get(const ntrun_engine_t* e, uint64_t id,
+                            ntrun_order_info_t* out) noexcept {
   if (!e || !out) return NTRUN_EINVAL;
   const ntrun::market::order* o = E(e)->venue().find(id);
   if (!o) return NTRUN_ENOTFOUND;

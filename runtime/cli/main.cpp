@@ -60,9 +60,8 @@ int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
       });
     }
     if (!equity_csv.empty()) {
-      ok &= write_file(equity_csv, "equity curve", [&](std::ostream& os) {
-        ntrun::report::write_equity_csv(os, r.record);
-      });
+      ok &= write_file(equity_csv, "equity curve",
+                       [&](std::ostream& os) { ntrun::report::write_equity_csv(os, r.record); });
     }
     if (!trades_csv.empty()) {
       ok &= write_file(trades_csv, "trade list", [&](std::ostream& os) {
@@ -95,7 +94,8 @@ int main(int argc, char** argv) {
                   "Data file(s) replacing the bundle's, one per data entry, in order");
   auto* from_opt = run->add_option("--from", from, "First date, YYYY-MM-DD (inclusive)");
   auto* to_opt = run->add_option("--to", to, "Last date, YYYY-MM-DD (inclusive)");
-  auto* cap_opt = run->add_option("--capital", capital, "Starting capital")->check(CLI::PositiveNumber);
+  auto* cap_opt =
+      run->add_option("--capital", capital, "Starting capital")->check(CLI::PositiveNumber);
   auto* seed_opt = run->add_option("--seed", seed, "Seed of math.random in strategies");
   run->add_option("--json", json_path, "Write the report as JSON to FILE");
   run->add_option("--equity-csv", equity_csv, "Write the equity curve as CSV to FILE");

@@ -23,6 +23,9 @@ local function copy(t, skip)
 end
 
 function M.env(eng, sid, bundle_dir, ctx)
+  -- Strings index the state's real `string` table through their metatable ("".dump), so
+  -- the untrusted state loses string.dump altogether (it would hand out bytecode).
+  rawset(string, "dump", nil)
   local env = {}
   for _, name in ipairs(SAFE) do env[name] = _G[name] end
   env.string = copy(string, { dump = true })

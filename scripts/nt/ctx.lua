@@ -46,6 +46,7 @@ function M.new(eng, sid, params, info)
     _id = ffi.new("uint64_t[1]"),
     _reason = ffi.new("const char*[1]"),
     _pos = ffi.new("ntrun_position_t"),
+    _view = ffi.new("ntrun_series_t"),
     _acct = ffi.new("ntrun_account_t"),
     _info = ffi.new("ntrun_order_info_t"),
     _timer = ffi.new("int64_t[1]"),
@@ -88,8 +89,10 @@ end
 --- Last close of a symbol (NaN before its first bar).
 function Ctx:price(symbol)
   local id = symbol_id(self, symbol, "price")
-  C.ntrun_ffi_position(self._eng, id, self._pos)
-  return self._pos.last_price
+  local view = self._view
+  C.ntrun_ffi_history(self._eng, id, C.NTRUN_F_CLOSE, 1, view)
+  if view.len == 0 then return 0 / 0 end
+  return view.data[0]
 end
 
 local function submit(self, symbol, side, quantity, opts, fn)
@@ -242,7 +245,8 @@ function Ctx:set_timer(spec)
   end
   if every == nil and at == nil then error("ctx:set_timer needs 'every' or 'at'", 2) end
   local now = C.ntrun_ffi_engine_now(self._eng)
-  local first = at and ffi.cast("int64_t", core.num_arg(at, "at", 2) * 1e9) or (now + ffi.cast("int64_t", (every or 0) * 1e9))
+  local first = at and ffi.cast("int64_t", core.num_arg(at, "at", 2) * 1e9)
+    or (now + ffi.cast("int64_t", (every or 0) * 1e9))
   local interval = ffi.cast("int64_t", (every or 0) * 1e9)
   if at and not spec.every then interval = 0 end
   local rc = C.ntrun_ffi_timer_set(self._eng, self._sid, first, interval, self._timer)

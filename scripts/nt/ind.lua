@@ -16,14 +16,38 @@ local function check_x(x, level)
   end
 end
 
+local MAX_WINDOW = 2 ^ 24 -- the host refuses larger windows (a typo must not allocate GBs)
+
 local function out_array(n) return array.new(n) end
 
-local function check_status(rc, fn)
-  if rc ~= core.OK then error(string.format("nt.ind.%s: %s", fn, core.strerror(rc)), 3) end
+-- On failure, names the first non-finite input element (the host's reason for EINVAL once
+-- the arguments were checked here); the scan runs on the error path only.
+local function check_status(rc, fn, ...)
+  if rc == core.OK then return end
+  local inputs = { ... }
+  for k = 1, #inputs, 3 do
+    local p, n, name = inputs[k], inputs[k + 1], inputs[k + 2]
+    for i = 0, n - 1 do
+      local v = p[i]
+      if v ~= v or v == math.huge or v == -math.huge then
+        error(string.format("bad '%s' argument to nt.ind.%s: element %d is %s (values must be finite)",
+          name, fn, i + 1, tostring(v)), 3)
+      end
+    end
+  end
+  error(string.format("nt.ind.%s: %s", fn, core.strerror(rc)), 3)
+end
+
+local function window_arg(v, fn, min)
+  if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > MAX_WINDOW then
+    error(string.format("bad 'window' argument to nt.ind.%s: must be an integer in %d..%d (got %s)", fn, min,
+      MAX_WINDOW, tostring(v)), 3)
+  end
+  return v
 end
 
 -- Single-input, single-output indicators sharing one shape.
-local function simple(name)
+local function simple(name, display, min_window)
   local new, free, update = C["ntrun_ffi_" .. name .. "_new"], C["ntrun_ffi_" .. name .. "_free"],
     C["ntrun_ffi_" .. name .. "_update"]
   local series_fn = C["ntrun_ffi_" .. name .. "_series"]
@@ -34,27 +58,27 @@ local function simple(name)
     self.value = v
     return v
   end
-  mt.__tostring = function(self) return string.format("nt.ind.%s(%d)", name, self.window) end
+  mt.__tostring = function(self) return string.format("nt.ind.%s(%d)", display, self.window) end
   return function(a, b)
     if type(a) == "number" and b == nil then
-      local window = int_arg(a, "window", 1, nil, 2)
+      local window = window_arg(a, display, min_window)
       local h = new(window)
-      if h == nil then error("nt.ind." .. name .. ": cannot create (bad window?)", 2) end
+      if h == nil then error("nt.ind." .. display .. ": out of memory", 2) end
       return setmetatable({ _h = ffi.gc(h, free), window = window, value = 0 / 0 }, mt)
     end
     local p, n = series(a, "series", 1, 2)
-    local window = int_arg(b, "window", 1, nil, 2)
+    local window = window_arg(b, display, min_window)
     local out = out_array(n)
-    check_status(series_fn(p, n, window, out.data), name)
+    if n > 0 then check_status(series_fn(p, n, window, out.data), display, p, n, "series") end
     return out
   end, mt
 end
 
-M.sma = simple("sma")
-M.ema = simple("ema")
-M.rsi = simple("rsi")
+M.sma = simple("sma", "sma", 1)
+M.ema = simple("ema", "ema", 1)
+M.rsi = simple("rsi", "rsi", 1)
 
-local std_ctor, std_mt = simple("rstd")
+local std_ctor, std_mt = simple("rstd", "std", 2)
 std_mt.__index.zscore = function(self) return C.ntrun_ffi_rstd_zscore(self._h) end
 std_mt.__index.mean = function(self) return C.ntrun_ffi_rstd_mean(self._h) end
 --- Rolling sample standard deviation; the object also answers :mean() and :zscore().
@@ -75,9 +99,9 @@ function M.zscore(a, b)
     return o
   end
   local p, n = series(a, "series", 1, 2)
-  local window = int_arg(b, "window", 1, nil, 2)
+  local window = window_arg(b, "zscore", 2)
   local out = out_array(n)
-  check_status(C.ntrun_ffi_zscore_series(p, n, window, out.data), "zscore")
+  if n > 0 then check_status(C.ntrun_ffi_zscore_series(p, n, window, out.data), "zscore", p, n, "series") end
   return out
 end
 
@@ -92,19 +116,21 @@ end
 --- nt.ind.macd(series, fast, slow, signal) -> three arrays.
 function M.macd(a, b, c, d)
   if type(a) == "number" then
-    local fast, slow = int_arg(a, "fast", 1, nil, 2), int_arg(b or 26, "slow", 1, nil, 2)
-    local sig = int_arg(c or 9, "signal", 1, nil, 2)
+    local fast, slow = int_arg(a, "fast", 1, MAX_WINDOW, 2), int_arg(b or 26, "slow", 1, MAX_WINDOW, 2)
+    local sig = int_arg(c or 9, "signal", 1, MAX_WINDOW, 2)
     if fast >= slow then error("bad 'fast' argument to nt.ind.macd: must be < slow", 2) end
     local h = C.ntrun_ffi_macd_new(fast, slow, sig)
     if h == nil then error("nt.ind.macd: cannot create", 2) end
     return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_macd_free), _out = ffi.new("ntrun_macd_out_t") }, macd_mt)
   end
   local p, n = series(a, "series", 1, 2)
-  local fast, slow = int_arg(b or 12, "fast", 1, nil, 2), int_arg(c or 26, "slow", 1, nil, 2)
-  local sig = int_arg(d or 9, "signal", 1, nil, 2)
+  local fast, slow = int_arg(b or 12, "fast", 1, MAX_WINDOW, 2), int_arg(c or 26, "slow", 1, MAX_WINDOW, 2)
+  local sig = int_arg(d or 9, "signal", 1, MAX_WINDOW, 2)
   if fast >= slow then error("bad 'fast' argument to nt.ind.macd: must be < slow", 2) end
   local m, s, h = out_array(n), out_array(n), out_array(n)
-  check_status(C.ntrun_ffi_macd_series(p, n, fast, slow, sig, m.data, s.data, h.data), "macd")
+  if n > 0 then
+    check_status(C.ntrun_ffi_macd_series(p, n, fast, slow, sig, m.data, s.data, h.data), "macd", p, n, "series")
+  end
   return m, s, h
 end
 
@@ -119,7 +145,7 @@ end
 --- nt.ind.bbands(series, window, k) -> three arrays.
 function M.bbands(a, b, c)
   if type(a) == "number" then
-    local window = int_arg(a, "window", 1, nil, 2)
+    local window = window_arg(a, "bbands", 2)
     local k = core.num_arg(b or 2, "k", 2)
     if k < 0 then error("bad 'k' argument to nt.ind.bbands: must be >= 0", 2) end
     local h = C.ntrun_ffi_bbands_new(window, k)
@@ -127,11 +153,13 @@ function M.bbands(a, b, c)
     return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_bbands_free), _out = ffi.new("ntrun_bbands_out_t") }, bb_mt)
   end
   local p, n = series(a, "series", 1, 2)
-  local window = int_arg(b, "window", 1, nil, 2)
+  local window = window_arg(b, "bbands", 2)
   local k = core.num_arg(c or 2, "k", 2)
   if k < 0 then error("bad 'k' argument to nt.ind.bbands: must be >= 0", 2) end
   local m, u, l = out_array(n), out_array(n), out_array(n)
-  check_status(C.ntrun_ffi_bbands_series(p, n, window, k, m.data, u.data, l.data), "bbands")
+  if n > 0 then
+    check_status(C.ntrun_ffi_bbands_series(p, n, window, k, m.data, u.data, l.data), "bbands", p, n, "series")
+  end
   return m, u, l
 end
 
@@ -139,6 +167,9 @@ local atr_mt = { __index = {} }
 atr_mt.__index.update = function(self, high, low, close)
   if type(high) == "cdata" then high, low, close = high.high, high.low, high.close end -- a bar
   check_x(high, 2); check_x(low, 2); check_x(close, 2)
+  if low > high then
+    error(string.format("bad arguments to atr:update: low %s is above high %s", tostring(low), tostring(high)), 2)
+  end
   local v = C.ntrun_ffi_atr_update(self._h, high, low, close)
   self.value = v
   return v
@@ -147,7 +178,7 @@ end
 --- nt.ind.atr(high, low, close, window) -> array.
 function M.atr(a, b, c, d)
   if type(a) == "number" then
-    local window = int_arg(a, "window", 1, nil, 2)
+    local window = window_arg(a, "atr", 1)
     local h = C.ntrun_ffi_atr_new(window)
     if h == nil then error("nt.ind.atr: cannot create", 2) end
     return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_atr_free), window = window, value = 0 / 0 }, atr_mt)
@@ -156,9 +187,12 @@ function M.atr(a, b, c, d)
   local pl, n2 = series(b, "low", 2, 2)
   local pc, n3 = series(c, "close", 3, 2)
   if n1 ~= n2 or n1 ~= n3 then error("bad arguments to nt.ind.atr: high, low and close differ in length", 2) end
-  local window = int_arg(d, "window", 1, nil, 2)
+  local window = window_arg(d, "atr", 1)
   local out = out_array(n1)
-  check_status(C.ntrun_ffi_atr_series(ph, pl, pc, n1, window, out.data), "atr")
+  if n1 > 0 then
+    check_status(C.ntrun_ffi_atr_series(ph, pl, pc, n1, window, out.data), "atr", ph, n1, "high", pl, n1, "low",
+      pc, n1, "close")
+  end
   return out
 end
 
@@ -166,13 +200,13 @@ end
 function M.log_returns(x)
   local p, n = series(x, "series", 1, 2)
   local out = out_array(n)
-  check_status(C.ntrun_ffi_log_returns(p, n, out.data), "log_returns")
+  if n > 0 then check_status(C.ntrun_ffi_log_returns(p, n, out.data), "log_returns", p, n, "series") end
   return out
 end
 function M.pct_returns(x)
   local p, n = series(x, "series", 1, 2)
   local out = out_array(n)
-  check_status(C.ntrun_ffi_pct_returns(p, n, out.data), "pct_returns")
+  if n > 0 then check_status(C.ntrun_ffi_pct_returns(p, n, out.data), "pct_returns", p, n, "series") end
   return out
 end
 
@@ -187,7 +221,7 @@ end
 --- beta, alpha, spread, r2; nt.ind.ols(y, x, window) -> arrays beta, alpha, spread.
 function M.ols(a, b, c)
   if type(a) == "number" then
-    local window = int_arg(a, "window", 2, nil, 2)
+    local window = window_arg(a, "ols", 2)
     local h = C.ntrun_ffi_ols_new(window)
     if h == nil then error("nt.ind.ols: cannot create", 2) end
     return setmetatable({ _h = ffi.gc(h, C.ntrun_ffi_ols_free), _out = ffi.new("ntrun_ols_out_t") }, ols_mt)
@@ -195,9 +229,12 @@ function M.ols(a, b, c)
   local py, n1 = series(a, "y", 1, 2)
   local px, n2 = series(b, "x", 2, 2)
   if n1 ~= n2 then error("bad arguments to nt.ind.ols: y and x differ in length", 2) end
-  local window = int_arg(c, "window", 2, nil, 2)
+  local window = window_arg(c, "ols", 2)
   local beta, alpha, spread = out_array(n1), out_array(n1), out_array(n1)
-  check_status(C.ntrun_ffi_ols_series(py, px, n1, window, beta.data, alpha.data, spread.data), "ols")
+  if n1 > 0 then
+    check_status(C.ntrun_ffi_ols_series(py, px, n1, window, beta.data, alpha.data, spread.data), "ols", py, n1, "y",
+      px, n1, "x")
+  end
   return beta, alpha, spread
 end
 

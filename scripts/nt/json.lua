@@ -52,6 +52,7 @@ local function decode_string(s, i)
             j = j + 6
           end
         end
+        if cp >= 0xD800 and cp <= 0xDFFF then cp = 0xFFFD end -- a lone surrogate
         out[#out + 1] = utf8(cp)
       elseif ESC[e] then
         out[#out + 1] = ESC[e]
@@ -103,11 +104,16 @@ function decode_value(s, i)
   elseif c == 34 then
     return decode_string(s, i)
   end
-  local a, b = find(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+  -- RFC 8259 numbers: -?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?
+  local a, b = find(s, "^-?%d+", i)
   if a then
-    local v = tonumber(sub(s, a, b))
-    if v == nil then fail(s, i, "bad number") end
-    return v, b + 1
+    local int = sub(s, a, b)
+    if int:match("^-?0%d") then fail(s, i, "bad number (leading zero)") end
+    local c1, c2 = find(s, "^%.%d+", b + 1)
+    if c1 then b = c2 elseif sub(s, b + 1, b + 1) == "." then fail(s, b + 1, "bad number (digits after '.')") end
+    local e1, e2 = find(s, "^[eE][-+]?%d+", b + 1)
+    if e1 then b = e2 elseif find(s, "^[eE]", b + 1) then fail(s, b + 1, "bad number (exponent)") end
+    return tonumber(sub(s, a, b)), b + 1
   end
   if sub(s, i, i + 3) == "true" then return true, i + 4 end
   if sub(s, i, i + 4) == "false" then return false, i + 5 end

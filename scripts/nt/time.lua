@@ -16,23 +16,35 @@ local function civil(days)
   return y, m, d
 end
 
-local function split(ns)
-  local s = tonumber(ns) / 1e9
-  local days = math.floor(s / 86400)
-  return days, s - days * 86400
+local ffi = require "ffi"
+local NS_PER_DAY = 86400000000000LL
+
+-- Whole days and the nanoseconds into the day, in int64 arithmetic (a double cannot hold
+-- today's timestamps to the nanosecond).
+local function split(ns, fn)
+  local t = type(ns)
+  if t ~= "number" and not (t == "cdata" and ffi.istype("int64_t", ns)) then
+    error(string.format("bad 'ns' argument to nt.time.%s: nanoseconds expected (got %s)", fn, t), 3)
+  end
+  if t == "number" and ns ~= ns then error("bad 'ns' argument to nt.time." .. fn .. ": NaN", 3) end
+  local n = ffi.cast("int64_t", ns)
+  local days = n / NS_PER_DAY -- truncates toward zero
+  local rem = n - days * NS_PER_DAY
+  if rem < 0 then days, rem = days - 1, rem + NS_PER_DAY end
+  return tonumber(days), tonumber(rem)
 end
 
 --- "YYYY-MM-DD" of a ns timestamp.
 function M.date(ns)
-  local y, m, d = civil((split(ns)))
+  local y, m, d = civil((split(ns, "date")))
   return string.format("%04d-%02d-%02d", y, m, d)
 end
 
 --- "YYYY-MM-DDTHH:MM:SSZ" of a ns timestamp.
 function M.iso(ns)
-  local days, secs = split(ns)
+  local days, rem = split(ns, "iso")
   local y, m, d = civil(days)
-  secs = math.floor(secs + 0.5)
+  local secs = math.floor(rem / 1e9) -- sub-second digits are dropped, as in the reports
   return string.format("%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, math.floor(secs / 3600),
     math.floor(secs / 60) % 60, secs % 60)
 end

@@ -32,11 +32,19 @@ class vector_source final : public backtest::bar_source {
   std::size_t i_ = 0;
 };
 
-constexpr ts_ns day(int d) { return ns_per_day * (18262 + d); }  // 2020-01-01 + d
+constexpr ts_ns day(int d) {
+  return ns_per_day * (18262 + d);
+}  // 2020-01-01 + d
 
 bar make_bar(int d, symbol_id s, double o, double h, double l, double c, double v = 1000) {
-  return bar{.ts_event = day(d), .ts_init = day(d), .symbol = s, .open = o, .high = h, .low = l,
-             .close = c, .volume = v};
+  return bar{.ts_event = day(d),
+             .ts_init = day(d),
+             .symbol = s,
+             .open = o,
+             .high = h,
+             .low = l,
+             .close = c,
+             .volume = v};
 }
 
 std::unique_ptr<backtest::engine> make_engine(std::vector<bar> bars, int strategies = 1,
@@ -92,7 +100,7 @@ TEST_CASE("orders are never filled by a bar of the timestamp they were placed on
   REQUIRE(e->next(0) == event_kind::bar);  // B at t0: no fill yet
   CHECK(e->slot(0)->b.symbol == 1);
   CHECK(e->next(0) == event_kind::accepted);
-  REQUIRE(e->next(0) == event_kind::bar);  // A at t1
+  REQUIRE(e->next(0) == event_kind::bar);     // A at t1
   REQUIRE(e->next(0) == event_kind::filled);  // on B's bar at t1, before that bar
   CHECK(e->slot(0)->order.price == 21);
   CHECK(e->slot(0)->order.ts_event == day(1));
@@ -207,8 +215,14 @@ TEST_CASE("the C ABI mirrors the engine's event slot and rejects bad arguments")
   REQUIRE(ntrun_ffi_engine_next(eng, 0) == NTRUN_EV_BAR);
   CHECK(ev->bar.close == 10);
   CHECK(ev->bar.ts_event == day(0));
-  ntrun_order_req_t req{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_LIMIT, .tif = NTRUN_GTC,
-                        .quantity = 5, .limit_price = 9.5, .stop_price = 0, .tag = 77};
+  ntrun_order_req_t req{.sid = 0,
+                        .side = NTRUN_BUY,
+                        .type = NTRUN_LIMIT,
+                        .tif = NTRUN_GTC,
+                        .quantity = 5,
+                        .limit_price = 9.5,
+                        .stop_price = 0,
+                        .tag = 77};
   uint64_t id = 0;
   const char* reason = nullptr;
   REQUIRE(ntrun_ffi_order_submit(eng, 0, &req, &id, &reason) == NTRUN_OK);

@@ -28,10 +28,6 @@ local function completed(bundle, opts)
   return r
 end
 
-local function bug(name, body)
-  pending("BUG: " .. name)
-  return body
-end
 
 describe("market orders", function()
   it("fill at the next bar's open, never on the bar that placed them", function()
@@ -235,7 +231,6 @@ describe("determinism", function()
   end)
 end)
 
-bug("ctx:price is NaN before the symbol's first bar, as scripts/nt/ctx.lua documents (it reads the "
-  .. "portfolio's last_price, which is 0 before any mark; fixture bug_price_nan)", function()
+it("ctx:price is NaN before the symbol's first bar (fixture bug_price_nan)", function()
   completed("bug_price_nan")
 end)

@@ -13,10 +13,6 @@ local function contains(haystack, needle, what)
   end
 end
 
-local function bug(name, body)
-  pending("BUG: " .. name)
-  return body
-end
 
 describe("a Lua error in a callback", function()
   it("stops the run with exit code 1, the file:line and a traceback", function()
@@ -96,9 +92,7 @@ describe("the strategy sandbox", function()
     assert.equals(0, r.exit_code, r.errors[1])
   end)
 
-  bug("the string metatable hands strategies the host's own string table, so (\"\").dump "
-    .. "reaches string.dump, which scripts/nt/_sandbox.lua removes from the strategy's `string` "
-    .. "(fixture bug_string_meta)", function()
+  it("string.dump is out of reach, also through the string metatable (fixture bug_string_meta)", function()
     local r = run("bug_string_meta")
     assert.equals(0, r.exit_code, r.errors[1])
   end)
@@ -131,9 +125,11 @@ describe("bad CSV rows", function()
     end)
   end
 
-  it("a bad first row raises from nt.backtest.run (the run cannot start)", function()
-    assert.has_error(function() run("csv_probe", { data = DATA .. "bad_first_row.csv" }) end,
-      "bad_first_row.csv:2: bad row: bad number in column 'close'")
+  it("a bad first row stops the run before any bar, with file:line", function()
+    local bad = run("csv_probe", { data = DATA .. "bad_first_row.csv" })
+    assert.equals(1, bad.exit_code)
+    assert.equals(0, #bad.equity)
+    contains(bad.errors[1], "bad_first_row.csv:2: bad row: bad number in column 'close'", "errors[1]")
     local r = run("csv_probe", { data = DATA .. "bad_first_row.csv", skip_bad_rows = true })
     assert.equals(0, r.exit_code)
     assert.equals(2, #r.equity)
@@ -143,11 +139,8 @@ describe("bad CSV rows", function()
     assert.has_error(function() run("csv_probe", { data = DATA .. "nope.csv" }) end, "nope.csv: cannot open")
   end)
 
-  bug("a data error keeps the last good bar in the report: with bad_high_low.csv (bad line 4) the "
-    .. "01-02 bar is matched (the buy fills at 100) but its equity point is lost, so the report has "
-    .. "num_fills 1 and final_equity 100000 (runtime/src/backtest/engine.cpp advance(): the "
-    .. "peek_ts() after the last bar of a timestamp reads the bad row and throws before "
-    .. "record_equity())", function()
+  it("a data error keeps the last good bar in the report: with bad_high_low.csv (bad line 4) the "
+    .. "01-02 bar is matched (the buy fills at 100) and its equity point is kept", function()
     local r = run("csv_probe", { data = DATA .. "bad_high_low.csv" })
     assert.equals(2, #r.equity)
     assert.equals(100020, r.metrics.final_equity)

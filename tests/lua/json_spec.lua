@@ -3,10 +3,6 @@
 local nt = require "nt"
 local json = nt.json
 
-local function bug(name, body)
-  pending("BUG: " .. name)
-  return body
-end
 
 describe("nt.json.decode values", function()
   it("decodes scalars", function()
@@ -121,15 +117,13 @@ describe("nt.json.decode errors", function()
     assert.has_error(function() return json.decode(string.rep("[", 100000) .. string.rep("]", 100000)) end)
   end)
 
-  bug("numbers follow RFC 8259: leading zeros and a bare trailing '.' are refused "
-    .. "(scripts/nt/json.lua:106 pattern accepts '01' and '1.')", function()
+  it("numbers follow RFC 8259: leading zeros and a bare trailing '.' are refused", function()
     fails("01", "bad number")
     fails("1.", "bad number")
     fails("-01", "bad number")
   end)
 
-  bug("a lone surrogate is refused (or decoded as U+FFFD), never emitted as invalid UTF-8 "
-    .. "(scripts/nt/json.lua:48: '\"\\ud800\"' decodes to the CESU bytes ED A0 80)", function()
+  it("a lone surrogate is refused (or decoded as U+FFFD), never emitted as invalid UTF-8", function()
     local ok, v = pcall(json.decode, '"\\ud800"')
     assert.truthy(not ok or v == "\239\191\189", "got bytes " .. table.concat({ tostring(v):byte(1, -1) }, " "))
   end)

@@ -15,15 +15,22 @@ bool timer_later(const auto& a, const auto& b) noexcept {
 
 event_kind kind_of(market::event_kind k) noexcept {
   switch (k) {
-    case market::event_kind::accepted: return event_kind::accepted;
-    case market::event_kind::rejected: return event_kind::rejected;
+    case market::event_kind::accepted:
+      return event_kind::accepted;
+    case market::event_kind::rejected:
+      return event_kind::rejected;
     case market::event_kind::filled:
-    case market::event_kind::partially_filled: return event_kind::filled;
-    case market::event_kind::canceled: return event_kind::canceled;
-    case market::event_kind::expired: return event_kind::expired;
-    case market::event_kind::modified: return event_kind::modified;
+    case market::event_kind::partially_filled:
+      return event_kind::filled;
+    case market::event_kind::canceled:
+      return event_kind::canceled;
+    case market::event_kind::expired:
+      return event_kind::expired;
+    case market::event_kind::modified:
+      return event_kind::modified;
     case market::event_kind::cancel_rejected:
-    case market::event_kind::modify_rejected: break;
+    case market::event_kind::modify_rejected:
+      break;
   }
   return event_kind::yield;  // not delivered: the command's return value tells the strategy
 }
@@ -54,7 +61,7 @@ engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
   }
   scratch_.reserve(64);
   record_.initial_capital = cfg_.capital;
-  if (auto ts = source_->peek_ts()) now_ = *ts;
+  if (auto ts = peek_source()) now_ = *ts;
 }
 
 engine::~engine() = default;
@@ -102,7 +109,8 @@ void engine::route(const market::order_event& ev) {
 bool engine::fire_timers(ts_ns upto) {
   bool fired = false;
   while (!timers_.empty() && timers_.front().at <= upto) {
-    std::pop_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+    std::pop_heap(timers_.begin(), timers_.end(),
+                  [](auto& a, auto& b) { return timer_later(a, b); });
     timer t = timers_.back();
     timers_.pop_back();
     now_ = std::max(now_, t.at);
@@ -114,15 +122,27 @@ bool engine::fire_timers(ts_ns upto) {
     if (t.interval > 0) {
       t.at += t.interval;
       timers_.push_back(t);
-      std::push_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+      std::push_heap(timers_.begin(), timers_.end(),
+                     [](auto& a, auto& b) { return timer_later(a, b); });
     }
   }
   return fired;
 }
 
+std::optional<ts_ns> engine::peek_source() {
+  if (source_error_) return std::nullopt;
+  try {
+    return source_->peek_ts();
+  } catch (...) {
+    // A bad data row: the bars before it are still delivered, then next() raises it.
+    source_error_ = std::current_exception();
+    return std::nullopt;
+  }
+}
+
 bool engine::advance() {
   if (finished_) return false;
-  const std::optional<ts_ns> next_ts = source_->peek_ts();
+  const std::optional<ts_ns> next_ts = peek_source();
   if (!next_ts) {
     finished_ = true;
     return false;
@@ -137,7 +157,7 @@ bool engine::advance() {
   // Match every bar of this timestamp before any strategy sees one of them: an order placed
   // on a bar at t is only eligible from the next timestamp on (no look-ahead).
   bar b;
-  while (source_->peek_ts() == t && source_->next(b)) {
+  while (peek_source() == t && source_->next(b)) {
     ++bars_;
     scratch_.clear();
     venue_.on_bar(b, scratch_);
@@ -186,6 +206,7 @@ event_kind engine::next(int strategy) {
     }
     if (!advance()) break;
   }
+  if (source_error_) std::rethrow_exception(std::exchange(source_error_, nullptr));
   st.slot.kind = static_cast<std::int32_t>(event_kind::end);
   return event_kind::end;
 }
@@ -196,8 +217,7 @@ void engine::finish() {
   finished_ = true;
   // Events still queued (e.g. fills on the last bar) were never delivered; the portfolio
   // already holds them. Record the final state.
-  if (!pending_point_) record_equity();
-  if (pending_point_) record_.equity.push_back(*pending_point_);
+  if (pending_point_) record_.equity.push_back(*pending_point_);  // none when no bar was seen
   record_.trades = portfolio_.closed_trades();
   record_.commissions = portfolio_.total_commission();
   record_.traded_notional = portfolio_.traded_notional();
@@ -264,8 +284,10 @@ std::vector<order_id> engine::open_orders(int strategy) const {
 std::int64_t engine::set_timer(int strategy, ts_ns first, ts_ns interval) {
   if (interval < 0) return 0;
   const std::int64_t id = next_timer_id_++;
-  timers_.push_back({.at = std::max(first, now_), .interval = interval, .id = id, .strategy = strategy});
-  std::push_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+  timers_.push_back(
+      {.at = std::max(first, now_), .interval = interval, .id = id, .strategy = strategy});
+  std::push_heap(timers_.begin(), timers_.end(),
+                 [](auto& a, auto& b) { return timer_later(a, b); });
   return id;
 }
 
@@ -274,7 +296,8 @@ bool engine::cancel_timer(int strategy, std::int64_t id) {
                          [&](const timer& t) { return t.id == id && t.strategy == strategy; });
   if (it == timers_.end()) return false;
   timers_.erase(it);
-  std::make_heap(timers_.begin(), timers_.end(), [](auto& a, auto& b) { return timer_later(a, b); });
+  std::make_heap(timers_.begin(), timers_.end(),
+                 [](auto& a, auto& b) { return timer_later(a, b); });
   return true;
 }
 

@@ -29,8 +29,8 @@ std::span<const double> history_store::last(symbol_id symbol, bar_field field,
   n = std::min<std::size_t>({n, capacity_, static_cast<std::size_t>(seen)});
   const std::size_t pos = seen % capacity_;  // next write position
   const std::size_t start = (pos + capacity_ - n) % capacity_;
-  const double* ring = buf_.data() + (symbol * num_bar_fields + static_cast<std::size_t>(field)) *
-                                         2 * capacity_;
+  const double* ring =
+      buf_.data() + (symbol * num_bar_fields + static_cast<std::size_t>(field)) * 2 * capacity_;
   return {ring + start, n};
 }
 

@@ -149,10 +149,10 @@ run_result run_backtest(const run_options& opts) {
   data::bar_feed feed(data::feed_options{.from = parse_bound(b.from, "from", false),
                                          .to = parse_bound(b.to, "to", true)});
   for (const data_spec& d : b.data) {
-    data::csv_source src{.path = d.path,
-                         .layout = d.layout == "wide" ? data::csv_layout::wide
-                                                      : data::csv_layout::ohlcv,
-                         .symbols = d.symbols};
+    data::csv_source src{
+        .path = d.path,
+        .layout = d.layout == "wide" ? data::csv_layout::wide : data::csv_layout::ohlcv,
+        .symbols = d.symbols};
     for (const std::string& s : d.symbols) {
       if (!seen.insert(s).second) {
         throw std::runtime_error(opts.bundle_dir + "/bundle.lua: symbol '" + s +
@@ -188,10 +188,12 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .capital = b.capital,
       .history_capacity = static_cast<std::size_t>(b.history),
       .seed = b.seed,
-      .venue = {.slippage = {.model = b.slippage_model == "fixed"        ? market::slippage_model::fixed
-                                      : b.slippage_model == "percentage" ? market::slippage_model::percentage
-                                      : b.slippage_model == "volume"     ? market::slippage_model::volume
-                                                                         : market::slippage_model::none,
+      .venue = {.slippage = {.model = b.slippage_model == "fixed" ? market::slippage_model::fixed
+                                      : b.slippage_model == "percentage"
+                                          ? market::slippage_model::percentage
+                                      : b.slippage_model == "volume"
+                                          ? market::slippage_model::volume
+                                          : market::slippage_model::none,
                              .value = b.slippage_value},
                 .commission = {.per_share = b.commission_per_share,
                                .per_value = b.commission_per_value,
@@ -218,7 +220,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
-    vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), b.strategy_files[i], b.dir));
+    vms.push_back(
+        std::make_unique<strategy_vm>(eng, static_cast<int>(i), b.strategy_files[i], b.dir));
   }
 
   auto fail = [&](strategy_vm& s, const std::string& err) {

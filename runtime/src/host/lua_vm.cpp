@@ -34,7 +34,8 @@ int traceback_handler(lua_State* L) {
 /// package.loaders entry: NTRUN_SCRIPTS_DIR (if set) first, then the embedded modules.
 int embedded_searcher(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
-  if (const char* dir = std::getenv("NTRUN_SCRIPTS_DIR"); dir && std::strcmp(name, "nt._cdef") != 0) {
+  if (const char* dir = std::getenv("NTRUN_SCRIPTS_DIR");
+      dir && std::strcmp(name, "nt._cdef") != 0) {
     std::string rel = name;
     for (char& c : rel) {
       if (c == '.') c = '/';

@@ -25,11 +25,15 @@ std::optional<std::string> opt_string(lua_State* L, int idx, const char* key) {
   return out;
 }
 
-/// nt._host.run(bundle_dir, opts) -> json_text, status, exit_code, errors
-/// opts: data (string or list), from, to, capital, seed, skip_bad_rows, quiet (default true).
-int l_run(lua_State* L) {
+/// Does the work of l_run; on failure leaves the message on the stack and returns false. Kept
+/// apart so no C++ object is alive when l_run raises the Lua error (lua_error longjmps).
+bool run_impl(lua_State* L) {
   run_options o;
-  o.bundle_dir = luaL_checkstring(L, 1);
+  if (!lua_isstring(L, 1)) {
+    lua_pushstring(L, "bad 'bundle' argument to nt.backtest.run: folder path expected");
+    return false;
+  }
+  o.bundle_dir = lua_tostring(L, 1);
   o.quiet = true;
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "data");
@@ -38,7 +42,7 @@ int l_run(lua_State* L) {
     } else if (lua_istable(L, -1)) {
       for (int i = 1; i <= static_cast<int>(lua_objlen(L, -1)); ++i) {
         lua_rawgeti(L, -1, i);
-        o.data_files.emplace_back(luaL_checkstring(L, -1));
+        if (lua_isstring(L, -1)) o.data_files.emplace_back(lua_tostring(L, -1));
         lua_pop(L, 1);
       }
     }
@@ -55,29 +59,30 @@ int l_run(lua_State* L) {
     if (!lua_isnil(L, -1)) o.quiet = lua_toboolean(L, -1) != 0;
     lua_pop(L, 4);
   }
-  std::string json, status, err;
-  int code = 0;
-  std::vector<std::string> errors;
   try {
     run_result r = run_backtest(o);
     std::ostringstream os;
     report::write_json(os, r.record, r.metrics, r.meta, r.symbols);
-    json = os.str();
-    status = r.status;
-    code = r.exit_code;
-    errors = std::move(r.errors);
+    const std::string json = os.str();
+    lua_pushlstring(L, json.data(), json.size());
+    lua_pushlstring(L, r.status.data(), r.status.size());
+    lua_pushinteger(L, r.exit_code);
+    lua_createtable(L, static_cast<int>(r.errors.size()), 0);
+    for (std::size_t i = 0; i < r.errors.size(); ++i) {
+      lua_pushlstring(L, r.errors[i].data(), r.errors[i].size());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    return true;
   } catch (const std::exception& e) {
-    err = e.what();
+    lua_pushstring(L, e.what());
+    return false;
   }
-  if (!err.empty()) return luaL_error(L, "%s", err.c_str());
-  lua_pushlstring(L, json.data(), json.size());
-  lua_pushlstring(L, status.data(), status.size());
-  lua_pushinteger(L, code);
-  lua_createtable(L, static_cast<int>(errors.size()), 0);
-  for (std::size_t i = 0; i < errors.size(); ++i) {
-    lua_pushlstring(L, errors[i].data(), errors[i].size());
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
-  }
+}
+
+/// nt._host.run(bundle_dir, opts) -> json_text, status, exit_code, errors
+/// opts: data (string or list), from, to, capital, seed, skip_bad_rows, quiet (default true).
+int l_run(lua_State* L) {
+  if (!run_impl(L)) return lua_error(L);  // the message has no position: it names the bundle
   return 4;
 }
 

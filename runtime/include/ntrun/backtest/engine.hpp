@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,7 +94,8 @@ class engine {
   // ---- driving ----
   /// Fills the strategy's slot with its next event and returns its kind. With one strategy the
   /// engine advances the clock itself; with several it returns `yield` when the queue is empty
-  /// and the host calls advance() and then each strategy in turn.
+  /// and the host calls advance() and then each strategy in turn. A data error of the source
+  /// is thrown here once every bar before it has been delivered.
   [[nodiscard]] event_kind next(int strategy);
   /// Processes the next timestamp (timers, then bars). Returns false when the data is done.
   bool advance();
@@ -101,7 +103,9 @@ class engine {
   /// Closes the run: the last equity point is recorded. Idempotent.
   void finish();
 
-  [[nodiscard]] event_slot* slot(int strategy) noexcept { return &strategies_[static_cast<std::size_t>(strategy)].slot; }
+  [[nodiscard]] event_slot* slot(int strategy) noexcept {
+    return &strategies_[static_cast<std::size_t>(strategy)].slot;
+  }
   [[nodiscard]] ts_ns now() const noexcept { return now_; }
   [[nodiscard]] const engine_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_symbols() const noexcept { return cfg_.symbols.size(); }
@@ -119,7 +123,9 @@ class engine {
   void cancel_all(int strategy);
   [[nodiscard]] std::int64_t set_timer(int strategy, ts_ns first, ts_ns interval);
   bool cancel_timer(int strategy, std::int64_t id);
-  [[nodiscard]] double random(int strategy) noexcept { return strategies_[static_cast<std::size_t>(strategy)].rng.uniform(); }
+  [[nodiscard]] double random(int strategy) noexcept {
+    return strategies_[static_cast<std::size_t>(strategy)].rng.uniform();
+  }
 
   // ---- queries ----
   [[nodiscard]] const history_store& history() const noexcept { return history_; }
@@ -147,6 +153,7 @@ class engine {
   void route(const market::order_event& ev);
   void push(int strategy, const event_slot& ev);
   void record_equity();
+  std::optional<ts_ns> peek_source();
   bool fire_timers(ts_ns upto);
 
   engine_config cfg_;
@@ -161,6 +168,7 @@ class engine {
   std::vector<double> last_price_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
+  std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   ts_ns now_ = 0;
   std::int64_t bars_ = 0;
   std::int64_t next_timer_id_ = 1;

@@ -22,8 +22,8 @@ struct run_options {
   std::optional<double> capital;
   std::optional<std::uint64_t> seed;
   bool skip_bad_rows = false;
-  bool quiet = false;      ///< no strategy log lines on stderr
-  bool progress = false;   ///< progress line on stderr
+  bool quiet = false;     ///< no strategy log lines on stderr
+  bool progress = false;  ///< progress line on stderr
 };
 
 struct run_result {

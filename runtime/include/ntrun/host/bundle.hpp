@@ -14,8 +14,8 @@ namespace ntrun::host {
 class lua_vm;
 
 struct data_spec {
-  std::string path;     ///< as usable by the process (bundle dir joined)
-  std::string layout;   ///< "ohlcv" or "wide"
+  std::string path;    ///< as usable by the process (bundle dir joined)
+  std::string layout;  ///< "ohlcv" or "wide"
   std::vector<std::string> symbols;
   std::string time_col, open_col, high_col, low_col, close_col, volume_col;  ///< "" = auto
 };
