@@ -267,6 +267,7 @@ TEST_CASE("write_json: exact text of a small record") {
   "bundle": "demo",
   "status": "completed",
   "seed": 42,
+  "data": {"symbols": ["AAPL", "MSFT"], "bars": 4, "bad_rows_skipped": 0},
   "metrics": {
     "total_return": 0.25,
     "annual_return": null,
@@ -356,7 +357,7 @@ TEST_CASE("write_json: byte-identical for identical inputs") {
   // One equity point per line: header lines + one per point.
   std::size_t lines = 0;
   for (char c : a) lines += c == '\n' ? 1 : 0;
-  CHECK(lines == 41 + run.equity.size());
+  CHECK(lines == 42 + run.equity.size());
 }
 
 TEST_CASE("write_json and write_trades_csv: unknown symbol id throws before writing") {

@@ -272,6 +272,21 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
   key(b, "  ", "seed");
   fmt::format_to(std::back_inserter(b), "{}", meta.seed);
   put(b, ",\n");
+  // What was replayed: symbols, bar count, data range and skipped rows (--skip-bad-rows).
+  key(b, "  ", "data");
+  put(b, "{");
+  field(b, true, "symbols");
+  b.push_back('[');
+  for (std::size_t i = 0; i < meta.symbols.size(); ++i) {
+    if (i > 0) put(b, ", ");
+    append_string(b, meta.symbols[i]);
+  }
+  b.push_back(']');
+  field(b, false, "bars");
+  fmt::format_to(std::back_inserter(b), "{}", meta.bars);
+  field(b, false, "bad_rows_skipped");
+  fmt::format_to(std::back_inserter(b), "{}", meta.bad_rows_skipped);
+  put(b, "},\n");
   key(b, "  ", "metrics");
   append_metrics(b, m, !run.equity.empty());
   put(b, ",\n");

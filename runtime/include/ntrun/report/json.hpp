@@ -12,7 +12,8 @@
 
 namespace ntrun::report {
 
-/// Writes the full report. Keys in order: "ntrun", "bundle", "status", "seed", "metrics",
+/// Writes the full report. Keys in order: "ntrun", "bundle", "status", "seed", "data"
+/// (symbols, bars, bad_rows_skipped), "metrics",
 /// "trades", "equity", "warnings". Identical inputs give identical bytes. Times are UTC ISO
 /// strings; undefined numbers are null; trades and equity points are one object per line.
 /// Throws report_error, before writing anything, when a trade's symbol id has no name in
