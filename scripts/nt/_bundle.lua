@@ -26,10 +26,31 @@ local function fail(file, where, msg)
   error(string.format("%s: %s%s", file, where ~= "" and ("'" .. where .. "': ") or "", msg), 0)
 end
 
+-- Edit distance, to suggest the key a typo meant.
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
 local function check_keys(file, where, t, allowed)
   for k in pairs(t) do
     if allowed[k] == nil then
-      fail(file, where, string.format("unknown key '%s' (allowed: %s)", tostring(k), sorted_keys(allowed)))
+      local best, best_d = nil, 3
+      for name in pairs(allowed) do
+        local d = distance(tostring(k), name)
+        if d < best_d or (d == best_d and best and name < best) then best, best_d = name, d end
+      end
+      local hint = best and string.format("did you mean '%s'? ", best) or ""
+      fail(file, where, string.format("unknown key '%s' (%sallowed: %s)", tostring(k), hint, sorted_keys(allowed)))
     end
   end
 end

@@ -73,13 +73,13 @@ function M.load(engine_ud, strategy_index, path, bundle_dir)
 end
 
 function M.start()
-  local f = rawget(S, "on_start")
-  if f then f(ctx) end
+  local on_start = rawget(S, "on_start")
+  if on_start then on_start(ctx) end
 end
 
 function M.stop()
-  local f = rawget(S, "on_stop")
-  if f then f(ctx) end
+  local on_stop = rawget(S, "on_stop")
+  if on_stop then on_stop(ctx) end
 end
 
 --- Runs events until the engine yields (another strategy's turn) or ends; returns the kind.
@@ -87,33 +87,33 @@ function M.run()
   while true do
     local k = C.ntrun_ffi_engine_next(eng, sid)
     if k == EV_BAR then
-      local f = rawget(S, "on_bar")
-      if f then f(ctx, bar) end
+      local on_bar = rawget(S, "on_bar")
+      if on_bar then on_bar(ctx, bar) end
     elseif k == EV_FILLED then
-      local f = rawget(S, "on_order_filled")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_filled = rawget(S, "on_order_filled")
+      if on_order_filled then on_order_filled(ctx, order_event(ev.order)) end
     elseif k == EV_REJECTED then
-      local f = rawget(S, "on_order_rejected")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_rejected = rawget(S, "on_order_rejected")
+      if on_order_rejected then on_order_rejected(ctx, order_event(ev.order)) end
     elseif k == EV_CANCELED then
-      local f = rawget(S, "on_order_canceled")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_canceled = rawget(S, "on_order_canceled")
+      if on_order_canceled then on_order_canceled(ctx, order_event(ev.order)) end
     elseif k == EV_EXPIRED then
-      local f = rawget(S, "on_order_expired") or rawget(S, "on_order_canceled")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_expired = rawget(S, "on_order_expired") or rawget(S, "on_order_canceled")
+      if on_order_expired then on_order_expired(ctx, order_event(ev.order)) end
     elseif k == EV_TIMER then
-      local f = rawget(S, "on_timer")
-      if f then
+      local on_timer = rawget(S, "on_timer")
+      if on_timer then
         local id = tonumber(ev.timer.id)
-        f(ctx, { id = id, name = ctx._timer_names[id], ts = ev.timer.ts_event,
+        on_timer(ctx, { id = id, name = ctx._timer_names[id], ts = ev.timer.ts_event,
           time = tonumber(ev.timer.ts_event) / 1e9 })
       end
     elseif k == EV_ACCEPTED then
-      local f = rawget(S, "on_order_accepted")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_accepted = rawget(S, "on_order_accepted")
+      if on_order_accepted then on_order_accepted(ctx, order_event(ev.order)) end
     elseif k == EV_MODIFIED then
-      local f = rawget(S, "on_order_modified")
-      if f then f(ctx, order_event(ev.order)) end
+      local on_order_modified = rawget(S, "on_order_modified")
+      if on_order_modified then on_order_modified(ctx, order_event(ev.order)) end
     else
       return k
     end

@@ -78,6 +78,25 @@ void print_log(void* user, std::int64_t ts, int strategy, int level, std::string
                static_cast<int>(msg.size()), msg.data());
 }
 
+/// The traceback frames of the host's own runner loop say nothing to a strategy author.
+std::string without_runner_frames(const std::string& traceback) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < traceback.size()) {
+    std::size_t end = traceback.find('\n', pos);
+    if (end == std::string::npos) end = traceback.size();
+    const std::string_view line(traceback.data() + pos, end - pos);
+    const bool internal = line.find("scripts/nt/_runner.lua") != std::string_view::npos ||
+                          line.find("[C]: at 0x") != std::string_view::npos;
+    if (!internal) {
+      if (!out.empty()) out += '\n';
+      out += line;
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
 /// One strategy's Lua state and the nt._runner functions that drive it.
 class strategy_vm {
  public:
@@ -97,7 +116,7 @@ class strategy_vm {
   /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
   std::optional<std::string> call(const char* fn, int* kind = nullptr) {
     push_fn(fn);
-    if (auto err = vm_.pcall(0, 1)) return err;
+    if (auto err = vm_.pcall(0, 1)) return without_runner_frames(*err);
     if (kind) *kind = static_cast<int>(lua_tointeger(vm_.state(), -1));
     lua_pop(vm_.state(), 1);
     return std::nullopt;

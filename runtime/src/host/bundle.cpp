@@ -50,7 +50,7 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir) {
   vm.require("nt._bundle");
   lua_getfield(L, -1, "load");
   lua_pushlstring(L, dir.data(), dir.size());
-  if (auto err = vm.pcall(1, 1)) {
+  if (auto err = vm.pcall(1, 1, /*traceback=*/false)) {
     lua_settop(L, top);
     throw std::runtime_error(*err);
   }

@@ -84,12 +84,17 @@ lua_vm::~lua_vm() {
   if (L_) lua_close(L_);
 }
 
-std::optional<std::string> lua_vm::pcall(int nargs, int nresults) {
-  const int base = lua_gettop(L_) - nargs;
-  lua_pushcfunction(L_, traceback_handler);
-  lua_insert(L_, base);
-  const int rc = lua_pcall(L_, nargs, nresults, base);
-  lua_remove(L_, base);
+std::optional<std::string> lua_vm::pcall(int nargs, int nresults, bool traceback) {
+  int rc = 0;
+  if (traceback) {
+    const int base = lua_gettop(L_) - nargs;
+    lua_pushcfunction(L_, traceback_handler);
+    lua_insert(L_, base);
+    rc = lua_pcall(L_, nargs, nresults, base);
+    lua_remove(L_, base);
+  } else {
+    rc = lua_pcall(L_, nargs, nresults, 0);
+  }
   if (rc == 0) return std::nullopt;
   std::string msg = lua_tostring(L_, -1) ? lua_tostring(L_, -1) : "unknown Lua error";
   lua_pop(L_, 1);

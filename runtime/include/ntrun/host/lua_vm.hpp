@@ -21,9 +21,10 @@ class lua_vm {
   [[nodiscard]] lua_State* state() const noexcept { return L_; }
 
   /// Calls the function below nargs arguments on the stack with a traceback handler.
-  /// Returns the error message with its traceback, or nothing on success (results left on
-  /// the stack as with lua_pcall).
-  [[nodiscard]] std::optional<std::string> pcall(int nargs, int nresults);
+  /// Returns the error message with its traceback (without it when `traceback` is false:
+  /// errors that already say what and where), or nothing on success (results left on the
+  /// stack as with lua_pcall).
+  [[nodiscard]] std::optional<std::string> pcall(int nargs, int nresults, bool traceback = true);
 
   /// require(name), leaving the module on the stack; throws lua_error_exception on failure.
   void require(const char* name);
