@@ -50,8 +50,7 @@ engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
                                           .num_symbols = cfg_.symbols.size()}),
       checks_(cfg_.checks),
       history_(cfg_.symbols.size(), cfg_.history_capacity),
-      strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))),
-      last_price_(cfg_.symbols.size(), std::nan("")) {
+      strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))) {
   if (!source_) throw std::invalid_argument("engine: no bar source");
   if (cfg_.symbols.empty()) throw std::invalid_argument("engine: no symbols");
   for (std::size_t i = 0; i < strategies_.size(); ++i) {
@@ -163,7 +162,6 @@ bool engine::advance() {
     venue_.on_bar(b, scratch_);
     for (const auto& ev : scratch_) route(ev);
     portfolio_.mark(b.symbol, b.close);
-    last_price_[b.symbol] = b.close;
     history_.push(b);
     event_slot s{};
     s.kind = static_cast<std::int32_t>(event_kind::bar);
@@ -232,7 +230,9 @@ engine::submit_result engine::submit(int strategy, market::order_request req) {
   // checks only see well-formed orders.
   const char* why = market::validate_request(req, cfg_.symbols.size());
   if (!why) {
-    const double ref = market::pre_trade_checks::reference_price(req, last_price_[req.symbol]);
+    const auto last = history_.last(req.symbol, bar_field::close, 1);
+    const double ref = market::pre_trade_checks::reference_price(
+        req, last.empty() ? std::nan("") : last.front());
     why = checks_.check(req, portfolio_, ref, now_);
   }
   if (why) {

@@ -165,7 +165,6 @@ class engine {
   std::vector<strategy_state> strategies_;
   std::vector<timer> timers_;  ///< min-heap on (at, id)
   std::vector<market::order_event> scratch_;
-  std::vector<double> last_price_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
