@@ -267,3 +267,24 @@ TEST_CASE("math.random streams are seeded per strategy and reproducible") {
   CHECK(sum / 1000 == doctest::Approx(0.5).epsilon(0.1));
   CHECK(a->random(1) != a->random(0));
 }
+
+TEST_CASE("a stopped strategy gets no more events, timers or orders; the others go on") {
+  std::vector<bar> bars;
+  for (int d = 0; d < 50; ++d) bars.push_back(make_bar(d, 0, 10, 10, 10, 10));
+  auto e = make_engine(bars, 2);
+  REQUIRE(e->advance());
+  REQUIRE(e->next(0) == event_kind::bar);
+  auto limit = market_buy(1);
+  limit.type = order_type::limit;
+  limit.limit_price = 1;
+  (void)e->submit(0, limit);
+  (void)e->set_timer(0, day(2), ns_per_day);
+  e->stop_strategy(0);
+  CHECK(e->open_orders(0).empty());
+  while (e->advance()) {
+    CHECK(e->next(0) == event_kind::yield);  // nothing queued for the stopped strategy
+    while (e->next(1) != event_kind::yield) {
+    }
+  }
+  CHECK(e->next(1) == event_kind::end);
+}

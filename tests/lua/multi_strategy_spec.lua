@@ -158,6 +158,7 @@ describe("a Lua error in one of two strategies", function()
     assert.equals(1, #r.errors)
     contains(r.errors[1], where("b.lua", 'error("failing on the fill of order "') .. ": failing on the fill of order 2",
       "errors[1]")
+    contains(r.errors[1], "in function 'on_order_filled'", "errors[1] traceback")
     -- A sold its 10 AAA at 01-04's open 104, a day after B failed, and bought 5 at 107.
     assert.equals(1, #r.trades)
     local a = trade_of(r, "AAA")
@@ -175,3 +176,23 @@ describe("a Lua error in one of two strategies", function()
     assert.equals(100095, r.metrics.final_equity)
   end)
 end)
+
+describe("a bad data row under two strategies", function()
+  -- AAA's 2024-01-04 row is bad: every bar of 01-03 (both files) is still matched and shown,
+  -- then the run stops with the data error.
+  it("stops after every bar before the bad row, of both files (the whole 01-03)", function()
+    local r = run("data_error")
+    assert.equals(1, r.exit_code)
+    assert.equals("stopped: data error", r.status, r.errors[1])
+    assert.equals(1, #r.errors, "the data error only: both strategies saw what they expected")
+    contains(r.errors[1], "aaa_bad_0104.csv:5: bad row: bad number in column 'close'", "errors[1]")
+    assert_equity(r, {
+      { "2024-01-01", 100000, 0 },
+      { "2024-01-02", 98687, 13 * 102 },
+      { "2024-01-03", 97647, 13 * 102 + 20 * 52 },
+    })
+    assert.equals(3, r.metrics.num_fills, "A's 10 and B's 3 AAA on 01-02, B's 20 BBB on 01-03")
+  end)
+end)
+
+

@@ -67,6 +67,7 @@ engine::~engine() = default;
 
 void engine::push(int strategy, const event_slot& ev) {
   auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  if (st.stopped) return;
   st.queue.push_back(ev);
   st.queue.back().strategy = strategy;
 }
@@ -271,6 +272,17 @@ void engine::cancel_all(int strategy) {
   scratch_.clear();
   venue_.cancel_all(strategy, now_, scratch_);
   for (const auto& ev : scratch_) route(ev);
+}
+
+void engine::stop_strategy(int strategy) {
+  cancel_all(strategy);
+  auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  st.stopped = true;
+  st.queue.clear();
+  st.head = 0;
+  std::erase_if(timers_, [&](const timer& t) { return t.strategy == strategy; });
+  std::make_heap(timers_.begin(), timers_.end(),
+                 [](auto& a, auto& b) { return timer_later(a, b); });
 }
 
 std::vector<order_id> engine::open_orders(int strategy) const {

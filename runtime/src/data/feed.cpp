@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <exception>
+#include <utility>
 
 namespace ntrun::data {
 
@@ -53,8 +55,21 @@ void bar_feed::advance() {
     ++primed_;
   }
   if (refill_ != no_refill) {
-    push(refill_);
+    const std::size_t index = refill_;
     refill_ = no_refill;
+    try {
+      push(index);
+    } catch (const data_error&) {
+      // The rest of this timestamp (other sources' heads at the same time) is still handed
+      // out, so a consumer sees every bar of a timestamp or none; then the error is raised.
+      error_ = std::current_exception();
+      error_ts_ = heads_[index].ts_event;
+      error_source_ = index;
+    }
+  }
+  if (error_ && (heap_.empty() || heads_[heap_.front()].ts_event > error_ts_)) {
+    refill_ = error_source_;  // a caller that reads on retries that source past the bad row
+    std::rethrow_exception(std::exchange(error_, nullptr));
   }
 }
 

@@ -245,7 +245,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
 
   auto fail = [&](strategy_vm& s, const std::string& err) {
     s.failed = true;
-    eng.cancel_all(s.index());
+    eng.stop_strategy(s.index());
     res.errors.push_back(err);
     res.exit_code = 1;
     res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];

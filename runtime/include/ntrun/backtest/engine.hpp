@@ -119,8 +119,11 @@ class engine {
   submit_result submit(int strategy, market::order_request req);
   bool cancel(int strategy, order_id id);
   bool modify(int strategy, order_id id, double quantity, double limit_price, double stop_price);
-  /// Cancels every open order of the strategy (used when a strategy stops on an error).
+  /// Cancels every open order of the strategy.
   void cancel_all(int strategy);
+  /// Stops a strategy (after a Lua error): its orders are canceled, its timers dropped, its
+  /// queue emptied, and it receives no further events. Its positions stay in the portfolio.
+  void stop_strategy(int strategy);
   [[nodiscard]] std::int64_t set_timer(int strategy, ts_ns first, ts_ns interval);
   bool cancel_timer(int strategy, std::int64_t id);
   [[nodiscard]] double random(int strategy) noexcept {
@@ -148,6 +151,7 @@ class engine {
     std::vector<event_slot> queue;
     std::size_t head = 0;
     rng64 rng;
+    bool stopped = false;
   };
 
   void route(const market::order_event& ev);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <vector>
 
@@ -24,7 +25,8 @@ class bar_feed {
   std::size_t add_source(csv_source spec);
 
   /// Next bar of the merged timeline; false when every source is exhausted. Each source is
-  /// read one bar ahead, so a bad row may be reported a few bars before its time. After a
+  /// read one bar ahead; a bad row is raised (data_error) once every bar of the timestamp
+  /// of its source's previous bar has been handed out, so a timestamp arrives whole. After a
   /// data_error the feed may be read on: the bad row is dropped (and not counted).
   [[nodiscard]] bool next(bar& out);
 
@@ -51,6 +53,9 @@ class bar_feed {
   std::size_t primed_ = 0;          // sources [0, primed_) have had their first read
   std::size_t refill_ = no_refill;  // source to advance before the next look at the heap
   bool started_ = false;
+  std::exception_ptr error_{};  ///< a bad row met while refilling, raised after its timestamp
+  ts_ns error_ts_ = 0;          ///< timestamp of the last bar of the failing source
+  std::size_t error_source_ = 0;
 };
 
 }  // namespace ntrun::data
