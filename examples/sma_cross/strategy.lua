@@ -1,5 +1,6 @@
--- SMA crossover: buy when SMA(fast) crosses above SMA(slow), sell everything when it
--- crosses below. Orders are market orders, filled at the next bar's open.
+-- SMA crossover: long while SMA(fast) is above SMA(slow), flat otherwise. It buys when the
+-- fast SMA crosses above (or already is above on the first bar after the warm-up) and sells
+-- everything when it crosses below. Market orders, filled at the next bar's open.
 local nt = require "nt"
 
 local fast, slow, above
