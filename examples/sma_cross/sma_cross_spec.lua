@@ -13,17 +13,7 @@ local FAST = spec_dir .. "/fixtures/fast_windows"
 
 local function load_bundle(dir) return assert(loadfile(dir .. "/bundle.lua"))() end
 
-local function read_ohlcv(path, from, to)
-  local f = assert(io.open(path, "r"))
-  assert(f:read("*l"):find("^date,open,high,low,close"), "unexpected header in " .. path)
-  local rows = {}
-  for line in f:lines() do
-    local d, o, _, _, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
-    if d >= from and d <= to then rows[#rows + 1] = { date = d, open = tonumber(o), close = tonumber(c) } end
-  end
-  f:close()
-  return rows
-end
+local read_ohlcv = require("nt.test").read_ohlcv
 
 -- The model. On each bar with `slow` closes: fast SMA > slow SMA is "above"; when that differs
 -- from the previous bar's state (or on the first such bar, where there is no previous state)
@@ -82,21 +72,7 @@ local function reference(rows, b)
   }
 end
 
-local function assert_trades(want, got)
-  assert.equals(#want, #got, "number of closed trades")
-  for i, w in ipairs(want) do
-    local g, tag = got[i], "trade " .. i
-    assert.equals(w.symbol, g.symbol, tag)
-    assert.equals(w.side, g.side, tag)
-    assert.equals(w.entry_time, g.entry_time, tag)
-    assert.equals(w.exit_time, g.exit_time, tag)
-    assert.equals(w.quantity, g.quantity, tag)
-    assert.near(w.entry_price, g.entry_price, 1e-9, tag)
-    assert.near(w.exit_price, g.exit_price, 1e-9, tag)
-    assert.near(w.commission, g.commission, 1e-9, tag)
-    assert.near(w.pnl, g.pnl, 1e-6, tag)
-  end
-end
+local function assert_trades(want, got) assert.trades(want, got, 1e-6) end
 
 -- The end of the run: cash, the open position and the final equity of the model.
 local function assert_end_state(m, r)

@@ -73,8 +73,39 @@ A.error_matches = function(fn, pattern, msg)
     failure(string.format("expected an error matching %s, got %s", fmt(pattern), fmt(tostring(err))), 2)
   end
 end
+--- trades(want, got[, pnl_tolerance]): closed trades equal one by one: symbol, side, entry and
+--- exit time, quantity exactly; prices and commission to 1e-9; pnl to pnl_tolerance (1e-7).
+function A.trades(want, got, pnl_tolerance)
+  A.equals(#want, #got, "number of closed trades")
+  for i, w in ipairs(want) do
+    local g, tag = got[i], "trade " .. i .. " (" .. tostring(w.symbol) .. " " .. tostring(w.entry_time) .. ")"
+    A.equals(w.symbol, g.symbol, tag)
+    A.equals(w.side, g.side, tag)
+    A.equals(w.entry_time, g.entry_time, tag)
+    A.equals(w.exit_time, g.exit_time, tag)
+    A.equals(w.quantity, g.quantity, tag)
+    A.near(w.entry_price, g.entry_price, 1e-9, tag)
+    A.near(w.exit_price, g.exit_price, 1e-9, tag)
+    A.near(w.commission, g.commission, 1e-9, tag)
+    A.near(w.pnl, g.pnl, pnl_tolerance or 1e-7, tag)
+  end
+end
 A.are = A
 A.is = A
+
+--- Rows {date=, open=, close=} of a date,open,high,low,close,... CSV with from <= date <= to,
+--- read in plain Lua: reference models in specs stay independent of the host's CSV parser.
+function M.read_ohlcv(path, from, to)
+  local f = assert(io.open(path, "r"))
+  assert(f:read("*l"):find("^date,open,high,low,close"), "unexpected header in " .. path)
+  local rows = {}
+  for line in f:lines() do
+    local d, o, _, _, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
+    if d >= from and d <= to then rows[#rows + 1] = { date = d, open = tonumber(o), close = tonumber(c) } end
+  end
+  f:close()
+  return rows
+end
 
 local assert_obj = setmetatable({}, {
   __index = A,

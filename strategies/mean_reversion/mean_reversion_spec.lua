@@ -11,17 +11,7 @@ local FROM, TO = "2017-09-01", "2019-03-31"
 local bundle = assert(loadfile(spec_dir .. "/bundle.lua"))()
 local P = bundle.params
 
-local function read_ohlcv(path, from, to)
-  local f = assert(io.open(path, "r"))
-  assert(f:read("*l"):find("^date,open,high,low,close"), "unexpected header in " .. path)
-  local rows = {}
-  for line in f:lines() do
-    local d, o, _, _, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
-    if d >= from and d <= to then rows[#rows + 1] = { date = d, open = tonumber(o), close = tonumber(c) } end
-  end
-  f:close()
-  return rows
-end
+local read_ohlcv = require("nt.test").read_ohlcv
 
 -- Wilder RSI over closes[1..i]: the first averages are plain means of the first n changes,
 -- then avg = (avg * (n - 1) + change) / n. Recomputed from scratch for every bar (slow and
@@ -103,19 +93,7 @@ describe("mean_reversion", function()
 
     local r = bt.run(spec_dir, { from = FROM, to = TO })
     assert.equals("completed", r.status)
-    assert.equals(#want, #r.trades, "number of closed trades")
-    for i, w in ipairs(want) do
-      local g, tag = r.trades[i], "trade " .. i
-      assert.equals(w.symbol, g.symbol, tag)
-      assert.equals(w.side, g.side, tag)
-      assert.equals(w.entry_time, g.entry_time, tag)
-      assert.equals(w.exit_time, g.exit_time, tag)
-      assert.equals(w.quantity, g.quantity, tag)
-      assert.near(w.entry_price, g.entry_price, 1e-9, tag)
-      assert.near(w.exit_price, g.exit_price, 1e-9, tag)
-      assert.near(w.commission, g.commission, 1e-9, tag)
-      assert.near(w.pnl, g.pnl, 1e-7, tag)
-    end
+    assert.trades(want, r.trades)
   end)
 
   it("hand-checked: the February 2018 trade", function()

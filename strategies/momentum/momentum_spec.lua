@@ -10,17 +10,7 @@ local FROM, TO = "2015-08-01", "2016-12-31"
 local bundle = assert(loadfile(spec_dir .. "/bundle.lua"))()
 local P = bundle.params
 
-local function read_ohlcv(path, from, to)
-  local f = assert(io.open(path, "r"))
-  assert(f:read("*l"):find("^date,open,high,low,close"), "unexpected header in " .. path)
-  local rows = {}
-  for line in f:lines() do
-    local d, o, _, _, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
-    if d >= from and d <= to then rows[#rows + 1] = { date = d, open = tonumber(o), close = tonumber(c) } end
-  end
-  f:close()
-  return rows
-end
+local read_ohlcv = require("nt.test").read_ohlcv
 
 -- The model: a market order fills at the next bar's open moved by the percentage slippage
 -- against the taker; commission max(minimum, per_share * qty). Cash is the equity when flat.
@@ -81,19 +71,7 @@ describe("momentum", function()
 
     local r = bt.run(spec_dir, { from = FROM, to = TO })
     assert.equals("completed", r.status)
-    assert.equals(#want, #r.trades, "number of closed trades")
-    for i, w in ipairs(want) do
-      local g, tag = r.trades[i], "trade " .. i
-      assert.equals(w.symbol, g.symbol, tag)
-      assert.equals(w.side, g.side, tag)
-      assert.equals(w.entry_time, g.entry_time, tag)
-      assert.equals(w.exit_time, g.exit_time, tag)
-      assert.equals(w.quantity, g.quantity, tag)
-      assert.near(w.entry_price, g.entry_price, 1e-9, tag)
-      assert.near(w.exit_price, g.exit_price, 1e-9, tag)
-      assert.near(w.commission, g.commission, 1e-9, tag)
-      assert.near(w.pnl, g.pnl, 1e-7, tag)
-    end
+    assert.trades(want, r.trades)
   end)
 
   it("hand-checked: fills at the next open plus 5 bp, 1.00 minimum commission", function()

@@ -135,19 +135,7 @@ local function same_trades(want, got)
   for i, t in ipairs(got) do g2[i] = t end
   table.sort(g2, by_exit)
   table.sort(want, by_exit)
-  assert.equals(#want, #g2, "number of closed trades")
-  for i, w in ipairs(want) do
-    local g, tag = g2[i], "trade " .. i .. " (" .. w.symbol .. " " .. w.entry_time .. ")"
-    assert.equals(w.symbol, g.symbol, tag)
-    assert.equals(w.side, g.side, tag)
-    assert.equals(w.entry_time, g.entry_time, tag)
-    assert.equals(w.exit_time, g.exit_time, tag)
-    assert.equals(w.quantity, g.quantity, tag)
-    assert.near(w.entry_price, g.entry_price, 1e-9, tag)
-    assert.near(w.exit_price, g.exit_price, 1e-9, tag)
-    assert.near(w.commission, g.commission, 1e-9, tag)
-    assert.near(w.pnl, g.pnl, 1e-7, tag)
-  end
+  assert.trades(want, g2)
 end
 
 -- Runs the bundle in `dir` on the fixture and compares with the model; returns its stats.
