@@ -50,8 +50,13 @@ int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
   for (const auto& e : r.errors) std::fprintf(stderr, "ntrun: %s\n", e.c_str());
   std::cout << ntrun::report::format_table(r.metrics, r.meta) << std::flush;
   const double rate = secs > 0 ? static_cast<double>(r.meta.bars) / secs : 0.0;
-  std::fprintf(stderr, "%lld bars in %.3f s (%.2f M bars/s)\n", static_cast<long long>(r.meta.bars),
-               secs, rate / 1e6);
+  if (rate >= 1e6) {
+    std::fprintf(stderr, "%lld bars in %.3f s (%.2f M bars/s)\n",
+                 static_cast<long long>(r.meta.bars), secs, rate / 1e6);
+  } else {
+    std::fprintf(stderr, "%lld bars in %.3f s (%.0f bars/s)\n",
+                 static_cast<long long>(r.meta.bars), secs, rate);
+  }
   bool ok = true;
   try {
     if (!json_path.empty()) {
