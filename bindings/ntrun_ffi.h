@@ -261,6 +261,49 @@ double ntrun_ffi_random(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
 void ntrun_ffi_log(ntrun_engine_t* e, int32_t strategy, int32_t level, const char* msg,
                    size_t len) NTRUN_NOEXCEPT;
 
+
+/* ---- DTW (compute/dtw): distance, path, batch, nearest neighbours --------------------- */
+/* Errors: NTRUN_EINVAL with a message naming the argument written to err (errlen bytes,
+ * NUL-terminated, truncated if longer). Definitions: docs/dtw.md, docs/dtw_search.md. */
+enum { NTRUN_DTW_ABS = 0, NTRUN_DTW_SQ = 1 };
+typedef struct ntrun_dtw_opts_t {
+  int32_t cost;  /* NTRUN_DTW_ABS or NTRUN_DTW_SQ */
+  int32_t znorm; /* search/knn only: z-normalise query and candidates */
+  int64_t band;  /* Sakoe-Chiba half-width; < 0: none */
+  int64_t k;          /* search/knn only */
+  int64_t exclusion;  /* search only: 0 = the query length */
+  int32_t prune;      /* search/knn only: 0 = brute force */
+  int32_t _pad;
+} ntrun_dtw_opts_t;
+typedef struct ntrun_dtw_match_t {
+  int64_t index; /* candidate index or window start, 0-based */
+  double distance;
+} ntrun_dtw_match_t;
+int32_t ntrun_ffi_dtw_distance(const double* a, int64_t n, const double* b, int64_t m,
+                               const ntrun_dtw_opts_t* opts, double* out, char* err,
+                               size_t errlen) NTRUN_NOEXCEPT;
+/* pairs receives 2*len int64 (i0, j0, i1, j1, ...), 0-based; cap pairs of room (n+m-1 is
+ * always enough). */
+int32_t ntrun_ffi_dtw_path(const double* a, int64_t n, const double* b, int64_t m,
+                           const ntrun_dtw_opts_t* opts, int64_t* pairs, int64_t cap,
+                           int64_t* len, double* distance, char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_dtw_batch(const double* query, int64_t n, const double* const* candidates,
+                            const int64_t* lengths, int64_t count, const ntrun_dtw_opts_t* opts,
+                            double* out, char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_dtw_batch_windows(const double* query, int64_t n, const double* series,
+                                    int64_t len, int64_t window, int64_t stride,
+                                    const ntrun_dtw_opts_t* opts, double* out, char* err,
+                                    size_t errlen) NTRUN_NOEXCEPT;
+/* Up to cap matches, best first; *count receives how many were written. */
+int32_t ntrun_ffi_dtw_knn(const double* query, int64_t n, const double* const* candidates,
+                          const int64_t* lengths, int64_t count, const ntrun_dtw_opts_t* opts,
+                          ntrun_dtw_match_t* out, int64_t cap, int64_t* written, char* err,
+                          size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_dtw_search(const double* query, int64_t n, const double* series, int64_t len,
+                             const ntrun_dtw_opts_t* opts, ntrun_dtw_match_t* out, int64_t cap,
+                             int64_t* written, char* err, size_t errlen) NTRUN_NOEXCEPT;
+const char* ntrun_ffi_dtw_kernel(void) NTRUN_NOEXCEPT; /* "avx512", "avx2" or "scalar" */
+
 /* NTRUN_CDEF_END */
 
 #ifdef __cplusplus

@@ -9,6 +9,7 @@ local nt = {
   array = array.new,
   is_array = array.is_array,
   ind = require "nt.ind",
+  dtw = require "nt.dtw",
   time = require "nt.time",
   json = require "nt.json",
 }

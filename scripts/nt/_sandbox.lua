@@ -12,7 +12,9 @@ local SAFE = {
   "assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall", "select", "tonumber", "tostring",
   "type", "unpack", "rawequal", "rawget", "rawset", "setmetatable", "getmetatable", "_VERSION",
 }
-local PUBLIC_MODULES = { nt = true, ["nt.array"] = true, ["nt.ind"] = true, ["nt.time"] = true }
+local PUBLIC_MODULES = {
+  nt = true, ["nt.array"] = true, ["nt.ind"] = true, ["nt.time"] = true, ["nt.dtw"] = true,
+}
 
 local function copy(t, skip)
   local out = {}

@@ -10,6 +10,10 @@ local function index_error(i, n, level)
   error(string.format("index %s out of range (length %d)", tostring(i), n), level + 1)
 end
 
+-- view -> the array or view it was sliced from; weak keys, so a view no longer referenced
+-- releases its parent.
+local anchors = setmetatable({}, { __mode = "k" })
+
 local function methods(readonly)
   local m = {}
   function m.totable(self)
@@ -34,6 +38,19 @@ local function methods(readonly)
     return m.sum(self) / n
   end
   m.length = function(self) return tonumber(self.len) end
+  --- A read-only view of elements i..j (1-based, inclusive) without copying; valid as long as
+  --- the array (or the history it views) is.
+  function m.slice(self, i, j)
+    local n = tonumber(self.len)
+    j = j or n
+    if type(i) ~= "number" or type(j) ~= "number" or i ~= math.floor(i) or j ~= math.floor(j)
+      or i < 1 or j > n or j < i - 1 then
+      error(string.format("bad range to slice: %s..%s of %d values", tostring(i), tostring(j), n), 2)
+    end
+    local view = ffi.new(core.series_ct, self.data + (i - 1), j - i + 1)
+    anchors[view] = self -- the view keeps its array (and the array's memory) alive
+    return view
+  end
   if not readonly then
     function m.fill(self, v)
       local d = self.data

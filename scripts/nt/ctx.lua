@@ -38,6 +38,7 @@ function M.new(eng, sid, params, info)
     params = params or {},
     symbols = symbols,
     bundle = info and info.name or "",
+    history_capacity = tonumber(C.ntrun_ffi_history_capacity(eng)),
     state = {},
     _eng = eng,
     _sid = sid,

@@ -13,6 +13,7 @@
 ---@field version string ntrun's version, e.g. "0.1.0".
 ---@field abi_version integer The C ABI version this library speaks (checked against the host at load).
 ---@field ind nt.ind Technical indicators.
+---@field dtw nt.dtw Dynamic time warping: distance, path, batches, nearest neighbours, subsequence search.
 ---@field time nt.time Timestamp helpers (UTC).
 ---@field json nt.json A strict JSON decoder.
 ---@field backtest nt.backtest Backtests from Lua; only in trusted states (`ntrun exec`, `ntrun test`).
@@ -72,6 +73,15 @@ function Array:length() end
 ---@return nt.Array
 function Array:fill(v) end
 
+---A read-only view of values i..j (1-based, inclusive; j defaults to #a; j = i - 1 gives an
+---empty view) without a copy: later writes to the array show through it. The view does not
+---keep the array alive: keep a reference to the array for as long as you use the view.
+---Raises "bad range to slice" unless 1 <= i, i - 1 <= j <= #a (whole numbers).
+---@param i integer
+---@param j? integer
+---@return nt.SeriesView
+function Array:slice(i, j) end
+
 ---A read-only view of host memory (no copy), as returned by ctx:history: valid until the
 ---next bar of its symbol. Same read methods as nt.array, no :fill; writes raise. Copy it
 ---with `nt.array(view)` to keep or change the values.
@@ -92,6 +102,12 @@ function SeriesView:last(k) end
 function SeriesView:totable() end
 ---@return integer
 function SeriesView:length() end
+---A view of values i..j of this view (1-based, inclusive; j defaults to #v), without a copy;
+---valid as long as this view's memory is (a history view: until the next bar of its symbol).
+---@param i integer
+---@param j? integer
+---@return nt.SeriesView
+function SeriesView:slice(i, j) end
 
 -- ---------------------------------------------------------------------------------------------
 -- nt.ind
@@ -236,6 +252,103 @@ function Ols:update(y, x) end
 ---@return nt.ind.Ols
 ---@overload fun(y: nt.Series, x: nt.Series, window: integer): nt.Array, nt.Array, nt.Array
 function nt.ind.ols(window) end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.dtw
+-- ---------------------------------------------------------------------------------------------
+
+---Dynamic time warping computed by the host (definitions: docs/dtw.md, docs/dtw_search.md),
+---over nt.arrays, series views or tables of numbers, without copying host memory. Indices in
+---results are 1-based. Series must be non-empty and finite; a bad argument raises an error
+---naming it, e.g. "nt.dtw.distance: bad 'band' argument: a band of 1 leaves no warping path
+---between lengths 3 and 5; ...".
+---@class nt.dtw
+nt.dtw = {}
+
+---@alias nt.dtw.Cost "abs"|"sq"
+
+---Options of nt.dtw.distance, similarity and path.
+---@class nt.dtw.Options
+---@field cost? nt.dtw.Cost "abs" (default): the sum of |a_i - b_j| along the best path; "sq": the square root of the sum of (a_i - b_j)^2 (dtaidistance's convention).
+---@field band? integer Sakoe-Chiba half-width: only cells with |i - j| <= band; a whole number >= 0 and >= |#a - #b| (else no warping path: an error). Default none; any band >= max(#a, #b) is the same as none.
+
+---Options of nt.dtw.batch. With `stride`, the second argument is one series and the query is
+---compared with its windows.
+---@class nt.dtw.BatchOptions: nt.dtw.Options
+---@field stride? integer Step between window starts (>= 1); required to compare with the windows of one series.
+---@field length? integer Window length (>= 1); default the query's length.
+
+---Options of nt.dtw.knn.
+---@class nt.dtw.KnnOptions: nt.dtw.Options
+---@field k? integer Neighbours wanted, >= 1 (default 1); more than there are returns them all.
+---@field window? integer The same as band (give one of the two, not both).
+---@field znorm? boolean z-normalise the query and every candidate first: (x - mean) / std with the population std; a constant series becomes all zeros.
+---@field prune? boolean false runs the plain brute force (the same answer, slower); default true.
+
+---Options of nt.dtw.search.
+---@class nt.dtw.SearchOptions: nt.dtw.KnnOptions
+---@field exclusion? integer Two windows whose starts are closer than this are the same match (the better one is taken; a window not taken excludes nothing). 0 (default) means the query length: no two matches overlap; 1 allows every window.
+
+---One match of nt.dtw.knn or nt.dtw.search.
+---@class nt.dtw.Match
+---@field index integer The candidate's position in the list (knn) or the window's first index in the series (search), 1-based.
+---@field distance number Its DTW distance to the query (after z-normalisation when asked).
+
+---The DTW distance of two series.
+---@param a nt.Series
+---@param b nt.Series
+---@param opts? nt.dtw.Options
+---@return number
+function nt.dtw.distance(a, b, opts) end
+
+---clamp(1 - d / (#a + #b), 0, 1) with d the abs-cost distance: 1 for identical series, 0 for
+---far apart ones. cost = "sq" raises.
+---@param a nt.Series
+---@param b nt.Series
+---@param opts? nt.dtw.Options
+---@return number similarity In [0, 1].
+function nt.dtw.similarity(a, b, opts) end
+
+---The alignment path from {1, 1} to {#a, #b} (each step (0,1), (1,0) or (1,1); on ties the
+---diagonal, then (i, j-1), then (i-1, j), looking back from the end), and the distance, which
+---is the cost summed along it.
+---@param a nt.Series
+---@param b nt.Series
+---@param opts? nt.dtw.Options
+---@return integer[][] path Pairs {i, j}, 1-based.
+---@return number distance
+function nt.dtw.path(a, b, opts) end
+
+---Distances of the query to each candidate of a list (any lengths), in input order, bit for
+---bit what nt.dtw.distance returns; or, with opts.stride, to the windows
+---series[s .. s + length - 1] for s = 1, 1 + stride, ... (floor((#series - length) / stride) + 1
+---of them).
+---@param query nt.Series
+---@param candidates nt.Series[]
+---@param opts? nt.dtw.Options
+---@return nt.Array distances
+---@overload fun(query: nt.Series, series: nt.Series, opts: nt.dtw.BatchOptions): nt.Array
+function nt.dtw.batch(query, candidates, opts) end
+
+---The k candidates nearest the query, best first (ties: the lower index).
+---@param query nt.Series
+---@param candidates nt.Series[] At least one; with a band, lengths within band of the query's.
+---@param opts? nt.dtw.KnnOptions
+---@return nt.dtw.Match[]
+function nt.dtw.knn(query, candidates, opts) end
+
+---Subsequence search: the k best windows of length #query in `series`, best first (ties: the
+---lower start), none starting closer than the exclusion zone to a better one taken; fewer
+---than k when the series has no room for more. Equal to the brute force (docs/dtw_search.md).
+---@param query nt.Series
+---@param series nt.Series At least as long as the query.
+---@param opts? nt.dtw.SearchOptions
+---@return nt.dtw.Match[]
+function nt.dtw.search(query, series, opts) end
+
+---The SIMD kernel the host picked on this machine.
+---@return "avx512"|"avx2"|"scalar"
+function nt.dtw.kernel() end
 
 -- ---------------------------------------------------------------------------------------------
 -- nt.time, nt.json
