@@ -1,5 +1,6 @@
-// compute_metrics: returns, risk, trade and cost figures of a backtest run.
-// docs/metrics.md is the specification; keep the two in step.
+// compute_metrics: returns, risk, trade and cost figures of a backtest run; the return and
+// drawdown statistics come from ntrun::compute::stats, shared with nt.stats. docs/metrics.md
+// is the specification; keep the two in step.
 #include "ntrun/report/metrics.hpp"
 
 #include <algorithm>
@@ -8,8 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "ntrun/compute/stats.hpp"
+
 namespace ntrun::report {
 namespace {
+
+namespace stats = ntrun::compute::stats;
 
 constexpr double ns_per_year = 365.25 * static_cast<double>(ns_per_day);
 
@@ -60,59 +65,44 @@ void validate(const run_record& run) {
   return std::pow(ratio, run.periods_per_year / periods) - 1.0;
 }
 
-struct drawdown {
-  double max = undefined;
-  double max_duration_days = undefined;
-};
-
-// A drawdown runs from a peak to the first later point at or above it (or to the end).
-[[nodiscard]] drawdown max_drawdown(const std::vector<equity_point>& eq) {
-  if (eq.empty()) return {};
-  for (const auto& p : eq) {
-    if (!std::isfinite(p.equity)) return {};
-  }
-  if (eq.front().equity <= 0) return {};  // the running peak is then not a valid divisor
+// The longest time under water, in ns. stats::drawdowns measures it in points; the report
+// measures calendar time, which differs when points are unevenly spaced (weekends, gaps).
+// Same periods: from a running maximum to the first later point at or above it (or the end).
+[[nodiscard]] double longest_underwater_ns(const std::vector<equity_point>& eq) {
   double peak = eq.front().equity;
   ts_ns peak_ts = eq.front().ts;
   bool below = false;
-  double max_dd = 0;
-  double max_duration = 0;
+  double longest = 0;
   for (const auto& p : eq) {
     if (p.equity >= peak) {
-      if (below) max_duration = std::max(max_duration, span_ns(peak_ts, p.ts));
+      if (below) longest = std::max(longest, span_ns(peak_ts, p.ts));
       below = false;
       peak = p.equity;
       peak_ts = p.ts;
     } else {
       below = true;
-      max_dd = std::max(max_dd, (peak - p.equity) / peak);
     }
   }
-  if (below) max_duration = std::max(max_duration, span_ns(peak_ts, eq.back().ts));
-  return {.max = max_dd, .max_duration_days = max_duration / static_cast<double>(ns_per_day)};
+  if (below) longest = std::max(longest, span_ns(peak_ts, eq.back().ts));
+  return longest;
+}
+
+void drawdown_metrics(const std::vector<equity_point>& eq, metrics& m) {
+  std::vector<double> values;
+  values.reserve(eq.size());
+  for (const auto& p : eq) values.push_back(p.equity);
+  // NaN for an empty curve, a non-finite point or E[0] <= 0; the loop below relies on that.
+  m.max_drawdown = stats::drawdowns(values).max_drawdown;
+  if (std::isnan(m.max_drawdown)) return;
+  m.max_drawdown_duration_days = longest_underwater_ns(eq) / static_cast<double>(ns_per_day);
 }
 
 void return_metrics(const run_record& run, metrics& m) {
   const std::vector<double> r = period_returns(run.equity);
-  if (r.empty()) return;
-  const auto n = static_cast<double>(r.size());
-  double sum = 0;
-  for (double x : r) sum += x;
-  const double mean = sum / n;
-  double downside_sq = 0;
-  for (double x : r) {
-    const double d = std::min(x, 0.0);
-    downside_sq += d * d;
-  }
-  const double ann = std::sqrt(run.periods_per_year);
-  const double downside = std::sqrt(downside_sq / n);
-  if (downside > 0) m.sortino = mean / downside * ann;
-  if (r.size() < 2) return;  // a sample stdev needs two returns
-  double dev_sq = 0;
-  for (double x : r) dev_sq += (x - mean) * (x - mean);
-  const double sd = std::sqrt(dev_sq / (n - 1));
-  m.volatility = sd * ann;
-  if (sd > 0) m.sharpe = mean / sd * ann;
+  const double ppy = run.periods_per_year;
+  m.volatility = stats::stdev(r) * std::sqrt(ppy);
+  m.sharpe = stats::sharpe(r, ppy);
+  m.sortino = stats::sortino(r, ppy);
 }
 
 void trade_metrics(const std::vector<trade>& trades, metrics& m) {
@@ -190,10 +180,8 @@ metrics compute_metrics(const run_record& run) {
   m.total_return = m.final_equity / run.initial_capital - 1.0;
   m.annual_return = annual_return(run);
   return_metrics(run, m);
-  const drawdown dd = max_drawdown(run.equity);
-  m.max_drawdown = dd.max;
-  m.max_drawdown_duration_days = dd.max_duration_days;
-  if (m.max_drawdown > 0) m.calmar = m.annual_return / m.max_drawdown;
+  drawdown_metrics(run.equity, m);
+  m.calmar = stats::calmar(m.annual_return, m.max_drawdown);
   trade_metrics(run.trades, m);
   exposure_metrics(run, m);
   m.commissions = run.commissions;
