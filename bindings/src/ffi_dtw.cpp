@@ -2,54 +2,21 @@
 // Errors become NTRUN_EINVAL with compute's message (which names the argument) copied into
 // the caller's buffer.
 #include <algorithm>
-#include <cstring>
-#include <exception>
-#include <string>
 #include <span>
 #include <stdexcept>
 #include <vector>
 
 #include "ntrun/compute/dtw.hpp"
 #include "ntrun/compute/dtw_search.hpp"
+#include "ffi_guard.hpp"
 #include "ntrun_ffi.h"
 
 namespace dtw = ntrun::compute::dtw;
 
 namespace {
 
-void write_error(char* err, size_t errlen, const char* msg) noexcept {
-  if (!err || errlen == 0) return;
-  std::strncpy(err, msg, errlen - 1);
-  err[errlen - 1] = '\0';
-}
-
-/// Runs fn, turning exceptions into status codes and messages.
-template <class Fn>
-int32_t guarded(char* err, size_t errlen, Fn&& fn) noexcept {
-  try {
-    fn();
-    return NTRUN_OK;
-  } catch (const std::invalid_argument& e) {
-    write_error(err, errlen, e.what());
-    return NTRUN_EINVAL;
-  } catch (const std::bad_alloc&) {
-    write_error(err, errlen, "out of memory");
-    return NTRUN_ENOMEM;
-  } catch (const std::exception& e) {
-    write_error(err, errlen, e.what());
-    return NTRUN_EINVAL;
-  } catch (...) {
-    write_error(err, errlen, "unknown error");
-    return NTRUN_EINVAL;
-  }
-}
-
-std::span<const double> series(const double* p, int64_t n, const char* name) {
-  if (n < 0 || (n > 0 && !p)) {
-    throw std::invalid_argument(std::string("bad '") + name + "' argument: no data");
-  }
-  return {p, static_cast<std::size_t>(n)};
-}
+using ntrun::bindings::guarded;
+using ntrun::bindings::input_span;
 
 dtw::options to_options(const ntrun_dtw_opts_t* o) {
   if (!o) return {};
@@ -79,7 +46,7 @@ std::span<const std::span<const double>> candidate_spans(const double* const* ca
   }
   thread_local std::vector<std::span<const double>> spans;
   spans.clear();
-  for (int64_t k = 0; k < count; ++k) spans.push_back(series(candidates[k], lengths[k], "candidates"));
+  for (int64_t k = 0; k < count; ++k) spans.push_back(input_span(candidates[k], lengths[k], "candidates"));
   return spans;
 }
 
@@ -102,7 +69,7 @@ int32_t ntrun_ffi_dtw_distance(const double* a, int64_t n, const double* b, int6
                                size_t errlen) noexcept {
   return guarded(err, errlen, [&] {
     if (!out) throw std::invalid_argument("bad 'out' argument");
-    *out = dtw::distance(series(a, n, "a"), series(b, m, "b"), to_options(opts));
+    *out = dtw::distance(input_span(a, n, "a"), input_span(b, m, "b"), to_options(opts));
   });
 }
 
@@ -112,7 +79,7 @@ int32_t ntrun_ffi_dtw_path(const double* a, int64_t n, const double* b, int64_t 
   return guarded(err, errlen, [&] {
     if (!len || cap < 0 || (cap > 0 && !pairs)) throw std::invalid_argument("bad 'out' argument");
     double d = 0;
-    const auto p = dtw::path(series(a, n, "a"), series(b, m, "b"), to_options(opts), &d);
+    const auto p = dtw::path(input_span(a, n, "a"), input_span(b, m, "b"), to_options(opts), &d);
     if (static_cast<int64_t>(p.size()) > cap) {
       throw std::invalid_argument("bad 'cap' argument: the path has more pairs than room");
     }
@@ -131,7 +98,7 @@ int32_t ntrun_ffi_dtw_batch(const double* query, int64_t n, const double* const*
   return guarded(err, errlen, [&] {
     const auto c = candidate_spans(candidates, lengths, count);
     if (count > 0 && !out) throw std::invalid_argument("bad 'out' argument");
-    dtw::batch(series(query, n, "query"), c, to_options(opts),
+    dtw::batch(input_span(query, n, "query"), c, to_options(opts),
                {out, static_cast<std::size_t>(count)});
   });
 }
@@ -142,11 +109,11 @@ int32_t ntrun_ffi_dtw_batch_windows(const double* query, int64_t n, const double
   return guarded(err, errlen, [&] {
     if (window < 1) throw std::invalid_argument("bad 'window' argument: must be >= 1");
     if (stride < 1) throw std::invalid_argument("bad 'stride' argument: must be >= 1");
-    const auto sv = series(s, len, "series");
+    const auto sv = input_span(s, len, "series");
     const std::size_t k = dtw::num_windows(sv.size(), static_cast<std::size_t>(window),
                                            static_cast<std::size_t>(stride));
     if (k > 0 && !out) throw std::invalid_argument("bad 'out' argument");
-    dtw::batch_windows(series(query, n, "query"), sv, static_cast<std::size_t>(window),
+    dtw::batch_windows(input_span(query, n, "query"), sv, static_cast<std::size_t>(window),
                        static_cast<std::size_t>(stride), to_options(opts), {out, k});
   });
 }
@@ -157,7 +124,7 @@ int32_t ntrun_ffi_dtw_knn(const double* query, int64_t n, const double* const* c
                           size_t errlen) noexcept {
   return guarded(err, errlen, [&] {
     const auto c = candidate_spans(candidates, lengths, count);
-    copy_matches(dtw::knn(series(query, n, "query"), c, to_search_options(opts)), out, cap,
+    copy_matches(dtw::knn(input_span(query, n, "query"), c, to_search_options(opts)), out, cap,
                  written);
   });
 }
@@ -167,7 +134,7 @@ int32_t ntrun_ffi_dtw_search(const double* query, int64_t n, const double* s, in
                              int64_t* written, char* err, size_t errlen) noexcept {
   return guarded(err, errlen, [&] {
     copy_matches(
-        dtw::search(series(query, n, "query"), series(s, len, "series"), to_search_options(opts)),
+        dtw::search(input_span(query, n, "query"), input_span(s, len, "series"), to_search_options(opts)),
         out, cap, written);
   });
 }
