@@ -25,7 +25,7 @@ extern "C" {
 
 /* ---- ABI version and status codes --------------------------------------------------- */
 enum {
-  NTRUN_ABI_VERSION = 1,
+  NTRUN_ABI_VERSION = 2,
   NTRUN_OK = 0,
   NTRUN_EINVAL = -1,     /* bad argument (NaN, out of range, wrong length) */
   NTRUN_ENOMEM = -2,     /* allocation failed */
@@ -152,6 +152,7 @@ enum {
   NTRUN_EV_TIMER = 6,
   NTRUN_EV_ACCEPTED = 7,
   NTRUN_EV_MODIFIED = 8,
+  NTRUN_EV_RISK = 9,      /* the circuit breaker's state changed (when the host enables it) */
   NTRUN_EV_YIELD = 100,   /* this strategy's queue is empty; another strategy runs next */
   NTRUN_EV_END = 101      /* the data is exhausted */
 };
@@ -188,12 +189,21 @@ typedef struct ntrun_timer_event_t {
   int64_t id;
 } ntrun_timer_event_t;
 
+typedef struct ntrun_risk_event_t {
+  int64_t ts_event;
+  int64_t ts_init;
+  int32_t state;        /* NTRUN_RISK_* after the change */
+  int32_t previous;     /* before it */
+  const char* reason;   /* what tripped it (static string); NULL back in normal */
+} ntrun_risk_event_t;
+
 typedef struct ntrun_event_t {
   int32_t kind;
   int32_t strategy;
   ntrun_bar_t bar;
   ntrun_order_event_t order;
   ntrun_timer_event_t timer;
+  ntrun_risk_event_t risk;
 } ntrun_event_t;
 
 ntrun_event_t* ntrun_ffi_engine_event(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
@@ -260,6 +270,48 @@ double ntrun_ffi_random(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
 /* Strategy log line, stamped with the simulated time; level 0 debug .. 3 error. */
 void ntrun_ffi_log(ntrun_engine_t* e, int32_t strategy, int32_t level, const char* msg,
                    size_t len) NTRUN_NOEXCEPT;
+
+/* Risk limits of the run's pre-trade checks (docs/fill_model.md), shared by its strategies.
+ * 0 turns a limit off. Per-symbol lists (max_position, max_notional) are NULL or
+ * num_symbols values by symbol id; per_symbol says which are in use. */
+enum { NTRUN_LIMITS_POSITION_BY_SYMBOL = 1, NTRUN_LIMITS_NOTIONAL_BY_SYMBOL = 2 };
+typedef struct ntrun_limits_t {
+  double max_position;         /* |units| per symbol after the order */
+  double max_notional;         /* |position after| * reference price, per symbol */
+  double max_order_notional;   /* quantity * reference price */
+  double max_gross_exposure;   /* fraction of equity (1.5 = 150%) */
+  double max_net_exposure;     /* |net| as a fraction of equity */
+  double max_leverage;         /* buying power: gross <= max_leverage * equity */
+  double breaker_loss;         /* fraction lost within breaker_window */
+  double breaker_window;       /* seconds of simulated time */
+  double breaker_max_drawdown; /* fraction from the equity peak */
+  double breaker_cooldown;     /* seconds halted (then as long reducing); 0 = halted for good */
+  double var_limit;            /* historical VaR of the post-trade portfolio / equity */
+  double var_confidence;       /* in (0, 1) */
+  int32_t var_window;          /* returns per symbol, 1..100000 */
+  int32_t max_orders_per_second;
+  int32_t allow_short;         /* 0 or 1 */
+  int32_t per_symbol;          /* NTRUN_LIMITS_* bits */
+} ntrun_limits_t;
+/* Copies the limits; the lists (NULL to skip) receive len = num_symbols values. */
+int32_t ntrun_ffi_limits_get(const ntrun_engine_t* e, ntrun_limits_t* out, double* max_position,
+                             double* max_notional, int32_t len) NTRUN_NOEXCEPT;
+/* Replaces the limits. NTRUN_EINVAL with a message naming the field in err when a value is
+ * out of range (the old limits stay). */
+int32_t ntrun_ffi_limits_set(ntrun_engine_t* e, const ntrun_limits_t* in, const double* max_position,
+                             const double* max_notional, int32_t len, char* err,
+                             size_t errlen) NTRUN_NOEXCEPT;
+
+enum { NTRUN_RISK_NORMAL = 0, NTRUN_RISK_HALTED = 1, NTRUN_RISK_REDUCING = 2 };
+typedef struct ntrun_risk_state_t {
+  int32_t state;        /* NTRUN_RISK_* */
+  uint32_t trips;       /* times the breaker tripped */
+  int64_t since;        /* ns: when the state began */
+  int64_t resume_at;    /* ns: when the cooldown ends it; INT64_MAX = never; 0 in normal */
+  const char* reason;   /* "loss_window" or "max_drawdown" while not normal, else NULL */
+  double equity, peak_equity, drawdown, window_loss, trip_equity;
+} ntrun_risk_state_t;
+int32_t ntrun_ffi_risk_state(const ntrun_engine_t* e, ntrun_risk_state_t* out) NTRUN_NOEXCEPT;
 
 
 /* ---- DTW (compute/dtw): distance, path, batch, nearest neighbours --------------------- */

@@ -1,10 +1,14 @@
-// C ABI over the backtest engine: events, history, orders, portfolio, timers, random, log.
+// C ABI over the backtest engine: events, history, orders, portfolio, timers, random, log,
+// risk limits and the circuit breaker's state.
 // ntrun_engine_t is the engine itself; the event structs are layout-checked below so Lua
 // reads the engine's slots in place.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <exception>
 #include <string_view>
+#include <vector>
 
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/bindings/log_sink.hpp"
@@ -30,6 +34,12 @@ static_assert(sizeof(ntrun_event_t) == sizeof(bt::event_slot));
 NTRUN_SAME_LAYOUT(ntrun_event_t, bt::event_slot, bar, b);
 NTRUN_SAME_LAYOUT(ntrun_event_t, bt::event_slot, order, order);
 NTRUN_SAME_LAYOUT(ntrun_event_t, bt::event_slot, timer, timer);
+NTRUN_SAME_LAYOUT(ntrun_event_t, bt::event_slot, risk, risk);
+static_assert(sizeof(ntrun_risk_event_t) == sizeof(bt::risk_event_view));
+NTRUN_SAME_LAYOUT(ntrun_risk_event_t, bt::risk_event_view, state, state);
+NTRUN_SAME_LAYOUT(ntrun_risk_event_t, bt::risk_event_view, reason, reason);
+static_assert(NTRUN_EV_RISK == static_cast<int>(bt::event_kind::risk));
+static_assert(NTRUN_RISK_REDUCING == static_cast<int>(ntrun::market::risk_state::reducing));
 static_assert(NTRUN_EV_BAR == static_cast<int>(bt::event_kind::bar));
 static_assert(NTRUN_EV_END == static_cast<int>(bt::event_kind::end));
 static_assert(NTRUN_ST_EXPIRED == static_cast<int>(ntrun::order_status::expired));
@@ -232,6 +242,124 @@ void ntrun_ffi_log(ntrun_engine_t* e, int32_t strategy, int32_t level, const cha
                    size_t len) noexcept {
   if (!msg) return;
   ntrun::bindings::log_line(e ? E(e)->now() : 0, strategy, level, std::string_view(msg, len));
+}
+
+int32_t ntrun_ffi_limits_get(const ntrun_engine_t* e, ntrun_limits_t* out, double* max_position,
+                             double* max_notional, int32_t len) noexcept {
+  if (!e || !out) return NTRUN_EINVAL;
+  const std::size_t n = E(e)->num_symbols();
+  if ((max_position || max_notional) && (len < 0 || static_cast<std::size_t>(len) != n)) {
+    return NTRUN_EINVAL;
+  }
+  const ntrun::market::check_config& c = E(e)->limits();
+  constexpr double ns = static_cast<double>(ntrun::ns_per_second);
+  *out = ntrun_limits_t{
+      .max_position = c.max_position,
+      .max_notional = c.max_notional,
+      .max_order_notional = c.max_order_notional,
+      .max_gross_exposure = c.max_gross_exposure,
+      .max_net_exposure = c.max_net_exposure,
+      .max_leverage = c.max_leverage,
+      .breaker_loss = c.breaker.loss,
+      .breaker_window = static_cast<double>(c.breaker.window) / ns,
+      .breaker_max_drawdown = c.breaker.max_drawdown,
+      .breaker_cooldown = static_cast<double>(c.breaker.cooldown) / ns,
+      .var_limit = c.var.limit,
+      .var_confidence = c.var.confidence,
+      .var_window = static_cast<int32_t>(c.var.window),
+      .max_orders_per_second = static_cast<int32_t>(c.max_orders_per_second),
+      .allow_short = c.allow_short ? 1 : 0,
+      .per_symbol = (c.max_position_by_symbol.empty() ? 0 : NTRUN_LIMITS_POSITION_BY_SYMBOL) |
+                    (c.max_notional_by_symbol.empty() ? 0 : NTRUN_LIMITS_NOTIONAL_BY_SYMBOL),
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (max_position) {
+      max_position[i] =
+          c.max_position_by_symbol.empty() ? c.max_position : c.max_position_by_symbol[i];
+    }
+    if (max_notional) {
+      max_notional[i] =
+          c.max_notional_by_symbol.empty() ? c.max_notional : c.max_notional_by_symbol[i];
+    }
+  }
+  return NTRUN_OK;
+}
+
+int32_t ntrun_ffi_limits_set(ntrun_engine_t* e, const ntrun_limits_t* in,
+                             const double* max_position, const double* max_notional, int32_t len,
+                             char* err, size_t errlen) noexcept {
+  auto fail = [&](const char* msg) {
+    if (err && errlen > 0) {
+      const std::size_t k = std::min(std::strlen(msg), errlen - 1);
+      std::memcpy(err, msg, k);
+      err[k] = '\0';
+    }
+    return NTRUN_EINVAL;
+  };
+  if (!e || !in) return fail("ntrun_ffi_limits_set: NULL engine or limits");
+  const std::size_t n = E(e)->num_symbols();
+  const bool pos_list = (in->per_symbol & NTRUN_LIMITS_POSITION_BY_SYMBOL) != 0;
+  const bool val_list = (in->per_symbol & NTRUN_LIMITS_NOTIONAL_BY_SYMBOL) != 0;
+  if ((pos_list && !max_position) || (val_list && !max_notional) ||
+      ((pos_list || val_list) && (len < 0 || static_cast<std::size_t>(len) != n))) {
+    return fail("bad per-symbol limits: give num_symbols values for each list in per_symbol");
+  }
+  // Seconds to ns: beyond about 292 years an int64 of ns overflows.
+  constexpr double max_seconds = 9.2e9;
+  const auto seconds = [](double s) {
+    return static_cast<ntrun::ts_ns>(std::llround(s * static_cast<double>(ntrun::ns_per_second)));
+  };
+  if (!(in->breaker_window >= 0 && in->breaker_window <= max_seconds)) {
+    return fail("bad 'circuit_breaker.window': must be seconds in 0..9.2e9");
+  }
+  if (!(in->breaker_cooldown >= 0 && in->breaker_cooldown <= max_seconds)) {
+    return fail("bad 'circuit_breaker.cooldown': must be seconds in 0..9.2e9");
+  }
+  if (in->var_window < 1) return fail("bad 'var_window': must be >= 1");
+  if (in->max_orders_per_second < 0) return fail("bad 'max_orders_per_second': must be >= 0");
+  try {
+    ntrun::market::check_config c{
+        .max_position = in->max_position,
+        .max_order_notional = in->max_order_notional,
+        .max_orders_per_second = static_cast<std::uint32_t>(in->max_orders_per_second),
+        .allow_short = in->allow_short != 0,
+        .max_leverage = in->max_leverage,
+        .max_notional = in->max_notional,
+        .max_position_by_symbol =
+            pos_list ? std::vector<double>(max_position, max_position + n) : std::vector<double>{},
+        .max_notional_by_symbol =
+            val_list ? std::vector<double>(max_notional, max_notional + n) : std::vector<double>{},
+        .max_gross_exposure = in->max_gross_exposure,
+        .max_net_exposure = in->max_net_exposure,
+        .breaker = {.loss = in->breaker_loss,
+                    .window = seconds(in->breaker_window),
+                    .max_drawdown = in->breaker_max_drawdown,
+                    .cooldown = seconds(in->breaker_cooldown)},
+        .var = {.limit = in->var_limit,
+                .confidence = in->var_confidence,
+                .window = static_cast<std::uint32_t>(in->var_window)},
+    };
+    E(e)->set_limits(c);
+    return NTRUN_OK;
+  } catch (const std::exception& ex) {
+    return fail(ex.what());
+  }
+}
+
+int32_t ntrun_ffi_risk_state(const ntrun_engine_t* e, ntrun_risk_state_t* out) noexcept {
+  if (!e || !out) return NTRUN_EINVAL;
+  const ntrun::market::risk_status& r = E(e)->risk();
+  *out = ntrun_risk_state_t{.state = static_cast<int32_t>(r.state),
+                            .trips = r.trips,
+                            .since = r.since,
+                            .resume_at = r.until,
+                            .reason = r.reason,
+                            .equity = r.equity,
+                            .peak_equity = r.peak_equity,
+                            .drawdown = r.drawdown,
+                            .window_loss = r.window_loss,
+                            .trip_equity = r.trip_equity};
+  return NTRUN_OK;
 }
 
 }  // extern "C"

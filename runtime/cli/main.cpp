@@ -15,6 +15,7 @@
 #include "ntrun/host/trusted.hpp"
 #include "ntrun/report/json.hpp"
 #include "ntrun/report/report.hpp"
+#include "ntrun_ffi.h"
 
 namespace {
 
@@ -152,7 +153,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (*version) {
-    std::printf("ntrun %s (LuaJIT FFI ABI %d)\n", NTRUN_VERSION_STRING, 1);
+    std::printf("ntrun %s (LuaJIT FFI ABI %d)\n", NTRUN_VERSION_STRING, NTRUN_ABI_VERSION);
     return 0;
   }
   return 2;

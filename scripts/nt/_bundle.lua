@@ -41,7 +41,8 @@ local function distance(a, b)
   return prev[#b]
 end
 
-local function check_keys(file, where, t, allowed)
+-- The message for the first key of t not in allowed (with a suggestion), or nil.
+local function unknown_key(t, allowed)
   for k in pairs(t) do
     if allowed[k] == nil then
       local best, best_d = nil, 3
@@ -50,9 +51,15 @@ local function check_keys(file, where, t, allowed)
         if d < best_d or (d == best_d and best and name < best) then best, best_d = name, d end
       end
       local hint = best and string.format("did you mean '%s'? ", best) or ""
-      fail(file, where, string.format("unknown key '%s' (%sallowed: %s)", tostring(k), hint, sorted_keys(allowed)))
+      return string.format("unknown key '%s' (%sallowed: %s)", tostring(k), hint, sorted_keys(allowed))
     end
   end
+  return nil
+end
+
+local function check_keys(file, where, t, allowed)
+  local msg = unknown_key(t, allowed)
+  if msg then fail(file, where, msg) end
 end
 
 local function expect(file, where, v, types)
@@ -84,8 +91,112 @@ local SLIPPAGE_MODELS = { none = true, fixed = true, percentage = true, volume =
 local VENUE = { volume_cap = true }
 local LIMITS = {
   max_position = true, max_order_notional = true, max_orders_per_second = true,
-  max_leverage = true, allow_short = true,
+  max_leverage = true, allow_short = true, max_notional = true, max_gross_exposure = true,
+  max_net_exposure = true, circuit_breaker = true, var_limit = true, var_confidence = true,
+  var_window = true,
 }
+local BREAKER = { loss = true, window = true, max_drawdown = true, cooldown = true }
+-- Seconds beyond this overflow the host's int64 nanoseconds.
+local MAX_SECONDS = 9.2e9
+
+--- Validates a limits table: the bundle's `limits`, or the argument of ctx:set_limits.
+--- fail(where, msg) raises (where: the key path inside the table, "" for the table itself);
+--- symbols: the declared symbol names (keys of per-symbol tables). Returns the normalised
+--- table: every key with its default, or with `partial` only the keys given.
+function M.check_limits(l, symbols, fail_at, partial)
+  local function num(where, v)
+    if type(v) ~= "number" then fail_at(where, "expected number, got " .. type(v)) end
+    if v ~= v or v == math.huge or v == -math.huge then
+      fail_at(where, "must be a finite number (got " .. tostring(v) .. ")")
+    end
+    return v
+  end
+  local function nonneg(where, v)
+    if num(where, v) < 0 then fail_at(where, string.format("must be >= 0, 0 turns it off (got %s)", tostring(v))) end
+    return v
+  end
+  local function fraction(where, v)
+    if nonneg(where, v) > 1 then fail_at(where, string.format("must be a fraction in [0, 1] (got %s)", tostring(v))) end
+    return v
+  end
+  local function whole(where, v, lo, hi)
+    num(where, v)
+    if v ~= math.floor(v) or v < lo or v > hi then
+      fail_at(where, string.format("must be a whole number in %d..%d (got %s)", lo, hi, tostring(v)))
+    end
+    return v
+  end
+  local function seconds(where, v)
+    if nonneg(where, v) > MAX_SECONDS then fail_at(where, "must be at most 9.2e9 seconds (got " .. tostring(v) .. ")") end
+    return v
+  end
+  local function per_symbol(where, v)
+    if type(v) == "number" then return nonneg(where, v) end
+    if type(v) ~= "table" then
+      fail_at(where, "expected a number (every symbol) or a table { SYMBOL = number }, got " .. type(v))
+    end
+    local known = {}
+    for _, name in ipairs(symbols) do known[name] = true end
+    local out = {}
+    for k, x in pairs(v) do
+      if not known[k] then
+        fail_at(where, string.format("unknown symbol '%s' (declared: %s)", tostring(k), table.concat(symbols, ", ")))
+      end
+      out[k] = nonneg(where .. "." .. k, x)
+    end
+    return out
+  end
+  local function breaker(where, v)
+    if v == false then return { loss = 0, window = 0, max_drawdown = 0, cooldown = 0 } end
+    if type(v) ~= "table" then fail_at(where, "expected a table { loss=, window=, max_drawdown=, cooldown= } or false, got " .. type(v)) end
+    local msg = unknown_key(v, BREAKER)
+    if msg then fail_at(where, msg) end
+    local b = {
+      loss = fraction(where .. ".loss", v.loss or 0),
+      window = seconds(where .. ".window", v.window or 0),
+      max_drawdown = fraction(where .. ".max_drawdown", v.max_drawdown or 0),
+      cooldown = seconds(where .. ".cooldown", v.cooldown or 0),
+    }
+    if b.loss > 0 and b.window == 0 then
+      fail_at(where .. ".window", "must be > 0 seconds when " .. where .. ".loss is set")
+    end
+    return b
+  end
+  local function confidence(where, v)
+    if num(where, v) <= 0 or v >= 1 then fail_at(where, string.format("must be in (0, 1), e.g. 0.99 (got %s)", tostring(v))) end
+    return v
+  end
+  local function boolean(where, v)
+    if type(v) ~= "boolean" then fail_at(where, "expected boolean, got " .. type(v)) end
+    return v
+  end
+
+  if type(l) ~= "table" then fail_at("", "expected table, got " .. type(l)) end
+  local msg = unknown_key(l, LIMITS)
+  if msg then fail_at("", msg) end
+  -- In a fixed order, so the first problem reported does not depend on hashing.
+  local rules = {
+    { "max_position", per_symbol, 0 }, { "max_notional", per_symbol, 0 },
+    { "max_order_notional", nonneg, 0 }, { "max_leverage", nonneg, 1 },
+    { "max_orders_per_second", function(w, v) return whole(w, v, 0, 1000000) end, 0 },
+    { "allow_short", boolean, true },
+    { "max_gross_exposure", nonneg, 0 }, { "max_net_exposure", nonneg, 0 },
+    { "circuit_breaker", breaker, false },
+    { "var_limit", nonneg, 0 }, { "var_confidence", confidence, 0.99 },
+    { "var_window", function(w, v) return whole(w, v, 1, 100000) end, 250 },
+  }
+  local out = {}
+  for _, rule in ipairs(rules) do
+    local key, check, default = rule[1], rule[2], rule[3]
+    local v = l[key]
+    if v ~= nil then
+      out[key] = check(key, v)
+    elseif not partial then
+      out[key] = check(key, default)
+    end
+  end
+  return out
+end
 
 local function file_exists(path)
   local f = io.open(path, "rb")
@@ -231,16 +342,13 @@ function M.load(dir)
   check_keys(file, "venue", v, VENUE)
   out.venue = { volume_cap = positive(file, "venue.volume_cap", v.volume_cap or 0, true) }
 
-  local l = b.limits or {}
-  expect(file, "limits", l, "table")
-  check_keys(file, "limits", l, LIMITS)
-  out.limits = {
-    max_position = positive(file, "limits.max_position", l.max_position or 0, true),
-    max_order_notional = positive(file, "limits.max_order_notional", l.max_order_notional or 0, true),
-    max_orders_per_second = positive(file, "limits.max_orders_per_second", l.max_orders_per_second or 0, true),
-    max_leverage = positive(file, "limits.max_leverage", l.max_leverage or 1),
-    allow_short = l.allow_short == nil and true or expect(file, "limits.allow_short", l.allow_short, "boolean"),
-  }
+  local symbols = {}
+  for _, e in ipairs(out.data) do
+    for _, name in ipairs(e.symbols) do symbols[#symbols + 1] = name end
+  end
+  out.limits = M.check_limits(b.limits or {}, symbols, function(where, msg)
+    fail(file, where == "" and "limits" or ("limits." .. where), msg)
+  end)
 
   if b.history ~= nil then
     positive(file, "history", b.history)

@@ -12,7 +12,7 @@ local M = {}
 
 local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRUN_EV_REJECTED
 local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
-local EV_ACCEPTED, EV_MODIFIED = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED
+local EV_ACCEPTED, EV_MODIFIED, EV_RISK = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED, C.NTRUN_EV_RISK
 local NAMES = ctxmod.NAMES
 
 local eng, sid, ctx, S, ev, bar
@@ -63,7 +63,7 @@ function M.load(engine_ud, strategy_index, path, bundle_dir)
   end
   S = res or env
   for _, name in ipairs({ "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
-    "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_stop" }) do
+    "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop" }) do
     local f = rawget(S, name)
     if f ~= nil and type(f) ~= "function" then
       error(string.format("%s: '%s' must be a function (got %s)", path, name, type(f)), 0)
@@ -114,6 +114,16 @@ function M.run()
     elseif k == EV_MODIFIED then
       local on_order_modified = rawget(S, "on_order_modified")
       if on_order_modified then on_order_modified(ctx, order_event(ev.order)) end
+    elseif k == EV_RISK then
+      local on_risk_state = rawget(S, "on_risk_state")
+      if on_risk_state then
+        local r = ev.risk
+        on_risk_state(ctx, ctxmod.RISK_STATES[r.state], {
+          previous = ctxmod.RISK_STATES[r.previous],
+          reason = r.reason ~= nil and ffi.string(r.reason) or nil,
+          ts = r.ts_event, time = tonumber(r.ts_event) / 1e9,
+        })
+      end
     else
       return k
     end

@@ -1,7 +1,9 @@
 -- The strategy context `ctx` passed to every callback: parameters, zero-copy bar history,
--- orders, positions, account, timers and logging, all over the engine's C ABI.
+-- orders, positions, account, risk limits and state, timers and logging, all over the
+-- engine's C ABI.
 local core = require "nt._core"
 local time = require "nt.time"
+local bundle = require "nt._bundle"
 local ffi, C = core.ffi, core.C
 
 local M = {}
@@ -20,6 +22,12 @@ local NAMES = {
   status = { [0] = "submitted", "accepted", "rejected", "partially_filled", "filled", "canceled", "expired" },
 }
 M.NAMES = NAMES
+local RISK_STATES = { [C.NTRUN_RISK_NORMAL] = "normal", [C.NTRUN_RISK_HALTED] = "halted",
+  [C.NTRUN_RISK_REDUCING] = "reducing" }
+M.RISK_STATES = RISK_STATES
+local POSITION_BY_SYMBOL, NOTIONAL_BY_SYMBOL = C.NTRUN_LIMITS_POSITION_BY_SYMBOL, C.NTRUN_LIMITS_NOTIONAL_BY_SYMBOL
+local INT64_MAX = 0x7fffffffffffffffLL
+local ERR_LEN = 512
 
 local UNKNOWN_SID = 0xFFFFFFFF
 local Ctx = {}
@@ -52,6 +60,11 @@ function M.new(eng, sid, params, info)
     _info = ffi.new("ntrun_order_info_t"),
     _timer = ffi.new("int64_t[1]"),
     _timer_names = {},
+    _risk = ffi.new("ntrun_risk_state_t"),
+    _limits = ffi.new("ntrun_limits_t"),
+    _lim_pos = ffi.new("double[?]", n),
+    _lim_val = ffi.new("double[?]", n),
+    _err = ffi.new("char[?]", ERR_LEN),
   }, Ctx)
   return self
 end
@@ -259,6 +272,91 @@ end
 
 function Ctx:cancel_timer(id)
   return C.ntrun_ffi_timer_cancel(self._eng, self._sid, core.num_arg(id, "id", 2)) == core.OK
+end
+
+--- The run's risk state: "normal", "halted" or "reducing" (docs/fill_model.md, circuit breaker).
+function Ctx:risk_state()
+  C.ntrun_ffi_risk_state(self._eng, self._risk)
+  return RISK_STATES[self._risk.state]
+end
+
+--- The risk state with its details (times in seconds since the epoch).
+function Ctx:risk_info()
+  local r = self._risk
+  C.ntrun_ffi_risk_state(self._eng, r)
+  local state = RISK_STATES[r.state]
+  return {
+    state = state, since = tonumber(r.since) / 1e9,
+    resume_at = (state ~= "normal" and r.resume_at ~= INT64_MAX) and tonumber(r.resume_at) / 1e9 or nil,
+    reason = r.reason ~= nil and ffi.string(r.reason) or nil,
+    equity = r.equity, peak_equity = r.peak_equity, drawdown = r.drawdown, window_loss = r.window_loss,
+    trip_equity = r.trips > 0 and r.trip_equity or nil, trips = tonumber(r.trips),
+  }
+end
+
+local function by_symbol(symbols, values)
+  local t = {}
+  for i, name in ipairs(symbols) do
+    if values[i - 1] > 0 then t[name] = values[i - 1] end
+  end
+  return t
+end
+
+--- The run's limits, shaped like the bundle's `limits` table (all keys, 0 = off).
+function Ctx:limits()
+  local l, pos, val = self._limits, self._lim_pos, self._lim_val
+  C.ntrun_ffi_limits_get(self._eng, l, pos, val, #self.symbols)
+  local per = l.per_symbol
+  return {
+    max_position = per % 2 == 1 and by_symbol(self.symbols, pos) or l.max_position,
+    max_notional = math.floor(per / 2) % 2 == 1 and by_symbol(self.symbols, val) or l.max_notional,
+    max_order_notional = l.max_order_notional, max_orders_per_second = l.max_orders_per_second,
+    max_leverage = l.max_leverage, allow_short = l.allow_short ~= 0,
+    max_gross_exposure = l.max_gross_exposure, max_net_exposure = l.max_net_exposure,
+    circuit_breaker = { loss = l.breaker_loss, window = l.breaker_window,
+      max_drawdown = l.breaker_max_drawdown, cooldown = l.breaker_cooldown },
+    var_limit = l.var_limit, var_confidence = l.var_confidence, var_window = l.var_window,
+  }
+end
+
+--- Changes the run's limits (every strategy of the run shares them). Keys left out keep their
+--- value; a per-symbol table or circuit_breaker table replaces the previous one whole
+--- (circuit_breaker = false turns it off). Validated like the bundle: errors name the key.
+function Ctx:set_limits(changes)
+  local symbols = self.symbols
+  local ok, patch = pcall(bundle.check_limits, changes, symbols, function(where, msg)
+    error(where == "" and ("bad argument to ctx:set_limits: " .. msg)
+      or string.format("bad '%s' argument to ctx:set_limits: %s", where, msg), 0)
+  end, true)
+  if not ok then error(patch, 2) end
+  local cur = self:limits()
+  for k, v in pairs(patch) do cur[k] = v end
+  local l, pos, val = self._limits, self._lim_pos, self._lim_val
+  local per = 0
+  if type(cur.max_position) == "table" then
+    per = per + POSITION_BY_SYMBOL
+    for i, name in ipairs(symbols) do pos[i - 1] = cur.max_position[name] or 0 end
+    l.max_position = 0
+  else
+    l.max_position = cur.max_position
+  end
+  if type(cur.max_notional) == "table" then
+    per = per + NOTIONAL_BY_SYMBOL
+    for i, name in ipairs(symbols) do val[i - 1] = cur.max_notional[name] or 0 end
+    l.max_notional = 0
+  else
+    l.max_notional = cur.max_notional
+  end
+  l.per_symbol = per
+  l.max_order_notional, l.max_orders_per_second = cur.max_order_notional, cur.max_orders_per_second
+  l.max_leverage, l.allow_short = cur.max_leverage, cur.allow_short and 1 or 0
+  l.max_gross_exposure, l.max_net_exposure = cur.max_gross_exposure, cur.max_net_exposure
+  local b = cur.circuit_breaker
+  l.breaker_loss, l.breaker_window = b.loss, b.window
+  l.breaker_max_drawdown, l.breaker_cooldown = b.max_drawdown, b.cooldown
+  l.var_limit, l.var_confidence, l.var_window = cur.var_limit, cur.var_confidence, cur.var_window
+  local rc = C.ntrun_ffi_limits_set(self._eng, l, pos, val, #symbols, self._err, ERR_LEN)
+  if rc ~= core.OK then error("ctx:set_limits: " .. ffi.string(self._err), 2) end
 end
 
 local LEVELS = { debug = 0, info = 1, warn = 2, error = 3 }

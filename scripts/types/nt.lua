@@ -550,6 +550,45 @@ function nt.backtest.run(bundle, opts) end
 ---@field at? number Seconds since the epoch.
 ---@field name? string Echoed in the timer event.
 
+---The circuit breaker's state (docs/fill_model.md, "Circuit breaker").
+---@alias nt.RiskState "normal"|"halted"|"reducing"
+
+---ctx:risk_info's table.
+---@class nt.RiskInfo
+---@field state nt.RiskState
+---@field since number When the state began, seconds since the epoch.
+---@field resume_at number? When the cooldown ends it (nil in normal, or when halted for good).
+---@field reason "loss_window"|"max_drawdown"|nil What tripped it; nil in normal.
+---@field equity number Equity at the last update.
+---@field peak_equity number Since the start, or since the last resumption.
+---@field drawdown number 1 - equity / peak_equity.
+---@field window_loss number 1 - equity / highest equity within the loss window.
+---@field trip_equity number? Equity when it last tripped (nil before the first trip).
+---@field trips integer Times it tripped.
+
+---circuit_breaker in limits: fractions of equity, seconds of simulated time; 0 = rule off.
+---@class nt.BreakerLimits
+---@field loss? number Halt after this fraction lost within `window` seconds.
+---@field window? number Seconds; > 0 when loss is set.
+---@field max_drawdown? number Halt at this fraction below the equity peak.
+---@field cooldown? number Seconds halted, then as long reducing; 0 = halted for good.
+
+---The bundle's `limits` table, ctx:limits() and ctx:set_limits' argument (docs/bundles.md).
+---0 turns a limit off.
+---@class nt.Limits
+---@field max_position? number|table<string, number> |units| per symbol, or { SYMBOL = n }.
+---@field max_notional? number|table<string, number> |position| * price per symbol.
+---@field max_order_notional? number quantity * price of one order.
+---@field max_gross_exposure? number Fraction of equity (1.5 = 150%).
+---@field max_net_exposure? number |net exposure| as a fraction of equity.
+---@field max_leverage? number Buying power: gross <= max_leverage * equity (default 1).
+---@field allow_short? boolean Default true.
+---@field max_orders_per_second? integer Simulated time.
+---@field circuit_breaker? nt.BreakerLimits|false false turns it off.
+---@field var_limit? number Historical VaR of the post-trade portfolio as a fraction of equity.
+---@field var_confidence? number In (0, 1); default 0.99.
+---@field var_window? integer Returns per symbol; default 250.
+
 ---A bar, read in place from the host (valid during the callback only; copy what you keep).
 ---@class nt.Bar
 ---@field ts_event ffi.cdata* Bar time, int64 ns since the epoch (UTC).
@@ -707,6 +746,23 @@ function Ctx:set_timer(every) end
 ---@param id integer
 ---@return boolean
 function Ctx:cancel_timer(id) end
+
+---The run's circuit breaker state: "normal", "halted" or "reducing".
+---@return nt.RiskState
+function Ctx:risk_state() end
+
+---The breaker's state with its details.
+---@return nt.RiskInfo
+function Ctx:risk_info() end
+
+---The run's limits, every key (per-symbol ones as { SYMBOL = n }).
+---@return nt.Limits
+function Ctx:limits() end
+
+---Changes the run's limits (shared by its strategies): keys left out keep their value; a
+---per-symbol or circuit_breaker table replaces the previous one. Errors name the key.
+---@param changes nt.Limits
+function Ctx:set_limits(changes) end
 
 ---Logs the arguments (tostring'ed, space-separated) at info level, stamped with the simulated time.
 ---@param ... any

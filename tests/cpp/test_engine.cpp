@@ -288,3 +288,175 @@ TEST_CASE("a stopped strategy gets no more events, timers or orders; the others 
   }
   CHECK(e->next(1) == event_kind::end);
 }
+
+// ---- risk limits and the circuit breaker -------------------------------------------------
+
+namespace {
+
+std::unique_ptr<backtest::engine> make_risk_engine(std::vector<bar> bars,
+                                                   market::check_config checks,
+                                                   bool risk_events = false) {
+  backtest::engine_config cfg{.symbols = {"A", "B"},
+                              .capital = 10'000,
+                              .history_capacity = 8,
+                              .checks = std::move(checks),
+                              .risk_events = risk_events};
+  return std::make_unique<backtest::engine>(cfg, std::make_unique<vector_source>(std::move(bars)));
+}
+
+bar minute_bar(int m, symbol_id s, double price) {
+  bar b = make_bar(0, s, price, price, price, price);
+  b.ts_event += m * 60 * ns_per_second;
+  b.ts_init = b.ts_event;
+  return b;
+}
+
+std::string reason_of(backtest::engine& e, market::order_request r) {
+  const auto res = e.submit(0, r);
+  return res.reason ? res.reason : "ok";
+}
+
+}  // namespace
+
+TEST_CASE("the breaker follows every equity point: trips between orders, cooldown, reducing") {
+  // Buy 100 A at 100 (fills at minute 1's open), then the price slides: 5% down at minute 3.
+  std::vector<bar> bars;
+  const double path[] = {100, 100, 98, 95, 94, 94, 94, 94, 96, 97};
+  for (int m = 0; m < 10; ++m) bars.push_back(minute_bar(m, 0, path[m]));
+  auto e = make_risk_engine(
+      bars,
+      {.max_leverage = 0,
+       .breaker = {.loss = 0.05, .window = 300 * ns_per_second, .cooldown = 120 * ns_per_second}},
+      true);
+  REQUIRE(e->next(0) == event_kind::bar);
+  REQUIRE(e->submit(0, market_buy(100)).id != 0);
+  CHECK(e->next(0) == event_kind::accepted);
+  CHECK(e->next(0) == event_kind::filled);
+  CHECK(e->next(0) == event_kind::bar);  // minute 1
+  CHECK(e->next(0) == event_kind::bar);  // minute 2: 2% down
+  CHECK(e->risk().state == market::risk_state::normal);
+  REQUIRE(e->next(0) == event_kind::bar);                // minute 3: equity 9'500, 5% below 10'000
+  CHECK(e->risk().state == market::risk_state::halted);  // already when on_bar runs
+  REQUIRE(e->next(0) == event_kind::risk);               // the event follows the timestamp's bars
+  CHECK(e->slot(0)->risk.state == static_cast<int>(market::risk_state::halted));
+  CHECK(e->slot(0)->risk.previous == static_cast<int>(market::risk_state::normal));
+  CHECK(std::string(e->slot(0)->risk.reason) == "loss_window");
+  CHECK(e->slot(0)->risk.ts_event == minute_bar(3, 0, 0).ts_event);
+  CHECK(reason_of(*e, market_buy(1)) == "circuit_breaker");
+  auto sell = market_buy(40);
+  sell.side = order_side::sell;
+  CHECK(reason_of(*e, sell) == "ok");  // reducing passes
+  while (e->next(0) != event_kind::risk) {
+  }
+  // Cooldown over at minute 5: reducing (equity below the trip level).
+  CHECK(e->risk().state == market::risk_state::reducing);
+  CHECK(e->now() == minute_bar(5, 0, 0).ts_event);
+  CHECK(reason_of(*e, market_buy(1)) == "circuit_breaker");
+  while (e->next(0) != event_kind::risk) {
+  }
+  // Another cooldown without recovery: normal at minute 7.
+  CHECK(e->risk().state == market::risk_state::normal);
+  CHECK(e->now() == minute_bar(7, 0, 0).ts_event);
+  CHECK(e->slot(0)->risk.reason == nullptr);
+  CHECK(reason_of(*e, market_buy(1)) == "ok");
+}
+
+TEST_CASE("timers move the breaker's clock too; no risk events unless asked for") {
+  std::vector<bar> bars{make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100),
+                        make_bar(2, 0, 80, 80, 80, 80), make_bar(5, 0, 80, 80, 80, 80)};
+  auto e = make_risk_engine(
+      bars, {.max_leverage = 0, .breaker = {.max_drawdown = 0.1, .cooldown = ns_per_day}});
+  REQUIRE(e->next(0) == event_kind::bar);
+  (void)e->submit(0, market_buy(50));
+  while (e->now() < day(2)) (void)e->next(0);
+  CHECK(e->risk().state == market::risk_state::halted);
+  CHECK(e->risk().until == day(3));
+  (void)e->set_timer(0, day(3), 0);
+  event_kind k{};
+  while ((k = e->next(0)) != event_kind::timer) CHECK(k != event_kind::risk);
+  CHECK(e->risk().state == market::risk_state::reducing);  // at the timer, before day 5's bar
+  CHECK(e->risk().since == day(3));
+}
+
+TEST_CASE("set_limits at run time: applies at once, bad values keep the old, VaR refills") {
+  std::vector<bar> bars;
+  const double closes[] = {100, 101, 99, 103, 102, 104, 104, 104};
+  for (int d = 0; d < 8; ++d) {
+    bars.push_back(make_bar(d, 0, closes[d], closes[d], closes[d], closes[d]));
+  }
+  auto e = make_risk_engine(bars, {.max_leverage = 0});
+  for (int d = 0; d < 5; ++d) REQUIRE(e->next(0) == event_kind::bar);  // closes up to 102
+  CHECK(reason_of(*e, market_buy(30)) == "ok");
+  market::check_config l = e->limits();
+  l.max_position = 10;
+  e->set_limits(l);
+  CHECK(e->limits().max_position == 10);
+  CHECK(reason_of(*e, market_buy(11)) == "max_position");
+  l.max_gross_exposure = -1;
+  CHECK_THROWS_AS(e->set_limits(l), market::market_error);
+  CHECK(e->limits().max_gross_exposure == 0);
+  // A VaR window of 3 returns, refilled from the history: 101 -> 99 -> 103 -> 102 gives
+  // -1.98%, +4.04%, -0.97%; at 60% VaR is the 2nd smallest loss of 3, the -0.97% day.
+  // 20 units at 102 lose 19.81 on it (> 19.5 allowed), 19 units 18.82.
+  e->set_limits({.max_leverage = 0, .var = {.limit = 0.00195, .confidence = 0.6, .window = 3}});
+  CHECK(reason_of(*e, market_buy(20)) == "var_limit");
+  CHECK(reason_of(*e, market_buy(19)) == "ok");
+}
+
+TEST_CASE("the C ABI reads and replaces the limits and reports the risk state") {
+  auto e = make_risk_engine({make_bar(0, 0, 10, 10, 10, 10), make_bar(1, 0, 10, 10, 10, 10)},
+                            {.max_position_by_symbol = {5, 0},
+                             .max_gross_exposure = 1.5,
+                             .breaker = {.max_drawdown = 0.15, .cooldown = 3600 * ns_per_second}});
+  auto* eng = reinterpret_cast<ntrun_engine_t*>(e.get());
+  ntrun_limits_t l{};
+  double pos[2] = {-1, -1}, val[2] = {-1, -1};
+  REQUIRE(ntrun_ffi_limits_get(eng, &l, pos, val, 2) == NTRUN_OK);
+  CHECK(l.per_symbol == NTRUN_LIMITS_POSITION_BY_SYMBOL);
+  CHECK(pos[0] == 5);
+  CHECK(pos[1] == 0);
+  CHECK(val[0] == 0);  // the all-symbols value when there is no table
+  CHECK(l.max_gross_exposure == 1.5);
+  CHECK(l.max_leverage == 1);
+  CHECK(l.breaker_max_drawdown == 0.15);
+  CHECK(l.breaker_cooldown == 3600);
+  CHECK(l.var_window == 250);
+  CHECK(l.var_confidence == 0.99);
+  CHECK(l.allow_short == 1);
+  CHECK(ntrun_ffi_limits_get(eng, &l, pos, val, 3) == NTRUN_EINVAL);  // wrong list length
+
+  l.per_symbol = NTRUN_LIMITS_NOTIONAL_BY_SYMBOL;
+  l.max_position = 7;
+  val[0] = 0;
+  val[1] = 250;
+  l.breaker_loss = 0.05;
+  l.breaker_window = 300;
+  char err[128] = "";
+  REQUIRE(ntrun_ffi_limits_set(eng, &l, nullptr, val, 2, err, sizeof err) == NTRUN_OK);
+  CHECK(e->limits().max_position == 7);
+  CHECK(e->limits().max_position_by_symbol.empty());
+  CHECK(e->limits().max_notional_by_symbol == std::vector<double>{0, 250});
+  CHECK(e->limits().breaker.window == 300 * ns_per_second);
+
+  l.var_confidence = 1.5;
+  CHECK(ntrun_ffi_limits_set(eng, &l, nullptr, val, 2, err, sizeof err) == NTRUN_EINVAL);
+  CHECK(std::string(err).find("'var_confidence'") != std::string::npos);
+  l.var_confidence = 0.99;
+  l.breaker_window = -1;
+  CHECK(ntrun_ffi_limits_set(eng, &l, nullptr, val, 2, err, sizeof err) == NTRUN_EINVAL);
+  CHECK(std::string(err).find("'circuit_breaker.window'") != std::string::npos);
+  l.breaker_window = 300;
+  CHECK(ntrun_ffi_limits_set(eng, &l, nullptr, nullptr, 2, err, sizeof err) == NTRUN_EINVAL);
+  char tiny[8];
+  l.max_net_exposure = -3;
+  CHECK(ntrun_ffi_limits_set(eng, &l, nullptr, val, 2, tiny, sizeof tiny) == NTRUN_EINVAL);
+  CHECK(std::string(tiny).size() == 7);  // truncated, NUL-terminated
+  CHECK(e->limits().max_net_exposure == 0);
+
+  ntrun_risk_state_t r{};
+  REQUIRE(ntrun_ffi_risk_state(eng, &r) == NTRUN_OK);
+  CHECK(r.state == NTRUN_RISK_NORMAL);
+  CHECK(r.reason == nullptr);
+  CHECK(ntrun_ffi_risk_state(eng, nullptr) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_limits_get(nullptr, &l, nullptr, nullptr, 0) == NTRUN_EINVAL);
+}

@@ -48,7 +48,7 @@ engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
       venue_(with_symbols(cfg_.venue, cfg_.symbols.size())),
       portfolio_(market::portfolio_config{.initial_cash = cfg_.capital,
                                           .num_symbols = cfg_.symbols.size()}),
-      checks_(cfg_.checks),
+      checks_(cfg_.checks, cfg_.symbols.size()),
       history_(cfg_.symbols.size(), cfg_.history_capacity),
       strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))) {
   if (!source_) throw std::invalid_argument("engine: no bar source");
@@ -151,6 +151,8 @@ bool engine::advance() {
   // Timers due before or at the next bar fire first (they see the state before that bar).
   if (!timers_.empty() && timers_.front().at <= t) {
     fire_timers(timers_.front().at);
+    const market::risk_state was = checks_.risk().state;
+    if (checks_.on_time(now_)) risk_changed(was);
     return true;
   }
   now_ = t;
@@ -163,6 +165,7 @@ bool engine::advance() {
     venue_.on_bar(b, scratch_);
     for (const auto& ev : scratch_) route(ev);
     portfolio_.mark(b.symbol, b.close);
+    checks_.on_close(b.symbol, b.close);
     history_.push(b);
     event_slot s{};
     s.kind = static_cast<std::int32_t>(event_kind::bar);
@@ -170,7 +173,38 @@ bool engine::advance() {
     for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
   }
   record_equity();
+  // The breaker follows every equity point, so it trips between orders too.
+  const market::risk_state was = checks_.risk().state;
+  if (checks_.on_equity(now_, portfolio_.equity())) risk_changed(was);
   return true;
+}
+
+void engine::risk_changed(market::risk_state previous) {
+  if (!cfg_.risk_events) return;
+  const market::risk_status& r = checks_.risk();
+  event_slot s{};
+  s.kind = static_cast<std::int32_t>(event_kind::risk);
+  s.risk = risk_event_view{.ts_event = now_,
+                           .ts_init = now_,
+                           .state = static_cast<std::int32_t>(r.state),
+                           .previous = static_cast<std::int32_t>(previous),
+                           .reason = r.reason};
+  for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
+}
+
+void engine::set_limits(const market::check_config& limits) {
+  const bool refill = market::pre_trade_checks::restarts_returns(checks_.config(), limits);
+  const market::risk_state was = checks_.risk().state;
+  checks_.reconfigure(limits);
+  cfg_.checks = checks_.config();
+  if (checks_.risk().state != was) risk_changed(was);  // the breaker was turned off
+  if (!refill) return;
+  // w + 1 closes give w returns; the history may hold fewer.
+  const std::size_t n = std::min<std::size_t>(cfg_.checks.var.window + 1, history_.capacity());
+  for (std::size_t s = 0; s < cfg_.symbols.size(); ++s) {
+    const auto sid = static_cast<symbol_id>(s);
+    checks_.reset_closes(sid, history_.last(sid, bar_field::close, n));
+  }
 }
 
 void engine::record_equity() {
@@ -232,8 +266,8 @@ engine::submit_result engine::submit(int strategy, market::order_request req) {
   const char* why = market::validate_request(req, cfg_.symbols.size());
   if (!why) {
     const auto last = history_.last(req.symbol, bar_field::close, 1);
-    const double ref = market::pre_trade_checks::reference_price(
-        req, last.empty() ? std::nan("") : last.front());
+    const double ref =
+        market::pre_trade_checks::reference_price(req, last.empty() ? std::nan("") : last.front());
     why = checks_.check(req, portfolio_, ref, now_);
   }
   if (why) {

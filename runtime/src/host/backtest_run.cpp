@@ -1,7 +1,9 @@
 // `ntrun run`: bundle -> feed -> engine -> one Lua state per strategy -> report.
 #include "ntrun/host/backtest_run.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -138,6 +140,49 @@ class strategy_vm {
   int runner_ref_ = LUA_NOREF;
 };
 
+/// A per-symbol limit table by symbol id (symbols left out: 0, no limit); empty when none.
+std::vector<double> by_symbol(const std::optional<bundle_config::per_symbol>& table,
+                              const std::vector<std::string>& symbols, const char* key) {
+  if (!table) return {};
+  std::vector<double> out(symbols.size(), 0.0);
+  for (const auto& [name, limit] : *table) {
+    const auto it = std::find(symbols.begin(), symbols.end(), name);
+    if (it == symbols.end()) {
+      throw std::runtime_error(std::string("bundle.lua: 'limits.") + key + "': unknown symbol '" +
+                               name + "'; use the names declared in data");
+    }
+    out[static_cast<std::size_t>(it - symbols.begin())] = limit;
+  }
+  return out;
+}
+
+ts_ns seconds_to_ns(double s) {
+  return static_cast<ts_ns>(std::llround(s * static_cast<double>(ns_per_second)));
+}
+
+market::check_config check_config_of(const bundle_config& b,
+                                     const std::vector<std::string>& symbols) {
+  return market::check_config{
+      .max_position = b.max_position,
+      .max_order_notional = b.max_order_notional,
+      .max_orders_per_second = static_cast<std::uint32_t>(b.max_orders_per_second),
+      .allow_short = b.allow_short,
+      .max_leverage = b.max_leverage,
+      .max_notional = b.max_notional,
+      .max_position_by_symbol = by_symbol(b.max_position_by_symbol, symbols, "max_position"),
+      .max_notional_by_symbol = by_symbol(b.max_notional_by_symbol, symbols, "max_notional"),
+      .max_gross_exposure = b.max_gross_exposure,
+      .max_net_exposure = b.max_net_exposure,
+      .breaker = {.loss = b.breaker_loss,
+                  .window = seconds_to_ns(b.breaker_window),
+                  .max_drawdown = b.breaker_max_drawdown,
+                  .cooldown = seconds_to_ns(b.breaker_cooldown)},
+      .var = {.limit = b.var_limit,
+              .confidence = b.var_confidence,
+              .window = static_cast<std::uint32_t>(b.var_window)},
+  };
+}
+
 std::string display_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -218,11 +263,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                                .per_value = b.commission_per_value,
                                .minimum = b.commission_minimum},
                 .volume_cap = b.volume_cap},
-      .checks = {.max_position = b.max_position,
-                 .max_order_notional = b.max_order_notional,
-                 .max_orders_per_second = static_cast<std::uint32_t>(b.max_orders_per_second),
-                 .allow_short = b.allow_short,
-                 .max_leverage = b.max_leverage},
+      .checks = check_config_of(b, symbols),
+      .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
   };
   backtest::engine eng(std::move(cfg), std::move(source));
 

@@ -42,6 +42,29 @@ std::vector<std::string> get_strings(lua_State* L, int idx, const char* key) {
   return out;
 }
 
+/// A limit given as a number (every symbol: *all) or a table { SYMBOL = limit } (returned).
+std::optional<bundle_config::per_symbol> get_limit(lua_State* L, int idx, const char* key,
+                                                   double* all) {
+  lua_getfield(L, idx, key);
+  std::optional<bundle_config::per_symbol> out;
+  if (lua_istable(L, -1)) {
+    out.emplace();
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      // Keys are symbol names (validated by nt._bundle); copy before lua_tostring can touch them.
+      lua_pushvalue(L, -2);
+      if (lua_type(L, -1) == LUA_TSTRING && lua_isnumber(L, -2)) {
+        out->emplace_back(lua_tostring(L, -1), lua_tonumber(L, -2));
+      }
+      lua_pop(L, 2);
+    }
+  } else if (lua_isnumber(L, -1)) {
+    *all = lua_tonumber(L, -1);
+  }
+  lua_pop(L, 1);
+  return out;
+}
+
 }  // namespace
 
 bundle_config load_bundle(lua_vm& vm, const std::string& dir) {
@@ -94,11 +117,26 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir) {
   b.volume_cap = get_number(L, -1, "volume_cap", 0);
   lua_pop(L, 1);
   lua_getfield(L, t, "limits");
-  b.max_position = get_number(L, -1, "max_position", 0);
-  b.max_order_notional = get_number(L, -1, "max_order_notional", 0);
-  b.max_orders_per_second = get_number(L, -1, "max_orders_per_second", 0);
-  b.max_leverage = get_number(L, -1, "max_leverage", 1);
-  lua_getfield(L, -1, "allow_short");
+  const int l = lua_gettop(L);
+  b.max_position_by_symbol = get_limit(L, l, "max_position", &b.max_position);
+  b.max_notional_by_symbol = get_limit(L, l, "max_notional", &b.max_notional);
+  b.max_order_notional = get_number(L, l, "max_order_notional", 0);
+  b.max_orders_per_second = get_number(L, l, "max_orders_per_second", 0);
+  b.max_leverage = get_number(L, l, "max_leverage", 1);
+  b.max_gross_exposure = get_number(L, l, "max_gross_exposure", 0);
+  b.max_net_exposure = get_number(L, l, "max_net_exposure", 0);
+  b.var_limit = get_number(L, l, "var_limit", 0);
+  b.var_confidence = get_number(L, l, "var_confidence", 0.99);
+  b.var_window = static_cast<std::int64_t>(get_number(L, l, "var_window", 250));
+  lua_getfield(L, l, "circuit_breaker");
+  if (lua_istable(L, -1)) {
+    b.breaker_loss = get_number(L, -1, "loss", 0);
+    b.breaker_window = get_number(L, -1, "window", 0);
+    b.breaker_max_drawdown = get_number(L, -1, "max_drawdown", 0);
+    b.breaker_cooldown = get_number(L, -1, "cooldown", 0);
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, l, "allow_short");
   b.allow_short = lua_isnil(L, -1) ? true : lua_toboolean(L, -1) != 0;
   lua_pop(L, 2);
   b.history = static_cast<std::int64_t>(get_number(L, t, "history", 1000));

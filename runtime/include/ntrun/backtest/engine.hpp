@@ -37,6 +37,7 @@ enum class event_kind : std::int32_t {
   timer = 6,
   accepted = 7,
   modified = 8,
+  risk = 9,  ///< the circuit breaker's state changed (only with engine_config::risk_events)
   yield = 100,
   end = 101,
 };
@@ -65,6 +66,15 @@ struct timer_event_view {
   std::int64_t id = 0;
 };
 
+/// Risk state change. Layout mirrored by ntrun_risk_event_t.
+struct risk_event_view {
+  ts_ns ts_event = 0;
+  ts_ns ts_init = 0;
+  std::int32_t state = 0;        ///< market::risk_state after the change
+  std::int32_t previous = 0;     ///< before it
+  const char* reason = nullptr;  ///< what tripped it (static string), nullptr back in normal
+};
+
 /// One strategy event. Layout mirrored by ntrun_event_t, so Lua reads it in place.
 struct event_slot {
   std::int32_t kind = 0;
@@ -72,6 +82,7 @@ struct event_slot {
   bar b{};
   order_event_view order{};
   timer_event_view timer{};
+  risk_event_view risk{};
 };
 
 struct engine_config {
@@ -82,6 +93,9 @@ struct engine_config {
   std::uint64_t seed = 0;
   market::venue_config venue{};
   market::check_config checks{};
+  /// Queue a `risk` event for every strategy when the breaker's state changes (the Lua runner
+  /// calls on_risk_state). Off by default for drivers that do not handle the kind.
+  bool risk_events = false;
 };
 
 class engine {
@@ -136,6 +150,13 @@ class engine {
   [[nodiscard]] const market::simulated_venue& venue() const noexcept { return venue_; }
   [[nodiscard]] std::vector<order_id> open_orders(int strategy) const;
 
+  // ---- risk limits (one set for the run, shared by its strategies) ----
+  [[nodiscard]] const market::check_config& limits() const noexcept { return checks_.config(); }
+  /// Replaces the limits at run time; throws market_error naming the bad field and keeps the
+  /// old ones. The breaker's state survives; a new VaR window is refilled from the history.
+  void set_limits(const market::check_config& limits);
+  [[nodiscard]] const market::risk_status& risk() const noexcept { return checks_.risk(); }
+
   /// Everything the report needs; complete after finish().
   [[nodiscard]] const report::run_record& record() const noexcept { return record_; }
 
@@ -157,6 +178,7 @@ class engine {
   void route(const market::order_event& ev);
   void push(int strategy, const event_slot& ev);
   void record_equity();
+  void risk_changed(market::risk_state previous);
   std::optional<ts_ns> peek_source();
   bool fire_timers(ts_ns upto);
 

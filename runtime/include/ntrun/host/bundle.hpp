@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ntrun::host {
@@ -30,9 +31,18 @@ struct bundle_config {
   std::string slippage_model = "none";
   double slippage_value = 0;
   double volume_cap = 0;
+  // limits (docs/bundles.md); 0 = off
   double max_position = 0, max_order_notional = 0, max_orders_per_second = 0;
   double max_leverage = 1;
   bool allow_short = true;
+  double max_notional = 0, max_gross_exposure = 0, max_net_exposure = 0;
+  /// Set when the bundle gives a table { SYMBOL = limit } (symbols left out: no limit).
+  using per_symbol = std::vector<std::pair<std::string, double>>;
+  std::optional<per_symbol> max_position_by_symbol, max_notional_by_symbol;
+  double breaker_loss = 0, breaker_window = 0, breaker_max_drawdown = 0;  ///< window: seconds
+  double breaker_cooldown = 0;                                            ///< seconds
+  double var_limit = 0, var_confidence = 0.99;
+  std::int64_t var_window = 250;
   std::int64_t history = 1000;
   std::optional<std::string> from, to;
   std::uint64_t seed = 0;
