@@ -356,6 +356,23 @@ int32_t ntrun_ffi_dtw_search(const double* query, int64_t n, const double* serie
                              int64_t* written, char* err, size_t errlen) NTRUN_NOEXCEPT;
 const char* ntrun_ffi_dtw_kernel(void) NTRUN_NOEXCEPT; /* "avx512", "avx2" or "scalar" */
 
+/* ---- Statistics (compute/stats) --------------------------------------------------------- */
+/* NaN when undefined (docs/metrics.md, "Statistics in nt.stats"). */
+double ntrun_ffi_stats_mean(const double* x, int64_t n) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_stdev(const double* x, int64_t n) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_sharpe(const double* r, int64_t n, double periods_per_year,
+                              double risk_free) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_sortino(const double* r, int64_t n, double periods_per_year,
+                               double target) NTRUN_NOEXCEPT;
+typedef struct ntrun_drawdown_t {
+  double max_drawdown;
+  int64_t peak, trough, longest_start, longest_end; /* 0-based indices */
+} ntrun_drawdown_t;
+int32_t ntrun_ffi_stats_drawdowns(const double* equity, int64_t n, ntrun_drawdown_t* out) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_calmar(double annual_return, double max_drawdown) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_omega(const double* r, int64_t n, double threshold) NTRUN_NOEXCEPT;
+double ntrun_ffi_stats_tail_ratio(const double* r, int64_t n) NTRUN_NOEXCEPT;
+
 /* NTRUN_CDEF_END */
 
 #ifdef __cplusplus

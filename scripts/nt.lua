@@ -10,6 +10,7 @@ local nt = {
   is_array = array.is_array,
   ind = require "nt.ind",
   dtw = require "nt.dtw",
+  stats = require "nt.stats",
   time = require "nt.time",
   json = require "nt.json",
 }
