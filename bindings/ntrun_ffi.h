@@ -373,6 +373,64 @@ double ntrun_ffi_stats_calmar(double annual_return, double max_drawdown) NTRUN_N
 double ntrun_ffi_stats_omega(const double* r, int64_t n, double threshold) NTRUN_NOEXCEPT;
 double ntrun_ffi_stats_tail_ratio(const double* r, int64_t n) NTRUN_NOEXCEPT;
 
+/* ---- Risk (compute/risk): VaR/CVaR, backtests, covariance, Kelly -------------------- */
+/* On NTRUN_EINVAL the message (naming the argument) is in err. Definitions: docs/risk.md. */
+enum {
+  NTRUN_VAR_HISTORICAL = 0, NTRUN_VAR_AGE_WEIGHTED = 1, NTRUN_VAR_FILTERED = 2,
+  NTRUN_VAR_NORMAL = 3, NTRUN_VAR_CORNISH_FISHER = 4, NTRUN_VAR_MONTE_CARLO = 5,
+  NTRUN_VAR_BOOTSTRAP = 6
+};
+typedef struct ntrun_var_opts_t {
+  int32_t method;
+  int32_t repair_covariance;
+  double confidence;
+  int64_t horizon;
+  int64_t sims;
+  uint64_t seed;
+  double lambda;
+  double dof;
+} ntrun_var_opts_t;
+typedef struct ntrun_var_result_t {
+  double var, cvar, mean, stdev;
+  int64_t observations;
+  char method[80];
+} ntrun_var_result_t;
+int32_t ntrun_ffi_risk_var(const double* returns, int64_t n, const ntrun_var_opts_t* opts,
+                           ntrun_var_result_t* out, char* err, size_t errlen) NTRUN_NOEXCEPT;
+/* returns: row-major rows x cols (rows = periods). */
+int32_t ntrun_ffi_risk_portfolio_var(const double* weights, int64_t cols, const double* returns,
+                                     int64_t rows, const ntrun_var_opts_t* opts,
+                                     ntrun_var_result_t* out, char* err, size_t errlen) NTRUN_NOEXCEPT;
+typedef struct ntrun_var_backtest_t {
+  int64_t observations, exceptions;
+  double expected_rate, observed_rate;
+  double kupiec_lr, kupiec_p, christoffersen_lr, christoffersen_p, conditional_lr, conditional_p;
+} ntrun_var_backtest_t;
+int32_t ntrun_ffi_risk_backtest(const double* returns, const double* var, int64_t n,
+                                double confidence, ntrun_var_backtest_t* out, char* err,
+                                size_t errlen) NTRUN_NOEXCEPT;
+enum { NTRUN_COV_SAMPLE = 0, NTRUN_COV_EWMA = 1, NTRUN_COV_LEDOIT_WOLF = 2 };
+/* out: cols x cols row-major; shrinkage (may be NULL) receives the Ledoit-Wolf intensity. */
+int32_t ntrun_ffi_risk_covariance(const double* returns, int64_t rows, int64_t cols,
+                                  int32_t method, double lambda, double* out, double* shrinkage,
+                                  char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_correlation(const double* covariance, int64_t cols, double* out,
+                                   char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_volatility(const double* r, int64_t n, double* out, char* err,
+                                  size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_beta(const double* asset, const double* market, int64_t n, double* out,
+                            char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_kelly(double p, double b, double fraction, double cap, double* out,
+                             char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_kelly_returns(const double* r, int64_t n, double fraction, double cap,
+                                     double* out, char* err, size_t errlen) NTRUN_NOEXCEPT;
+/* out: cols weights. */
+int32_t ntrun_ffi_risk_kelly_portfolio(const double* mu, int64_t cols, const double* covariance,
+                                       double fraction, double max_leverage, double* out,
+                                       char* err, size_t errlen) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_log_growth(const double* weights, int64_t cols, const double* returns,
+                                  int64_t rows, double* out, char* err, size_t errlen) NTRUN_NOEXCEPT;
+
 /* NTRUN_CDEF_END */
 
 #ifdef __cplusplus

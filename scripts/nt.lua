@@ -11,6 +11,7 @@ local nt = {
   ind = require "nt.ind",
   dtw = require "nt.dtw",
   stats = require "nt.stats",
+  risk = require "nt.risk",
   time = require "nt.time",
   json = require "nt.json",
 }

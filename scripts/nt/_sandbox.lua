@@ -14,6 +14,7 @@ local SAFE = {
 }
 local PUBLIC_MODULES = {
   nt = true, ["nt.array"] = true, ["nt.ind"] = true, ["nt.time"] = true, ["nt.dtw"] = true,
+  ["nt.stats"] = true, ["nt.risk"] = true,
 }
 
 local function copy(t, skip)
