@@ -3,6 +3,8 @@
 -- fractions; CVaR >= VaR. Definitions and sign conventions: docs/risk.md.
 --   nt.risk.var(returns, {method=, confidence=, horizon=, sims=, seed=, lambda=, dof=, repair=})
 --   nt.risk.portfolio_var(weights, columns, opts)   -- columns: one return series per asset
+--   nt.risk.portfolio_var(positions, columns, {prices=, equity=, ...})
+--   nt.risk.limits(ctx[, changes])                  -- live limits (ctx:limits / ctx:set_limits)
 --   nt.risk.backtest(returns, var_forecasts, confidence)
 --   nt.risk.covariance(columns, {method = "sample"|"ewma"|"ledoit_wolf", lambda=})
 --   nt.risk.kelly(p, b, {fraction=, cap=}) or nt.risk.kelly(returns, opts)
@@ -102,8 +104,35 @@ local function matrix(columns, fn)
   return m, rows, cols
 end
 
+-- Weights from positions and prices: value_i / equity (equity: opts.equity, or the gross
+-- value of the positions).
+local function weights_of(positions, prices, equity)
+  local pp, n = core.series(positions, "positions", 3, 3)
+  local pr, m = core.series(prices, "prices", 4, 3)
+  if n ~= m then error("bad 'prices' option to nt.risk.portfolio_var: one price per position", 3) end
+  local w, gross = array.new(n), 0
+  for i = 0, n - 1 do
+    w.data[i] = pp[i] * pr[i]
+    gross = gross + math.abs(w.data[i])
+  end
+  equity = equity and core.num_arg(equity, "equity", 3) or gross
+  if equity ~= equity or equity <= 0 then error("bad 'equity' option to nt.risk.portfolio_var: must be > 0", 3) end
+  for i = 0, n - 1 do w.data[i] = w.data[i] / equity end
+  return w
+end
+
 --- VaR and CVaR of a portfolio: weights (one per asset) and one return series per asset.
+--- With opts.prices (and optionally opts.equity) the first argument holds positions in units:
+--- weights = position * price / equity, equity defaulting to the gross value held.
 function M.portfolio_var(weights, columns, opts)
+  if opts ~= nil and type(opts) == "table" and opts.prices ~= nil then
+    weights = weights_of(weights, opts.prices, opts.equity)
+    local rest = {}
+    for k, v in pairs(opts) do
+      if k ~= "prices" and k ~= "equity" then rest[k] = v end
+    end
+    opts = rest
+  end
   local pw, nw = core.series(weights, "weights", 2, 2)
   local m, rows, cols = matrix(columns, "portfolio_var")
   if nw ~= cols then
@@ -218,6 +247,16 @@ function M.kelly_portfolio(mu, cov, opts)
   check(C.ntrun_ffi_risk_kelly_portfolio(pm, cols, flat, opts.fraction or 1, opts.max_leverage or 1, out.data,
     errbuf, ERRLEN), "kelly_portfolio")
   return out
+end
+
+--- The strategy's live limits: nt.risk.limits(ctx) reads them, nt.risk.limits(ctx, changes)
+--- changes them first (ctx:set_limits) and returns the result.
+function M.limits(ctx, changes)
+  if type(ctx) ~= "table" or ctx.limits == nil then
+    error("bad 'ctx' argument to nt.risk.limits: the strategy context expected", 2)
+  end
+  if changes ~= nil then ctx:set_limits(changes) end
+  return ctx:limits()
 end
 
 --- Expected log growth per period of holding `weights` over the history (one series per asset).
