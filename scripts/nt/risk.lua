@@ -37,6 +37,16 @@ local function check(rc, fn)
   end
 end
 
+-- Options tables: unknown keys are errors (a typo must not silently change the answer).
+local function checked_opts(o, allowed, fn, level)
+  if o == nil then return {} end
+  if type(o) ~= "table" then error("bad 'opts' argument to nt.risk." .. fn .. ": table expected", level + 1) end
+  for k in pairs(o) do
+    if not allowed[k] then error(string.format("bad option '%s' to nt.risk.%s", tostring(k), fn), level + 1) end
+  end
+  return o
+end
+
 local OPTION_KEYS = { method = true, confidence = true, horizon = true, sims = true, seed = true,
   lambda = true, dof = true, repair = true }
 
@@ -174,7 +184,7 @@ end
 function M.covariance(columns, opts)
   local how, lambda = C.NTRUN_COV_SAMPLE, 0.94
   if opts ~= nil then
-    if type(opts) ~= "table" then error("bad 'opts' argument to nt.risk.covariance: table expected", 2) end
+    checked_opts(opts, { method = true, lambda = true }, "covariance", 2)
     if opts.method ~= nil then
       how = COV[opts.method]
       if how == nil then error("bad 'method' option to nt.risk.covariance: sample, ewma or ledoit_wolf", 2) end
@@ -190,6 +200,9 @@ end
 
 --- Correlation matrix from a covariance matrix (a table of rows).
 function M.correlation(cov)
+  if type(cov) ~= "table" or type(cov[1]) ~= "table" then
+    error("bad 'covariance' argument to nt.risk.correlation: a table of rows expected", 2)
+  end
   local cols = #cov
   local flat = ffi.new("double[?]", cols * cols)
   for i = 1, cols do
@@ -216,16 +229,19 @@ end
 
 --- Kelly fraction: kelly(p, b, opts) from win probability and payoff ratio, or
 --- kelly(returns, opts) from a return history; opts fraction (1 = full Kelly), cap (1).
+local KELLY_KEYS = { fraction = true, cap = true }
 function M.kelly(a, b, opts)
   local fraction, cap
   if type(a) == "number" then
-    opts = opts or {}
-    fraction, cap = opts.fraction or 1, opts.cap or 1
+    opts = checked_opts(opts, KELLY_KEYS, "kelly", 2)
+    fraction = core.num_arg(opts.fraction or 1, "fraction", 2)
+    cap = core.num_arg(opts.cap or 1, "cap", 2)
     check(C.ntrun_ffi_risk_kelly(a, core.num_arg(b, "b", 2), fraction, cap, out1, errbuf, ERRLEN), "kelly")
     return out1[0]
   end
-  opts = b or {}
-  fraction, cap = opts.fraction or 1, opts.cap or 1
+  opts = checked_opts(b, KELLY_KEYS, "kelly", 2)
+  fraction = core.num_arg(opts.fraction or 1, "fraction", 2)
+  cap = core.num_arg(opts.cap or 1, "cap", 2)
   local p, n = core.series(a, "returns", 1, 2)
   check(C.ntrun_ffi_risk_kelly_returns(p, n, fraction, cap, out1, errbuf, ERRLEN), "kelly")
   return out1[0]
@@ -242,10 +258,10 @@ function M.kelly_portfolio(mu, cov, opts)
   for i = 1, cols do
     for j = 1, cols do flat[(i - 1) * cols + j - 1] = core.num_arg(cov[i][j], "covariance", 2) end
   end
-  opts = opts or {}
+  opts = checked_opts(opts, { fraction = true, max_leverage = true }, "kelly_portfolio", 2)
   local out = array.new(cols)
-  check(C.ntrun_ffi_risk_kelly_portfolio(pm, cols, flat, opts.fraction or 1, opts.max_leverage or 1, out.data,
-    errbuf, ERRLEN), "kelly_portfolio")
+  check(C.ntrun_ffi_risk_kelly_portfolio(pm, cols, flat, core.num_arg(opts.fraction or 1, "fraction", 2),
+    core.num_arg(opts.max_leverage or 1, "max_leverage", 2), out.data, errbuf, ERRLEN), "kelly_portfolio")
   return out
 end
 

@@ -16,6 +16,8 @@
 ---@field dtw nt.dtw Dynamic time warping: distance, path, batches, nearest neighbours, subsequence search.
 ---@field time nt.time Timestamp helpers (UTC).
 ---@field json nt.json A strict JSON decoder.
+---@field risk nt.risk VaR/CVaR, VaR backtests, covariance, volatility, beta, Kelly sizing.
+---@field stats nt.stats Performance statistics: Sharpe, Sortino, drawdowns, Omega, tail ratio.
 ---@field backtest nt.backtest Backtests from Lua; only in trusted states (`ntrun exec`, `ntrun test`).
 nt = {}
 
@@ -349,6 +351,208 @@ function nt.dtw.search(query, series, opts) end
 ---The SIMD kernel the host picked on this machine.
 ---@return "avx512"|"avx2"|"scalar"
 function nt.dtw.kernel() end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.risk
+-- ---------------------------------------------------------------------------------------------
+
+---VaR and CVaR (expected shortfall), VaR backtests, covariance, volatility, beta and Kelly
+---sizing, computed by the host (compute/risk). VaR and CVaR are positive loss fractions of
+---simple returns; CVaR >= VaR. Definitions: docs/risk.md. Bad input raises
+---"nt.risk.FN: bad 'ARG' argument: ...".
+---@class nt.risk
+nt.risk = {}
+
+---@alias nt.risk.Method "historical"|"age_weighted"|"filtered"|"normal"|"cornish_fisher"|"monte_carlo"|"bootstrap"
+---@alias nt.risk.CovMethod "sample"|"ewma"|"ledoit_wolf"
+---@alias nt.risk.Matrix number[][] A square matrix as a table of rows.
+
+---Options of nt.risk.var and nt.risk.portfolio_var; an unknown key raises.
+---@class nt.risk.VarOptions
+---@field method? nt.risk.Method Default "historical".
+---@field confidence? number In (0, 1); default 0.99.
+---@field horizon? integer Periods >= 1 (default 1): overlapping compounded windows (historical family), sqrt(h) scaling (parametric), h compounded steps (simulated).
+---@field sims? integer Paths of monte_carlo and bootstrap, in [1, 1e9]; default 10,000.
+---@field seed? integer Random123 Philox key of monte_carlo and bootstrap (default 0): same seed, same numbers on any thread count.
+---@field lambda? number Decay in (0, 1]: age_weighted default 0.98, filtered (EWMA volatility) default 0.94.
+---@field dof? number monte_carlo: 0 (default) normal, > 2 multivariate Student-t with that many degrees of freedom.
+---@field repair? boolean monte_carlo: clip a covariance that is not positive definite to the nearest PSD one instead of raising.
+
+---nt.risk.var / nt.risk.portfolio_var's result.
+---@class nt.risk.VarResult
+---@field var number Value at Risk, a positive loss fraction (negative when the worst outcomes are gains).
+---@field cvar number Expected shortfall: the mean loss of the worst 1 - confidence; >= var.
+---@field mean number Mean of the horizon returns used or simulated (weighted for age_weighted).
+---@field stdev number Their sample standard deviation (n - 1; 0 for one value).
+---@field observations integer Returns (windows) used or paths simulated.
+---@field method string E.g. "historical", "monte_carlo (student-t, 5 dof)".
+
+---nt.risk.backtest's result: Kupiec proportion-of-failures, Christoffersen independence and
+---conditional coverage tests (small p-values reject the VaR model).
+---@class nt.risk.BacktestResult
+---@field observations integer
+---@field exceptions integer Periods with -return > var.
+---@field expected_rate number 1 - confidence.
+---@field observed_rate number exceptions / observations.
+---@field kupiec_lr number
+---@field kupiec_p number chi2(1) p-value of kupiec_lr.
+---@field christoffersen_lr number
+---@field christoffersen_p number chi2(1) p-value of christoffersen_lr.
+---@field conditional_lr number kupiec_lr + christoffersen_lr.
+---@field conditional_p number chi2(2) p-value of conditional_lr.
+
+---@class nt.risk.CovOptions
+---@field method? nt.risk.CovMethod Default "sample" (n - 1).
+---@field lambda? number ewma decay in (0, 1]; default 0.94.
+
+---@class nt.risk.KellyOptions
+---@field fraction? number Multiplier of the full Kelly fraction (default 1; 0.5 = half Kelly).
+---@field cap? number The result is clamped to [-cap, cap] (default 1).
+
+---@class nt.risk.KellyPortfolioOptions
+---@field fraction? number Multiplier of covariance^-1 * mu (default 1).
+---@field max_leverage? number The weights are scaled down so that sum |w| <= max_leverage (default 1).
+
+---VaR and CVaR of a return series.
+---@param returns nt.Series Simple period returns (-0.02 is a 2% loss), finite, at least one.
+---@param opts? nt.risk.VarOptions
+---@return nt.risk.VarResult
+function nt.risk.var(returns, opts) end
+
+---VaR and CVaR of a portfolio: constant weights (rebalanced every period, any sign) on one
+---return series per asset, all of the same length.
+---@param weights nt.Series One per asset.
+---@param columns nt.Series[] One return series per asset.
+---@param opts? nt.risk.VarOptions
+---@return nt.risk.VarResult
+function nt.risk.portfolio_var(weights, columns, opts) end
+
+---Kupiec and Christoffersen tests of VaR forecasts: var[t] (a positive loss) made before
+---period t; an exception is -returns[t] > var[t].
+---@param returns nt.Series
+---@param var nt.Series As many as returns.
+---@param confidence? number The forecasts' confidence (default 0.99).
+---@return nt.risk.BacktestResult
+function nt.risk.backtest(returns, var, confidence) end
+
+---Covariance matrix of one return series per asset, and the Ledoit-Wolf shrinkage intensity
+---in [0, 1] (0 for the other methods).
+---@param columns nt.Series[]
+---@param opts? nt.risk.CovOptions
+---@return nt.risk.Matrix covariance
+---@return number shrinkage
+function nt.risk.covariance(columns, opts) end
+
+---Correlation matrix of a covariance matrix (exactly 1 on the diagonal).
+---@param covariance nt.risk.Matrix
+---@return nt.risk.Matrix
+function nt.risk.correlation(covariance) end
+
+---Sample standard deviation (n - 1) of the returns, per period.
+---@param returns nt.Series
+---@return number
+function nt.risk.volatility(returns) end
+
+---cov(asset, market) / var(market).
+---@param asset nt.Series
+---@param market nt.Series As many returns as asset.
+---@return number
+function nt.risk.beta(asset, market) end
+
+---Kelly fraction, clamped to [-cap, cap]: kelly(p, b, opts) = fraction * (p b - (1 - p)) / b
+---from a win probability and payoff ratio, or kelly(returns, opts) with p the share of positive
+---returns and b mean gain / |mean loss| (no losses: p; no gains: -cap).
+---@param p number Win probability in [0, 1].
+---@param b number Payoff ratio > 0.
+---@param opts? nt.risk.KellyOptions
+---@return number
+---@overload fun(returns: nt.Series, opts?: nt.risk.KellyOptions): number
+function nt.risk.kelly(p, b, opts) end
+
+---Multi-asset Kelly weights fraction * covariance^-1 * mu, scaled down so that
+---sum |w| <= max_leverage. Raises naming 'covariance' if it is not positive definite.
+---@param mu nt.Series Expected period returns, one per asset.
+---@param covariance nt.risk.Matrix #mu x #mu.
+---@param opts? nt.risk.KellyPortfolioOptions
+---@return nt.Array
+function nt.risk.kelly_portfolio(mu, covariance, opts) end
+
+---Expected log growth per period of holding the weights: mean of log(1 + w . r_t); -inf when
+---a period would lose everything.
+---@param weights nt.Series One per asset.
+---@param columns nt.Series[] One return series per asset.
+---@return number
+function nt.risk.log_growth(weights, columns) end
+
+-- ---------------------------------------------------------------------------------------------
+-- nt.stats
+-- ---------------------------------------------------------------------------------------------
+
+---Performance statistics of return and equity series, computed by the host (compute/stats),
+---the same code as the backtest report. Undefined values are NaN. Definitions:
+---docs/metrics.md ("Statistics in nt.stats").
+---@class nt.stats
+nt.stats = {}
+
+---@class nt.stats.Options
+---@field periods_per_year? number > 0; default 252.
+---@field risk_free? number Per-period risk-free rate (sharpe), default 0.
+
+---@class nt.stats.SortinoOptions
+---@field periods_per_year? number > 0; default 252.
+---@field target? number Per-period target return, default 0.
+
+---1-based indices of a max_drawdown.
+---@class nt.stats.Drawdown
+---@field peak integer Index of the peak before the deepest drawdown.
+---@field trough integer Index of its trough.
+---@field longest_start integer First index of the longest time under water.
+---@field longest_end integer Its last index.
+
+---Arithmetic mean.
+---@param x nt.Series
+---@return number
+function nt.stats.mean(x) end
+
+---Sample standard deviation (n - 1).
+---@param x nt.Series
+---@return number
+function nt.stats.stdev(x) end
+
+---Annualised Sharpe ratio.
+---@param returns nt.Series
+---@param opts? nt.stats.Options
+---@return number
+function nt.stats.sharpe(returns, opts) end
+
+---Annualised Sortino ratio.
+---@param returns nt.Series
+---@param opts? nt.stats.SortinoOptions
+---@return number
+function nt.stats.sortino(returns, opts) end
+
+---Max drawdown of an equity curve (a positive fraction) and where it lies.
+---@param equity nt.Series
+---@return number max_drawdown
+---@return nt.stats.Drawdown info
+function nt.stats.max_drawdown(equity) end
+
+---annual_return / max_drawdown.
+---@param annual_return number
+---@param max_drawdown number
+---@return number
+function nt.stats.calmar(annual_return, max_drawdown) end
+
+---Omega ratio: gains above the threshold / losses below it.
+---@param returns nt.Series
+---@param threshold? number Default 0.
+---@return number
+function nt.stats.omega(returns, threshold) end
+
+---|95th percentile| / |5th percentile| of the returns.
+---@param returns nt.Series
+---@return number
+function nt.stats.tail_ratio(returns) end
 
 -- ---------------------------------------------------------------------------------------------
 -- nt.time, nt.json
