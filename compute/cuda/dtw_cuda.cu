@@ -2,6 +2,8 @@
 // candidate, the query read by all threads of a warp at once, one interleaved column each).
 #include <cuda_runtime.h>
 
+#include "cuda_util.cuh"
+
 #include <cstddef>
 #include <cstdio>
 #include <stdexcept>
@@ -28,27 +30,13 @@ __global__ void batch_kernel(const double* __restrict__ query, std::size_t n,
   out[k] = candidate_distance(query, n, candidates + k * m, m, w, sq, columns + k, count);
 }
 
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    cudaGetLastError();  // clear a non-sticky error so the next call starts clean
-    throw std::runtime_error(std::string("dtw::cuda::batch: ") + what + " failed: " +
-                             cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")");
-  }
-}
+constexpr const char* api = "dtw::cuda::batch";
 
-// Owns one device allocation; freed on every exit path, exceptions included.
-class device_array {
- public:
-  explicit device_array(std::size_t doubles) {
-    check(cudaMalloc(reinterpret_cast<void**>(&data_), doubles * sizeof(double)), "cudaMalloc");
-  }
-  ~device_array() { cudaFree(data_); }
-  device_array(const device_array&) = delete;
-  device_array& operator=(const device_array&) = delete;
-  [[nodiscard]] double* get() const noexcept { return data_; }
+void check(cudaError_t status, const char* what) { cuda_util::check(status, api, what); }
 
- private:
-  double* data_ = nullptr;
+// Owns one device allocation (cuda_util.cuh), named for error messages.
+struct device_array : cuda_util::device_array {
+  explicit device_array(std::size_t doubles) : cuda_util::device_array(doubles, api) {}
 };
 
 }  // namespace

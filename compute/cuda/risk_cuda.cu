@@ -2,6 +2,8 @@
 // scalar reference of compute/src/risk_mc.cpp step for step), its memory and launches.
 #include <cuda_runtime.h>
 
+#include "cuda_util.cuh"
+
 #include <Random123/philox.h>
 #include <Random123/boxmuller.hpp>
 
@@ -58,27 +60,13 @@ __global__ void paths_kernel(const double* __restrict__ loading, std::size_t col
   out[i] = total;
 }
 
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    cudaGetLastError();  // clear a non-sticky error so the next call starts clean
-    throw std::runtime_error(std::string("risk::cuda::portfolio_paths: ") + what + " failed: " +
-                             cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")");
-  }
-}
+constexpr const char* api = "risk::cuda::portfolio_paths";
 
-// Owns one device allocation; freed on every exit path, exceptions included.
-class device_array {
- public:
-  explicit device_array(std::size_t doubles) {
-    check(cudaMalloc(reinterpret_cast<void**>(&data_), doubles * sizeof(double)), "cudaMalloc");
-  }
-  ~device_array() { cudaFree(data_); }
-  device_array(const device_array&) = delete;
-  device_array& operator=(const device_array&) = delete;
-  double* get() const noexcept { return data_; }
+void check(cudaError_t status, const char* what) { cuda_util::check(status, api, what); }
 
- private:
-  double* data_ = nullptr;
+// Owns one device allocation (cuda_util.cuh), named for error messages.
+struct device_array : cuda_util::device_array {
+  explicit device_array(std::size_t doubles) : cuda_util::device_array(doubles, api) {}
 };
 
 }  // namespace
