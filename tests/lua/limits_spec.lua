@@ -26,6 +26,8 @@ describe("the circuit breaker", function()
   it("halts on a loss within the window, then reducing, then normal (minute bars)", function()
     local r = completed("breaker")
     assert.equals(2, r.metrics.num_rejected, "the two buys while halted and reducing")
+    assert.equals("circuit breaker tripped at 2024-01-02T09:33:00Z (loss_window)", r.warnings[1],
+      "the trip is in the report")
   end)
 
   it("halts for good on the drawdown without a cooldown, until set_limits turns it off", function()

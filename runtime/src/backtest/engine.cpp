@@ -180,8 +180,9 @@ bool engine::advance() {
 }
 
 void engine::risk_changed(market::risk_state previous) {
-  if (!cfg_.risk_events) return;
   const market::risk_status& r = checks_.risk();
+  if (r.state == market::risk_state::halted) trips_.push_back({.ts = now_, .reason = r.reason});
+  if (!cfg_.risk_events) return;
   event_slot s{};
   s.kind = static_cast<std::int32_t>(event_kind::risk);
   s.risk = risk_event_view{.ts_event = now_,

@@ -345,6 +345,16 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .bars = eng.bars_processed(),
       .status = res.status,
   };
+  // Circuit breaker trips, for the report (the first few; the count says how many).
+  const auto& trips = eng.breaker_trips();
+  for (std::size_t i = 0; i < trips.size() && i < 5; ++i) {
+    res.meta.warnings.push_back("circuit breaker tripped at " + data::format_datetime(trips[i].ts) +
+                                " (" + (trips[i].reason ? trips[i].reason : "?") + ")");
+  }
+  if (trips.size() > 5) {
+    res.meta.warnings.push_back("circuit breaker tripped " + std::to_string(trips.size()) +
+                                " times in all");
+  }
   if (const auto n = eng.venue().open_order_count(); n > 0) {
     res.meta.warnings.push_back(std::to_string(n) + " order(s) still open at the end of the data");
   }

@@ -157,6 +157,13 @@ class engine {
   void set_limits(const market::check_config& limits);
   [[nodiscard]] const market::risk_status& risk() const noexcept { return checks_.risk(); }
 
+  /// When the circuit breaker tripped (halted), and why (static strings), in order.
+  struct breaker_trip {
+    ts_ns ts = 0;
+    const char* reason = nullptr;
+  };
+  [[nodiscard]] const std::vector<breaker_trip>& breaker_trips() const noexcept { return trips_; }
+
   /// Everything the report needs; complete after finish().
   [[nodiscard]] const report::run_record& record() const noexcept { return record_; }
 
@@ -193,6 +200,7 @@ class engine {
   std::vector<market::order_event> scratch_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
+  std::vector<breaker_trip> trips_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   ts_ns now_ = 0;
   std::int64_t bars_ = 0;
