@@ -83,7 +83,12 @@ double sortino(std::span<const double> returns, double periods_per_year, double 
   return m / downside * std::sqrt(periods_per_year);
 }
 
-drawdown_info drawdowns(std::span<const double> equity) noexcept {
+namespace {
+
+/// Drawdowns with the length of an underwater period given by length(start, end), so points
+/// and calendar time share one walk.
+template <class Length>
+drawdown_info drawdowns_by(std::span<const double> equity, Length length) noexcept {
   drawdown_info out{.max_drawdown = nan_v};
   if (equity.empty() || !(equity.front() > 0)) return out;  // the first peak must divide
   for (double v : equity) {
@@ -98,7 +103,7 @@ drawdown_info drawdowns(std::span<const double> equity) noexcept {
   for (std::size_t i = 0; i < equity.size(); ++i) {
     const double v = equity[i];
     if (v >= peak) {
-      if (below && i - peak_at > out.longest_end - out.longest_start) {
+      if (below && length(peak_at, i) > length(out.longest_start, out.longest_end)) {
         out.longest_start = peak_at;
         out.longest_end = i;
       }
@@ -116,11 +121,26 @@ drawdown_info drawdowns(std::span<const double> equity) noexcept {
     }
   }
   const std::size_t last = equity.size() - 1;
-  if (below && last - peak_at > out.longest_end - out.longest_start) {
+  if (below && length(peak_at, last) > length(out.longest_start, out.longest_end)) {
     out.longest_start = peak_at;
     out.longest_end = last;
   }
   return out;
+}
+
+}  // namespace
+
+drawdown_info drawdowns(std::span<const double> equity) noexcept {
+  return drawdowns_by(equity, [](std::size_t a, std::size_t b) { return b - a; });
+}
+
+drawdown_info drawdowns(std::span<const double> equity,
+                        std::span<const std::int64_t> times) noexcept {
+  if (times.size() != equity.size()) return {.max_drawdown = nan_v};
+  // Unsigned difference: exact for any ordered pair of int64 timestamps.
+  return drawdowns_by(equity, [&](std::size_t a, std::size_t b) {
+    return static_cast<std::uint64_t>(times[b]) - static_cast<std::uint64_t>(times[a]);
+  });
 }
 
 double calmar(double annual_return, double max_drawdown) noexcept {

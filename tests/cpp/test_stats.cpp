@@ -349,3 +349,21 @@ TEST_CASE("stats: the report's metrics are these statistics, bit for bit") {
   CHECK(m.sharpe == stats::sharpe(r, 252));
   CHECK(m.sortino == stats::sortino(r, 252));
 }
+
+TEST_CASE("drawdowns with times measure the longest time under water, not the most points") {
+  // Two underwater periods of 2 points each: 100 -> 90 -> 100 over 2 days, then
+  // 100 -> 95 -> 101 over 11 days (a gap in the data); the points rule picks the first, the
+  // time rule the second.
+  const std::vector<double> equity = {100, 90, 100, 95, 101};
+  const std::int64_t day = 86'400'000'000'000LL;
+  const std::vector<std::int64_t> times = {0, day, 2 * day, 3 * day, 13 * day};
+  const auto by_points = ntrun::compute::stats::drawdowns(equity);
+  CHECK(by_points.longest_start == 0);
+  CHECK(by_points.longest_end == 2);
+  const auto by_time = ntrun::compute::stats::drawdowns(equity, times);
+  CHECK(by_time.longest_start == 2);
+  CHECK(by_time.longest_end == 4);
+  CHECK(by_time.max_drawdown == by_points.max_drawdown);
+  CHECK(std::isnan(
+      ntrun::compute::stats::drawdowns(equity, std::vector<std::int64_t>{0, 1}).max_drawdown));
+}

@@ -68,33 +68,21 @@ void validate(const run_record& run) {
 // The longest time under water, in ns. stats::drawdowns measures it in points; the report
 // measures calendar time, which differs when points are unevenly spaced (weekends, gaps).
 // Same periods: from a running maximum to the first later point at or above it (or the end).
-[[nodiscard]] double longest_underwater_ns(const std::vector<equity_point>& eq) {
-  double peak = eq.front().equity;
-  ts_ns peak_ts = eq.front().ts;
-  bool below = false;
-  double longest = 0;
-  for (const auto& p : eq) {
-    if (p.equity >= peak) {
-      if (below) longest = std::max(longest, span_ns(peak_ts, p.ts));
-      below = false;
-      peak = p.equity;
-      peak_ts = p.ts;
-    } else {
-      below = true;
-    }
-  }
-  if (below) longest = std::max(longest, span_ns(peak_ts, eq.back().ts));
-  return longest;
-}
-
 void drawdown_metrics(const std::vector<equity_point>& eq, metrics& m) {
   std::vector<double> values;
+  std::vector<std::int64_t> times;
   values.reserve(eq.size());
-  for (const auto& p : eq) values.push_back(p.equity);
-  // NaN for an empty curve, a non-finite point or E[0] <= 0; the loop below relies on that.
-  m.max_drawdown = stats::drawdowns(values).max_drawdown;
+  times.reserve(eq.size());
+  for (const auto& p : eq) {
+    values.push_back(p.equity);
+    times.push_back(p.ts);
+  }
+  // NaN for an empty curve, a non-finite point or E[0] <= 0.
+  const stats::drawdown_info d = stats::drawdowns(values, times);
+  m.max_drawdown = d.max_drawdown;
   if (std::isnan(m.max_drawdown)) return;
-  m.max_drawdown_duration_days = longest_underwater_ns(eq) / static_cast<double>(ns_per_day);
+  m.max_drawdown_duration_days =
+      span_ns(times[d.longest_start], times[d.longest_end]) / static_cast<double>(ns_per_day);
 }
 
 void return_metrics(const run_record& run, metrics& m) {

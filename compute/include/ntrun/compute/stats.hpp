@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 namespace ntrun::compute::stats {
@@ -28,6 +29,10 @@ struct drawdown_info {
 };
 /// Drawdowns of an equity (or price) curve of positive values.
 [[nodiscard]] drawdown_info drawdowns(std::span<const double> equity) noexcept;
+/// The same, with the longest time under water measured in `times` (e.g. ns timestamps,
+/// non-decreasing, one per point) instead of in points. NaN when the sizes differ.
+[[nodiscard]] drawdown_info drawdowns(std::span<const double> equity,
+                                      std::span<const std::int64_t> times) noexcept;
 
 /// annual_return / max_drawdown (NaN when the drawdown is 0).
 [[nodiscard]] double calmar(double annual_return, double max_drawdown) noexcept;
