@@ -43,7 +43,7 @@ class random_walk final : public ntrun::backtest::bar_source {
     price_ = std::max(1.0, price_ * (1.0 + 0.002 * u));
     out = ntrun::bar{.ts_event = t0_ + i_ * 60 * ntrun::ns_per_second,
                      .ts_init = 0,
-                     .symbol = 0,
+                     .sid = 0,
                      .open = open,
                      .high = std::max(open, price_) * 1.0005,
                      .low = std::min(open, price_) * 0.9995,

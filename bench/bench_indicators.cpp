@@ -112,37 +112,37 @@ BENCHMARK(bm_ols)->Arg(60);
 
 void bm_ffi_sma(benchmark::State& state) {
   const std::vector<double>& x = batch();
-  ntrun_sma_t* s = ntrun_ffi_sma_new(20);
+  ntrun_sma_t* s = ntrun_ffi_sma_new(nullptr, 20);
   for (auto _ : state)
     for (const double v : x) benchmark::DoNotOptimize(ntrun_ffi_sma_update(s, v));
   per_update(state);
-  ntrun_ffi_sma_free(s);
+  ntrun_ffi_sma_free(nullptr, s);
 }
 
 void bm_ffi_rstd_zscore(benchmark::State& state) {
   const std::vector<double>& x = batch();
-  ntrun_rstd_t* s = ntrun_ffi_rstd_new(20);
+  ntrun_rstd_t* s = ntrun_ffi_rstd_new(nullptr, 20);
   for (auto _ : state)
     for (const double v : x) {
       benchmark::DoNotOptimize(ntrun_ffi_rstd_update(s, v));
       benchmark::DoNotOptimize(ntrun_ffi_rstd_zscore(s));
     }
   per_update(state);
-  ntrun_ffi_rstd_free(s);
+  ntrun_ffi_rstd_free(nullptr, s);
 }
 
 void bm_ffi_rsi(benchmark::State& state) {
   const std::vector<double>& x = batch();
-  ntrun_rsi_t* s = ntrun_ffi_rsi_new(14);
+  ntrun_rsi_t* s = ntrun_ffi_rsi_new(nullptr, 14);
   for (auto _ : state)
     for (const double v : x) benchmark::DoNotOptimize(ntrun_ffi_rsi_update(s, v));
   per_update(state);
-  ntrun_ffi_rsi_free(s);
+  ntrun_ffi_rsi_free(nullptr, s);
 }
 
 void bm_ffi_macd(benchmark::State& state) {
   const std::vector<double>& x = batch();
-  ntrun_macd_t* s = ntrun_ffi_macd_new(12, 26, 9);
+  ntrun_macd_t* s = ntrun_ffi_macd_new(nullptr, 12, 26, 9);
   ntrun_macd_out_t out{};
   for (auto _ : state)
     for (const double v : x) {
@@ -150,12 +150,12 @@ void bm_ffi_macd(benchmark::State& state) {
       benchmark::DoNotOptimize(out);
     }
   per_update(state);
-  ntrun_ffi_macd_free(s);
+  ntrun_ffi_macd_free(nullptr, s);
 }
 
 void bm_ffi_ols(benchmark::State& state) {
   const std::vector<double>& x = batch();
-  ntrun_ols_t* s = ntrun_ffi_ols_new(60);
+  ntrun_ols_t* s = ntrun_ffi_ols_new(nullptr, 60);
   ntrun_ols_out_t out{};
   for (auto _ : state)
     for (std::size_t i = 0; i < k_batch; ++i) {
@@ -163,7 +163,7 @@ void bm_ffi_ols(benchmark::State& state) {
       benchmark::DoNotOptimize(out);
     }
   per_update(state);
-  ntrun_ffi_ols_free(s);
+  ntrun_ffi_ols_free(nullptr, s);
 }
 
 BENCHMARK(bm_ffi_sma);

@@ -61,7 +61,7 @@ void bm_order_path(benchmark::State& state) {
     benchmark::DoNotOptimize(venue->submit(req, now, out));
     const bar b{.ts_event = now + 1,
                 .ts_init = now + 1,
-                .symbol = 0,
+                .sid = 0,
                 .open = 100,
                 .high = 101,
                 .low = 99,
@@ -97,7 +97,7 @@ void bm_on_bar_resting(benchmark::State& state) {
     ++now;
     venue.on_bar({.ts_event = now,
                   .ts_init = now,
-                  .symbol = 1,
+                  .sid = 1,
                   .open = 100,
                   .high = 101,
                   .low = 99,

@@ -1,8 +1,13 @@
 /* The C ABI that Lua scripts call through LuaJIT's FFI: the only seam between scripts and the
  * host. Plain C, status codes, caller-owned buffers. The `nt` library's ffi.cdef is generated
  * from the text between NTRUN_CDEF_BEGIN and NTRUN_CDEF_END (cmake/embed_lua.cmake), so this
- * file is the single declaration: no preprocessor lines inside that region except the
- * NTRUN_NOEXCEPT marker, which the generator strips.
+ * file is the single declaration: no preprocessor lines inside that region except two
+ * markers: NTRUN_NOEXCEPT, which the generator strips, and NTRUN_RO, which it turns into
+ * `const` (fields Lua reads in place but must never write; C and C++ see plain fields).
+ *
+ * Every call a Lua state makes about its run goes through its session (ntrun_session_t*):
+ * an opaque handle the host gives each state, which the `nt` library keeps in module
+ * upvalues. Strategy code never holds a session, a raw pointer or a writable handle.
  *
  * Naming: ntrun_ffi_<concept>_<verb>. Functions returning int return NTRUN_OK (0) or a
  * negative NTRUN_E* code; the Lua side names the codes once (scripts/nt/_core.lua). Error text
@@ -20,60 +25,69 @@ extern "C" {
 #else
 #define NTRUN_NOEXCEPT
 #endif
+#define NTRUN_RO
 
 /* NTRUN_CDEF_BEGIN */
 
 /* ---- ABI version and status codes --------------------------------------------------- */
 enum {
-  NTRUN_ABI_VERSION = 2,
+  NTRUN_ABI_VERSION = 3,
   NTRUN_OK = 0,
   NTRUN_EINVAL = -1,     /* bad argument (NaN, out of range, wrong length) */
   NTRUN_ENOMEM = -2,     /* allocation failed */
   NTRUN_ESTATE = -3,     /* call not valid in the current state (e.g. engine finished) */
   NTRUN_ENOTFOUND = -4,  /* unknown id or symbol */
-  NTRUN_EREJECTED = -5   /* an order command was rejected; the reason is in the out-param */
+  NTRUN_EREJECTED = -5,  /* an order command was rejected; the reason is in the out-param */
+  NTRUN_EINTERNAL = -6   /* the host failed unexpectedly; the message is in the session's error */
 };
 int32_t ntrun_ffi_abi_version(void) NTRUN_NOEXCEPT;
 const char* ntrun_ffi_version(void) NTRUN_NOEXCEPT; /* "0.1.0" */
 const char* ntrun_ffi_strerror(int32_t status) NTRUN_NOEXCEPT;
 
-/* ---- Host-owned float64 arrays (nt.array) ---------------------------------------------- */
-/* The handle is a Lua-side struct; data points to len doubles allocated by the host,
- * zero-filled, and released by ntrun_ffi_array_release (which Lua attaches with ffi.gc). */
-typedef struct ntrun_array_t {
-  double* data;
-  int64_t len;
-} ntrun_array_t;
-int32_t ntrun_ffi_array_alloc(int64_t len, ntrun_array_t* out) NTRUN_NOEXCEPT;
-void ntrun_ffi_array_release(ntrun_array_t* a) NTRUN_NOEXCEPT;
+/* ---- Sessions ------------------------------------------------------------------------- */
+typedef struct ntrun_session_t ntrun_session_t;
+/* The session's last error (a data error of the feed, an internal failure), copied into buf
+ * (NUL-terminated, truncated); returns its full length, 0 when there is none. Keeps it. */
+int64_t ntrun_ffi_session_error(const ntrun_session_t* s, char* buf, size_t len) NTRUN_NOEXCEPT;
+/* Host memory this state holds (arrays, indicator objects), in bytes and allocations. */
+int64_t ntrun_ffi_session_bytes(const ntrun_session_t* s) NTRUN_NOEXCEPT;
+int64_t ntrun_ffi_session_allocs(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 
-/* A read-only view (no ownership): bar history windows, slices. */
+/* ---- Host-owned float64 arrays (nt.array) ---------------------------------------------- */
+/* len zero-filled doubles booked to the session; NULL when out of memory or len < 0. The nt
+ * library wraps them in handles whose fields strategy code cannot write (scripts/nt/array.lua)
+ * and releases them with ffi.gc. */
+double* ntrun_ffi_array_alloc(ntrun_session_t* s, int64_t len) NTRUN_NOEXCEPT;
+void ntrun_ffi_array_release(ntrun_session_t* s, double* data, int64_t len) NTRUN_NOEXCEPT;
+
+/* A read-only view (no ownership): bar history windows. Trusted modules only. */
 typedef struct ntrun_series_t {
   const double* data;
   int64_t len;
 } ntrun_series_t;
 
 /* ---- Indicators: incremental objects (O(1) per update) -------------------------------- */
-/* Each *_new returns NULL when an argument is out of range (window < 1 etc.). Updates return
+/* Each *_new returns NULL when an argument is out of range (window < 1 etc.); the object is
+ * booked to the session (which may be NULL in C++ tools) and *_free takes the same session. Updates return
  * NaN until the indicator has seen enough values ("warm"); a NaN input is rejected by the Lua
  * layer before the call. Whole-series functions write len outputs into caller-owned out
  * (NaN during warm-up) and return a status. Definitions: docs/indicators.md. */
 typedef struct ntrun_sma_t ntrun_sma_t;
-ntrun_sma_t* ntrun_ffi_sma_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_sma_free(ntrun_sma_t* s) NTRUN_NOEXCEPT;
+ntrun_sma_t* ntrun_ffi_sma_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_sma_free(ntrun_session_t* s, ntrun_sma_t* h) NTRUN_NOEXCEPT;
 double ntrun_ffi_sma_update(ntrun_sma_t* s, double x) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_sma_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
 
 typedef struct ntrun_ema_t ntrun_ema_t; /* alpha = 2/(window+1), seeded with the SMA of the first window values */
-ntrun_ema_t* ntrun_ffi_ema_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_ema_free(ntrun_ema_t* s) NTRUN_NOEXCEPT;
+ntrun_ema_t* ntrun_ffi_ema_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_ema_free(ntrun_session_t* s, ntrun_ema_t* h) NTRUN_NOEXCEPT;
 double ntrun_ffi_ema_update(ntrun_ema_t* s, double x) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_ema_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
 
 /* Rolling sample standard deviation (n-1 denominator) and z-score (x - mean) / std over the window. */
 typedef struct ntrun_rstd_t ntrun_rstd_t;
-ntrun_rstd_t* ntrun_ffi_rstd_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_rstd_free(ntrun_rstd_t* s) NTRUN_NOEXCEPT;
+ntrun_rstd_t* ntrun_ffi_rstd_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_rstd_free(ntrun_session_t* s, ntrun_rstd_t* h) NTRUN_NOEXCEPT;
 double ntrun_ffi_rstd_update(ntrun_rstd_t* s, double x) NTRUN_NOEXCEPT;
 double ntrun_ffi_rstd_zscore(const ntrun_rstd_t* s) NTRUN_NOEXCEPT; /* z of the last value added */
 double ntrun_ffi_rstd_mean(const ntrun_rstd_t* s) NTRUN_NOEXCEPT;
@@ -81,8 +95,8 @@ int32_t ntrun_ffi_rstd_series(const double* x, int64_t len, int32_t window, doub
 int32_t ntrun_ffi_zscore_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
 
 typedef struct ntrun_rsi_t ntrun_rsi_t; /* Wilder's smoothing, 0..100 */
-ntrun_rsi_t* ntrun_ffi_rsi_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_rsi_free(ntrun_rsi_t* s) NTRUN_NOEXCEPT;
+ntrun_rsi_t* ntrun_ffi_rsi_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_rsi_free(ntrun_session_t* s, ntrun_rsi_t* h) NTRUN_NOEXCEPT;
 double ntrun_ffi_rsi_update(ntrun_rsi_t* s, double x) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_rsi_series(const double* x, int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
 
@@ -90,8 +104,8 @@ typedef struct ntrun_macd_out_t {
   double macd, signal, hist;
 } ntrun_macd_out_t;
 typedef struct ntrun_macd_t ntrun_macd_t;
-ntrun_macd_t* ntrun_ffi_macd_new(int32_t fast, int32_t slow, int32_t signal) NTRUN_NOEXCEPT;
-void ntrun_ffi_macd_free(ntrun_macd_t* s) NTRUN_NOEXCEPT;
+ntrun_macd_t* ntrun_ffi_macd_new(ntrun_session_t* s, int32_t fast, int32_t slow, int32_t signal) NTRUN_NOEXCEPT;
+void ntrun_ffi_macd_free(ntrun_session_t* s, ntrun_macd_t* h) NTRUN_NOEXCEPT;
 void ntrun_ffi_macd_update(ntrun_macd_t* s, double x, ntrun_macd_out_t* out) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_macd_series(const double* x, int64_t len, int32_t fast, int32_t slow,
                               int32_t signal, double* macd, double* sig, double* hist) NTRUN_NOEXCEPT;
@@ -100,15 +114,15 @@ typedef struct ntrun_bbands_out_t {
   double middle, upper, lower;
 } ntrun_bbands_out_t;
 typedef struct ntrun_bbands_t ntrun_bbands_t; /* SMA middle, +/- k sample std */
-ntrun_bbands_t* ntrun_ffi_bbands_new(int32_t window, double k) NTRUN_NOEXCEPT;
-void ntrun_ffi_bbands_free(ntrun_bbands_t* s) NTRUN_NOEXCEPT;
+ntrun_bbands_t* ntrun_ffi_bbands_new(ntrun_session_t* s, int32_t window, double k) NTRUN_NOEXCEPT;
+void ntrun_ffi_bbands_free(ntrun_session_t* s, ntrun_bbands_t* h) NTRUN_NOEXCEPT;
 void ntrun_ffi_bbands_update(ntrun_bbands_t* s, double x, ntrun_bbands_out_t* out) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_bbands_series(const double* x, int64_t len, int32_t window, double k,
                                 double* middle, double* upper, double* lower) NTRUN_NOEXCEPT;
 
 typedef struct ntrun_atr_t ntrun_atr_t; /* true range smoothed with Wilder's method */
-ntrun_atr_t* ntrun_ffi_atr_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_atr_free(ntrun_atr_t* s) NTRUN_NOEXCEPT;
+ntrun_atr_t* ntrun_ffi_atr_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_atr_free(ntrun_session_t* s, ntrun_atr_t* h) NTRUN_NOEXCEPT;
 double ntrun_ffi_atr_update(ntrun_atr_t* s, double high, double low, double close) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_atr_series(const double* high, const double* low, const double* close,
                              int64_t len, int32_t window, double* out) NTRUN_NOEXCEPT;
@@ -122,25 +136,22 @@ typedef struct ntrun_ols_out_t {
   double beta, alpha, spread, r2;
 } ntrun_ols_out_t;
 typedef struct ntrun_ols_t ntrun_ols_t;
-ntrun_ols_t* ntrun_ffi_ols_new(int32_t window) NTRUN_NOEXCEPT;
-void ntrun_ffi_ols_free(ntrun_ols_t* s) NTRUN_NOEXCEPT;
+ntrun_ols_t* ntrun_ffi_ols_new(ntrun_session_t* s, int32_t window) NTRUN_NOEXCEPT;
+void ntrun_ffi_ols_free(ntrun_session_t* s, ntrun_ols_t* h) NTRUN_NOEXCEPT;
 void ntrun_ffi_ols_update(ntrun_ols_t* s, double y, double x, ntrun_ols_out_t* out) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_ols_series(const double* y, const double* x, int64_t len, int32_t window,
                              double* beta, double* alpha, double* spread) NTRUN_NOEXCEPT;
 
 
-/* ---- Backtest engine: events, history, orders, portfolio ------------------------------ */
-/* The engine is host-owned; each strategy's Lua state gets the pointer and its strategy
- * index at load time. Event structs are host-owned and overwritten by the next
- * ntrun_ffi_engine_next call of the same strategy: Lua reads them in place (no copy). */
-typedef struct ntrun_engine_t ntrun_engine_t;
-
+/* ---- The engine, through the session: events, history, orders, portfolio -------------- */
+/* The session's event slot is host-owned and overwritten by its next ntrun_ffi_session_next:
+ * Lua reads it in place (no copy). Bars are NTRUN_RO: strategy code reads them directly. */
 typedef struct ntrun_bar_t { /* mirrors ntrun::bar (static_asserts in bindings) */
-  int64_t ts_event;
-  int64_t ts_init;
-  uint32_t sid;
-  uint32_t flags; /* bit 0: close-only source */
-  double open, high, low, close, volume;
+  NTRUN_RO int64_t ts_event;
+  NTRUN_RO int64_t ts_init;
+  NTRUN_RO uint32_t sid;
+  NTRUN_RO uint32_t flags; /* bit 0: close-only source */
+  NTRUN_RO double open, high, low, close, volume;
 } ntrun_bar_t;
 
 enum {
@@ -153,9 +164,12 @@ enum {
   NTRUN_EV_ACCEPTED = 7,
   NTRUN_EV_MODIFIED = 8,
   NTRUN_EV_RISK = 9,      /* the circuit breaker's state changed (when the host enables it) */
+  NTRUN_EV_MESSAGE = 10,  /* bytes from an agent or a feed, valid until the next event */
+  NTRUN_EV_CONTROL = 11,  /* the host asks the runner to return (control.code: NTRUN_CTL_*) */
   NTRUN_EV_YIELD = 100,   /* this strategy's queue is empty; another strategy runs next */
   NTRUN_EV_END = 101      /* the data is exhausted */
 };
+enum { NTRUN_CTL_STOP = 1, NTRUN_CTL_RELOAD = 2, NTRUN_CTL_DEADLINE = 4 };
 
 /* Enum values shared with ntrun::order_side / order_type / time_in_force / order_status. */
 enum { NTRUN_BUY = 0, NTRUN_SELL = 1 };
@@ -166,7 +180,7 @@ enum {
   NTRUN_ST_PARTIALLY_FILLED = 3, NTRUN_ST_FILLED = 4, NTRUN_ST_CANCELED = 5, NTRUN_ST_EXPIRED = 6
 };
 
-typedef struct ntrun_order_event_t {
+typedef struct ntrun_order_event_t { /* mirrors ntrun::order_event_view */
   int64_t ts_event;
   int64_t ts_init;
   uint64_t order_id;
@@ -197,30 +211,49 @@ typedef struct ntrun_risk_event_t {
   const char* reason;   /* what tripped it (static string); NULL back in normal */
 } ntrun_risk_event_t;
 
-typedef struct ntrun_event_t {
+typedef struct ntrun_message_event_t { /* mirrors ntrun::message_event_view */
+  int64_t ts_event;
+  int64_t ts_init;
+  const unsigned char* data;
+  int64_t len;
+  int64_t channel;
+} ntrun_message_event_t;
+
+typedef struct ntrun_control_event_t { /* mirrors ntrun::control_event_view */
+  int64_t ts_event;
+  int32_t code;         /* NTRUN_CTL_* */
+  int32_t flags;        /* every request pending when it was raised */
+} ntrun_control_event_t;
+
+typedef struct ntrun_event_t { /* mirrors ntrun::event_slot: kind says which member is valid */
   int32_t kind;
-  int32_t strategy;
-  ntrun_bar_t bar;
-  ntrun_order_event_t order;
-  ntrun_timer_event_t timer;
-  ntrun_risk_event_t risk;
+  int32_t pad_;
+  union {
+    ntrun_bar_t bar;
+    ntrun_order_event_t order;
+    ntrun_timer_event_t timer;
+    ntrun_risk_event_t risk;
+    ntrun_message_event_t message;
+    ntrun_control_event_t control;
+  };
 } ntrun_event_t;
 
-ntrun_event_t* ntrun_ffi_engine_event(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
-/* Fills this strategy's event struct with its next event and returns its kind. */
-int32_t ntrun_ffi_engine_next(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
-int64_t ntrun_ffi_engine_now(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
-int32_t ntrun_ffi_engine_num_symbols(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
+const ntrun_event_t* ntrun_ffi_session_event(ntrun_session_t* s) NTRUN_NOEXCEPT;
+/* Fills the session's event slot with its next event and returns its kind (NTRUN_EV_END and
+ * the session's error on a data error). */
+int32_t ntrun_ffi_session_next(ntrun_session_t* s) NTRUN_NOEXCEPT;
+int64_t ntrun_ffi_session_now(const ntrun_session_t* s) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_session_num_symbols(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 /* Symbol name by id (static for the run); NULL for an unknown id. */
-const char* ntrun_ffi_engine_symbol_name(const ntrun_engine_t* e, uint32_t sid) NTRUN_NOEXCEPT;
+const char* ntrun_ffi_session_symbol_name(const ntrun_session_t* s, uint32_t sid) NTRUN_NOEXCEPT;
 
 /* Zero-copy history: the last n values (oldest first) of a field of a symbol; out->data points
  * into the host's ring buffer and stays valid until the next bar of that symbol.
  * out->len < n while fewer bars have been seen. n > capacity gives NTRUN_EINVAL. */
 enum { NTRUN_F_OPEN = 0, NTRUN_F_HIGH = 1, NTRUN_F_LOW = 2, NTRUN_F_CLOSE = 3, NTRUN_F_VOLUME = 4 };
-int32_t ntrun_ffi_history(const ntrun_engine_t* e, uint32_t sid, int32_t field, int64_t n,
+int32_t ntrun_ffi_history(const ntrun_session_t* s, uint32_t sid, int32_t field, int64_t n,
                           ntrun_series_t* out) NTRUN_NOEXCEPT;
-int64_t ntrun_ffi_history_capacity(const ntrun_engine_t* e) NTRUN_NOEXCEPT;
+int64_t ntrun_ffi_history_capacity(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 
 typedef struct ntrun_order_req_t {
   uint32_t sid;
@@ -230,11 +263,12 @@ typedef struct ntrun_order_req_t {
 } ntrun_order_req_t;
 /* Pre-trade checks then the venue. On rejection returns NTRUN_EREJECTED with *out_reason set
  * to a static string; the rejected event is also queued for on_order_rejected. */
-int32_t ntrun_ffi_order_submit(ntrun_engine_t* e, int32_t strategy, const ntrun_order_req_t* req,
+int32_t ntrun_ffi_order_submit(ntrun_session_t* s, const ntrun_order_req_t* req,
                                uint64_t* out_id, const char** out_reason) NTRUN_NOEXCEPT;
-int32_t ntrun_ffi_order_cancel(ntrun_engine_t* e, int32_t strategy, uint64_t id) NTRUN_NOEXCEPT;
+/* NTRUN_ENOTFOUND for an order that is unknown, another strategy's, or no longer open. */
+int32_t ntrun_ffi_order_cancel(ntrun_session_t* s, uint64_t id) NTRUN_NOEXCEPT;
 /* NaN keeps a field as it is. */
-int32_t ntrun_ffi_order_modify(ntrun_engine_t* e, int32_t strategy, uint64_t id, double quantity,
+int32_t ntrun_ffi_order_modify(ntrun_session_t* s, uint64_t id, double quantity,
                                double limit_price, double stop_price) NTRUN_NOEXCEPT;
 typedef struct ntrun_order_info_t {
   uint64_t id;
@@ -244,32 +278,35 @@ typedef struct ntrun_order_info_t {
   int32_t side, type, tif, status;
   double quantity, filled_qty, avg_fill_price, limit_price, stop_price;
 } ntrun_order_info_t;
-int32_t ntrun_ffi_order_get(const ntrun_engine_t* e, uint64_t id, ntrun_order_info_t* out) NTRUN_NOEXCEPT;
+/* Orders of this session's strategy only (NTRUN_ENOTFOUND for another's). */
+int32_t ntrun_ffi_order_get(const ntrun_session_t* s, uint64_t id, ntrun_order_info_t* out) NTRUN_NOEXCEPT;
 /* Writes up to cap ids of this strategy's open orders; returns the number of open orders. */
-int32_t ntrun_ffi_open_orders(const ntrun_engine_t* e, int32_t strategy, uint64_t* ids, int32_t cap) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_open_orders(const ntrun_session_t* s, uint64_t* ids, int32_t cap) NTRUN_NOEXCEPT;
 
 typedef struct ntrun_position_t {
   double quantity;  /* signed: > 0 long, < 0 short */
   double avg_price, realised_pnl, unrealised_pnl, last_price;
 } ntrun_position_t;
-int32_t ntrun_ffi_position(const ntrun_engine_t* e, uint32_t sid, ntrun_position_t* out) NTRUN_NOEXCEPT;
+/* This strategy's own position (the fills of its orders). */
+int32_t ntrun_ffi_position(const ntrun_session_t* s, uint32_t sid, ntrun_position_t* out) NTRUN_NOEXCEPT;
 typedef struct ntrun_account_t {
   double equity, cash, gross_exposure, net_exposure, realised_pnl, commissions;
 } ntrun_account_t;
-int32_t ntrun_ffi_account(const ntrun_engine_t* e, ntrun_account_t* out) NTRUN_NOEXCEPT;
+/* The account the run's strategies share. */
+int32_t ntrun_ffi_account(const ntrun_session_t* s, ntrun_account_t* out) NTRUN_NOEXCEPT;
 
 /* Timers on the simulated clock: first fire at first_ts (ns), then every interval_ns
  * (0 = once). Timers fire before the bars of the same timestamp. */
-int32_t ntrun_ffi_timer_set(ntrun_engine_t* e, int32_t strategy, int64_t first_ts,
-                            int64_t interval_ns, int64_t* out_id) NTRUN_NOEXCEPT;
-int32_t ntrun_ffi_timer_cancel(ntrun_engine_t* e, int32_t strategy, int64_t id) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_timer_set(ntrun_session_t* s, int64_t first_ts, int64_t interval_ns,
+                            int64_t* out_id) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_timer_cancel(ntrun_session_t* s, int64_t id) NTRUN_NOEXCEPT;
 
 /* Seeded portable random numbers per strategy (replaces math.random): uniform in [0, 1). */
-double ntrun_ffi_random(ntrun_engine_t* e, int32_t strategy) NTRUN_NOEXCEPT;
+double ntrun_ffi_random(ntrun_session_t* s) NTRUN_NOEXCEPT;
 
-/* Strategy log line, stamped with the simulated time; level 0 debug .. 3 error. */
-void ntrun_ffi_log(ntrun_engine_t* e, int32_t strategy, int32_t level, const char* msg,
-                   size_t len) NTRUN_NOEXCEPT;
+/* Log line of the session, stamped with the simulated time; level 0 debug .. 3 error
+ * (other values are clamped). */
+void ntrun_ffi_log(ntrun_session_t* s, int32_t level, const char* msg, size_t len) NTRUN_NOEXCEPT;
 
 /* Risk limits of the run's pre-trade checks (docs/fill_model.md), shared by its strategies.
  * 0 turns a limit off. Per-symbol lists (max_position, max_notional) are NULL or
@@ -294,11 +331,11 @@ typedef struct ntrun_limits_t {
   int32_t per_symbol;          /* NTRUN_LIMITS_* bits */
 } ntrun_limits_t;
 /* Copies the limits; the lists (NULL to skip) receive len = num_symbols values. */
-int32_t ntrun_ffi_limits_get(const ntrun_engine_t* e, ntrun_limits_t* out, double* max_position,
+int32_t ntrun_ffi_limits_get(const ntrun_session_t* s, ntrun_limits_t* out, double* max_position,
                              double* max_notional, int32_t len) NTRUN_NOEXCEPT;
 /* Replaces the limits. NTRUN_EINVAL with a message naming the field in err when a value is
  * out of range (the old limits stay). */
-int32_t ntrun_ffi_limits_set(ntrun_engine_t* e, const ntrun_limits_t* in, const double* max_position,
+int32_t ntrun_ffi_limits_set(ntrun_session_t* s, const ntrun_limits_t* in, const double* max_position,
                              const double* max_notional, int32_t len, char* err,
                              size_t errlen) NTRUN_NOEXCEPT;
 
@@ -311,7 +348,7 @@ typedef struct ntrun_risk_state_t {
   const char* reason;   /* "loss_window" or "max_drawdown" while not normal, else NULL */
   double equity, peak_equity, drawdown, window_loss, trip_equity;
 } ntrun_risk_state_t;
-int32_t ntrun_ffi_risk_state(const ntrun_engine_t* e, ntrun_risk_state_t* out) NTRUN_NOEXCEPT;
+int32_t ntrun_ffi_risk_state(const ntrun_session_t* s, ntrun_risk_state_t* out) NTRUN_NOEXCEPT;
 
 
 /* ---- DTW (compute/dtw): distance, path, batch, nearest neighbours --------------------- */

@@ -1,8 +1,13 @@
-// C ABI: version, status strings and host-owned float64 arrays (nt.array).
+// C ABI: version, status strings, the session's error and memory, host-owned float64 arrays
+// (nt.array).
 #include <cstdlib>
 #include <cstring>
 
+#include "ffi_guard.hpp"
 #include "ntrun_ffi.h"
+#include "session_cast.hpp"
+
+using ntrun::bindings::S;
 
 extern "C" {
 
@@ -28,29 +33,39 @@ const char* ntrun_ffi_strerror(int32_t status) noexcept {
       return "not found";
     case NTRUN_EREJECTED:
       return "rejected";
+    case NTRUN_EINTERNAL:
+      return "internal error (see the session's error)";
     default:
       return "unknown status";
   }
 }
 
-int32_t ntrun_ffi_array_alloc(int64_t len, ntrun_array_t* out) noexcept {
-  if (!out) return NTRUN_EINVAL;
-  out->data = nullptr;
-  out->len = 0;
-  if (len < 0 || static_cast<uint64_t>(len) > SIZE_MAX / sizeof(double)) return NTRUN_EINVAL;
-  if (len == 0) return NTRUN_OK;
-  auto* data = static_cast<double*>(std::calloc(static_cast<size_t>(len), sizeof(double)));
-  if (!data) return NTRUN_ENOMEM;
-  out->data = data;
-  out->len = len;
-  return NTRUN_OK;
+int64_t ntrun_ffi_session_error(const ntrun_session_t* s, char* buf, size_t len) noexcept {
+  if (!s) return 0;
+  return ntrun::bindings::guarded_value<int64_t>(s, 0, [&]() -> int64_t {
+    const auto& err = S(s)->error();
+    if (!err) return 0;
+    if (buf && len > 0) ntrun::bindings::write_error(buf, len, err->c_str());
+    return static_cast<int64_t>(err->size());
+  });
 }
 
-void ntrun_ffi_array_release(ntrun_array_t* a) noexcept {
-  if (!a) return;
-  std::free(a->data);
-  a->data = nullptr;
-  a->len = 0;
+int64_t ntrun_ffi_session_bytes(const ntrun_session_t* s) noexcept {
+  return s ? static_cast<int64_t>(S(s)->bytes_live()) : 0;
+}
+
+int64_t ntrun_ffi_session_allocs(const ntrun_session_t* s) noexcept {
+  return s ? S(s)->allocs_live() : 0;
+}
+
+double* ntrun_ffi_array_alloc(ntrun_session_t* s, int64_t len) noexcept {
+  if (!s) return nullptr;
+  return S(s)->alloc_doubles(len);
+}
+
+void ntrun_ffi_array_release(ntrun_session_t* s, double* data, int64_t len) noexcept {
+  if (!s || !data) return;
+  S(s)->free_doubles(data, len);
 }
 
 }  // extern "C"

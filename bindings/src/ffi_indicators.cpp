@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "ntrun/compute/indicators.hpp"
+#include "session_cast.hpp"
 #include "ntrun_ffi.h"
 
 namespace nc = ntrun::compute;
@@ -52,6 +53,18 @@ Handle* make(Args... args) noexcept {
   }
 }
 
+// Indicator objects are booked to the session of the state that made them.
+template <class Handle>
+Handle* booked(ntrun_session_t* session, Handle* h) noexcept {
+  if (h && session) ntrun::bindings::S(session)->account_alloc(sizeof(Handle));
+  return h;
+}
+template <class Handle>
+void release(ntrun_session_t* session, Handle* h) noexcept {
+  if (h && session) ntrun::bindings::S(session)->account_free(sizeof(Handle));
+  delete h;
+}
+
 template <class F>
 int32_t status_of(F&& f) noexcept {
   try {
@@ -81,11 +94,11 @@ extern "C" {
 
 // A NULL handle or a non-finite input yields NaN and leaves the indicator's state untouched.
 
-ntrun_sma_t* ntrun_ffi_sma_new(int32_t window) noexcept {
-  return make<ntrun_sma_t>(window);
+ntrun_sma_t* ntrun_ffi_sma_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_sma_t>(window));
 }
-void ntrun_ffi_sma_free(ntrun_sma_t* s) noexcept {
-  delete s;
+void ntrun_ffi_sma_free(ntrun_session_t* session, ntrun_sma_t* s) noexcept {
+  release(session, s);
 }
 double ntrun_ffi_sma_update(ntrun_sma_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
@@ -100,11 +113,11 @@ int32_t ntrun_ffi_sma_series(const double* x, int64_t len, int32_t window, doubl
   return status_of([&] { nc::sma_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_ema_t* ntrun_ffi_ema_new(int32_t window) noexcept {
-  return make<ntrun_ema_t>(window);
+ntrun_ema_t* ntrun_ffi_ema_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_ema_t>(window));
 }
-void ntrun_ffi_ema_free(ntrun_ema_t* s) noexcept {
-  delete s;
+void ntrun_ffi_ema_free(ntrun_session_t* session, ntrun_ema_t* s) noexcept {
+  release(session, s);
 }
 double ntrun_ffi_ema_update(ntrun_ema_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
@@ -119,11 +132,11 @@ int32_t ntrun_ffi_ema_series(const double* x, int64_t len, int32_t window, doubl
   return status_of([&] { nc::ema_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_rstd_t* ntrun_ffi_rstd_new(int32_t window) noexcept {
-  return make<ntrun_rstd_t>(window);
+ntrun_rstd_t* ntrun_ffi_rstd_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_rstd_t>(window));
 }
-void ntrun_ffi_rstd_free(ntrun_rstd_t* s) noexcept {
-  delete s;
+void ntrun_ffi_rstd_free(ntrun_session_t* session, ntrun_rstd_t* s) noexcept {
+  release(session, s);
 }
 double ntrun_ffi_rstd_update(ntrun_rstd_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
@@ -148,11 +161,11 @@ int32_t ntrun_ffi_zscore_series(const double* x, int64_t len, int32_t window, do
   return status_of([&] { nc::zscore_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_rsi_t* ntrun_ffi_rsi_new(int32_t window) noexcept {
-  return make<ntrun_rsi_t>(window);
+ntrun_rsi_t* ntrun_ffi_rsi_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_rsi_t>(window));
 }
-void ntrun_ffi_rsi_free(ntrun_rsi_t* s) noexcept {
-  delete s;
+void ntrun_ffi_rsi_free(ntrun_session_t* session, ntrun_rsi_t* s) noexcept {
+  release(session, s);
 }
 double ntrun_ffi_rsi_update(ntrun_rsi_t* s, double x) noexcept {
   if (s == nullptr || !std::isfinite(x)) return k_nan;
@@ -167,11 +180,11 @@ int32_t ntrun_ffi_rsi_series(const double* x, int64_t len, int32_t window, doubl
   return status_of([&] { nc::rsi_series(in(x, len), window, out(o, len)); });
 }
 
-ntrun_macd_t* ntrun_ffi_macd_new(int32_t fast, int32_t slow, int32_t signal) noexcept {
-  return make<ntrun_macd_t>(fast, slow, signal);
+ntrun_macd_t* ntrun_ffi_macd_new(ntrun_session_t* session, int32_t fast, int32_t slow, int32_t signal) noexcept {
+  return booked(session, make<ntrun_macd_t>(fast, slow, signal));
 }
-void ntrun_ffi_macd_free(ntrun_macd_t* s) noexcept {
-  delete s;
+void ntrun_ffi_macd_free(ntrun_session_t* session, ntrun_macd_t* s) noexcept {
+  release(session, s);
 }
 void ntrun_ffi_macd_update(ntrun_macd_t* s, double x, ntrun_macd_out_t* o) noexcept {
   if (o == nullptr) return;
@@ -192,11 +205,11 @@ int32_t ntrun_ffi_macd_series(const double* x, int64_t len, int32_t fast, int32_
   });
 }
 
-ntrun_bbands_t* ntrun_ffi_bbands_new(int32_t window, double k) noexcept {
-  return make<ntrun_bbands_t>(window, k);
+ntrun_bbands_t* ntrun_ffi_bbands_new(ntrun_session_t* session, int32_t window, double k) noexcept {
+  return booked(session, make<ntrun_bbands_t>(window, k));
 }
-void ntrun_ffi_bbands_free(ntrun_bbands_t* s) noexcept {
-  delete s;
+void ntrun_ffi_bbands_free(ntrun_session_t* session, ntrun_bbands_t* s) noexcept {
+  release(session, s);
 }
 void ntrun_ffi_bbands_update(ntrun_bbands_t* s, double x, ntrun_bbands_out_t* o) noexcept {
   if (o == nullptr) return;
@@ -217,11 +230,11 @@ int32_t ntrun_ffi_bbands_series(const double* x, int64_t len, int32_t window, do
   });
 }
 
-ntrun_atr_t* ntrun_ffi_atr_new(int32_t window) noexcept {
-  return make<ntrun_atr_t>(window);
+ntrun_atr_t* ntrun_ffi_atr_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_atr_t>(window));
 }
-void ntrun_ffi_atr_free(ntrun_atr_t* s) noexcept {
-  delete s;
+void ntrun_ffi_atr_free(ntrun_session_t* session, ntrun_atr_t* s) noexcept {
+  release(session, s);
 }
 double ntrun_ffi_atr_update(ntrun_atr_t* s, double high, double low, double close) noexcept {
   if (s == nullptr) return k_nan;
@@ -248,11 +261,11 @@ int32_t ntrun_ffi_pct_returns(const double* x, int64_t len, double* o) noexcept 
   return status_of([&] { nc::pct_returns(in(x, len), out(o, len)); });
 }
 
-ntrun_ols_t* ntrun_ffi_ols_new(int32_t window) noexcept {
-  return make<ntrun_ols_t>(window);
+ntrun_ols_t* ntrun_ffi_ols_new(ntrun_session_t* session, int32_t window) noexcept {
+  return booked(session, make<ntrun_ols_t>(window));
 }
-void ntrun_ffi_ols_free(ntrun_ols_t* s) noexcept {
-  delete s;
+void ntrun_ffi_ols_free(ntrun_session_t* session, ntrun_ols_t* s) noexcept {
+  release(session, s);
 }
 void ntrun_ffi_ols_update(ntrun_ols_t* s, double y, double x, ntrun_ols_out_t* o) noexcept {
   if (o == nullptr) return;

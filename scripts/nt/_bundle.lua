@@ -1,6 +1,9 @@
--- Loads and validates a bundle manifest (BUNDLE/bundle.lua). The manifest runs in a
--- restricted environment (no io, os, require, ffi, load) with an instruction budget, and
--- every key is checked: unknown keys are errors that name the file and the allowed keys.
+-- Loads and validates a bundle manifest (BUNDLE/bundle.lua). The manifest runs once, in the
+-- host's config state (never in a strategy's), in a restricted environment (no io, os,
+-- require, ffi, load; copies of string, table and math) with an instruction budget whose
+-- hook is cleared afterwards (in LuaJIT a hook belongs to the whole VM). Every key is
+-- checked: unknown keys are errors that name the file and the allowed keys. Strategy states
+-- get the validated params as plain data (M.serialize).
 local M = {}
 
 local MAX_INSTRUCTIONS = 10000000
@@ -226,11 +229,19 @@ local function plain(file, where, v, seen)
   return out
 end
 
+local function copy(t, skip)
+  local out = {}
+  for k, v in pairs(t) do
+    if not (skip and skip[k]) then out[k] = v end
+  end
+  return out
+end
+
 local function evaluate(file)
   local env = {
-    math = math, string = string, table = table, pairs = pairs, ipairs = ipairs,
-    tostring = tostring, tonumber = tonumber, type = type, select = select, error = error,
-    assert = assert, unpack = unpack, next = next,
+    math = copy(math), string = copy(string, { dump = true }), table = copy(table), pairs = pairs,
+    ipairs = ipairs, tostring = tostring, tonumber = tonumber, type = type, select = select,
+    error = error, assert = assert, unpack = unpack, next = next,
   }
   local fn, err = loadfile(file, "t", env)
   if not fn then
@@ -246,6 +257,10 @@ local function evaluate(file)
     error(string.format("%s: took more than %d instructions (an endless loop?)", file, MAX_INSTRUCTIONS), 0)
   end, "", MAX_INSTRUCTIONS)
   local ok, res = coroutine.resume(co)
+  -- The hook is the VM's, not the coroutine's: clear it, or it would stop any long-running
+  -- code later run in this state (a strategy sorting with a Lua comparator, say).
+  debug.sethook(co)
+  debug.sethook()
   if not ok then error(res, 0) end
   if type(res) ~= "table" then
     error(string.format("%s: must return a table (got %s)", file, type(res)), 0)
@@ -253,8 +268,10 @@ local function evaluate(file)
   return res
 end
 
---- Loads BUNDLE_DIR/bundle.lua and returns the normalised configuration.
-function M.load(dir)
+--- Loads BUNDLE_DIR/bundle.lua and returns the normalised configuration. data_override: an
+--- optional list of data file paths replacing the bundle's, in order (`ntrun run --data`);
+--- the bundle's own files need not exist then.
+function M.load(dir, data_override)
   dir = dir:gsub("/+$", "")
   if dir == "" then dir = "/" end
   local file = join(dir, "bundle.lua")
@@ -282,6 +299,10 @@ function M.load(dir)
 
   expect(file, "data", b.data, "table")
   if #b.data == 0 then fail(file, "data", "at least one data file is needed") end
+  if data_override ~= nil and #data_override ~= #b.data then
+    error(string.format("--data: the bundle '%s' reads %d data file(s) but %d were given; give one --data "
+      .. "per data entry, in order", tostring(b.name or dir), #b.data, #data_override), 0)
+  end
   out.data = {}
   for i, d in ipairs(b.data) do
     local w = "data[" .. i .. "]"
@@ -293,7 +314,14 @@ function M.load(dir)
     if e.layout ~= "ohlcv" and e.layout ~= "wide" then
       fail(file, w .. ".layout", "must be \"ohlcv\" or \"wide\" (got \"" .. tostring(e.layout) .. "\")")
     end
-    if not file_exists(e.path) then fail(file, w .. ".file", string.format("file '%s' not found", e.path)) end
+    if data_override ~= nil then
+      e.path = data_override[i]
+      if not file_exists(e.path) then
+        error(string.format("--data: file '%s' not found (it replaces %s)", e.path, w .. ".file"), 0)
+      end
+    elseif not file_exists(e.path) then
+      fail(file, w .. ".file", string.format("file '%s' not found", e.path))
+    end
     if d.symbol ~= nil and d.symbols ~= nil then fail(file, w, "give either 'symbol' or 'symbols'") end
     if d.symbol ~= nil then
       e.symbols[1] = expect(file, w .. ".symbol", d.symbol, "string")
@@ -361,7 +389,47 @@ function M.load(dir)
   out.to = b.to ~= nil and check_date(file, "to", b.to) or nil
   out.seed = b.seed ~= nil and positive(file, "seed", b.seed, true) or 0
   out.description = b.description
+  out.params_source = M.serialize(out.params)
   return out
+end
+
+-- Plain data as a Lua expression that rebuilds it (numbers exactly, keys sorted so the text
+-- does not depend on hashing).
+local function literal(v, out)
+  local ty = type(v)
+  if ty == "number" then
+    if v ~= v then out[#out + 1] = "0/0"
+    elseif v == math.huge then out[#out + 1] = "1/0"
+    elseif v == -math.huge then out[#out + 1] = "-1/0"
+    else out[#out + 1] = string.format("%.17g", v) end
+  elseif ty == "string" then
+    out[#out + 1] = string.format("%q", v)
+  elseif ty == "boolean" then
+    out[#out + 1] = tostring(v)
+  else
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b)
+      if type(a) ~= type(b) then return type(a) < type(b) end
+      return a < b
+    end)
+    out[#out + 1] = "{"
+    for _, k in ipairs(keys) do
+      out[#out + 1] = "["
+      literal(k, out)
+      out[#out + 1] = "]="
+      literal(v[k], out)
+      out[#out + 1] = ","
+    end
+    out[#out + 1] = "}"
+  end
+end
+
+--- The text of a chunk returning a copy of plain data t (params: validated by plain()).
+function M.serialize(t)
+  local out = { "return " }
+  literal(t, out)
+  return table.concat(out)
 end
 
 return M

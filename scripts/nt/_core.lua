@@ -1,6 +1,9 @@
--- The FFI seam: loads the cdef generated from bindings/ntrun_ffi.h, checks the host's ABI
--- version, names the status codes once, and converts series arguments (nt.array, history
--- views, plain tables) to pointer + length without copying host memory.
+-- The FFI seam (private): loads the cdef generated from bindings/ntrun_ffi.h, checks the
+-- host's ABI version, keeps the state's session handle, names the status codes once, and
+-- converts series arguments (nt.array, history views, plain tables) to pointer + length.
+-- Nothing here is reachable from strategy code: the session, pointers and scratch buffers
+-- live in this module's upvalues; strategies hold only const handles (nt_array, nt_series)
+-- whose memory address is an integer, never a pointer they could index or move.
 local ffi = require "ffi"
 
 ffi.cdef(require "nt._cdef")
@@ -8,12 +11,15 @@ local C = ffi.C
 
 local M = { C = C, ffi = ffi }
 
-M.ABI_VERSION = 2
+M.ABI_VERSION = 3
 local host_abi = C.ntrun_ffi_abi_version()
 if host_abi ~= M.ABI_VERSION then
   error(string.format("nt: the host speaks C ABI version %d but this nt library needs %d: "
     .. "use the nt library that ships with this ntrun", host_abi, M.ABI_VERSION), 0)
 end
+
+-- The state's session (host-owned, outlives the state).
+M.session = ffi.cast("ntrun_session_t*", require "nt._session")
 
 -- Status codes, named once.
 M.OK = C.NTRUN_OK
@@ -22,14 +28,43 @@ M.ENOMEM = C.NTRUN_ENOMEM
 M.ESTATE = C.NTRUN_ESTATE
 M.ENOTFOUND = C.NTRUN_ENOTFOUND
 M.EREJECTED = C.NTRUN_EREJECTED
+M.EINTERNAL = C.NTRUN_EINTERNAL
 
 function M.strerror(status)
   return ffi.string(C.ntrun_ffi_strerror(status))
 end
 
-M.array_ct = ffi.typeof("ntrun_array_t")
-M.series_ct = ffi.typeof("ntrun_series_t")
+local ERR_LEN = 512
+local errbuf = ffi.new("char[?]", ERR_LEN)
+--- The session's error message (NTRUN_EINTERNAL and data errors), or nil.
+function M.session_error()
+  local n = C.ntrun_ffi_session_error(M.session, errbuf, ERR_LEN)
+  if n == 0 then return nil end
+  return ffi.string(errbuf)
+end
+
+-- Handles strategy code holds: every field const (writes raise "attempt to write to constant
+-- location"), the address an integer. The layout is private to the nt library: only these
+-- modules turn _a back into a pointer, and only after a bounds check.
+ffi.cdef [[
+typedef struct nt_array { const int64_t len; const uint64_t _a; } nt_array;
+typedef struct nt_series { const int64_t len; const uint64_t _a; } nt_series;
+]]
+M.array_ct = ffi.typeof("nt_array")
+M.series_ct = ffi.typeof("nt_series")
 local double_ptr = ffi.typeof("double*")
+local const_double_ptr = ffi.typeof("const double*")
+local u64 = ffi.typeof("uint64_t")
+M.double_ptr = double_ptr
+
+--- The memory of an array or series handle as a pointer (trusted modules only).
+function M.ptr(h)
+  return ffi.cast(double_ptr, h._a)
+end
+--- An address as the integer a handle keeps.
+function M.addr(p)
+  return ffi.cast(u64, ffi.cast(const_double_ptr, p))
+end
 
 -- Scratch buffers for plain tables passed as series, one per argument slot, grown on demand
 -- and reused: the fast path allocates nothing.
@@ -53,6 +88,11 @@ local function fill_scratch(t, slot, name, level)
   return buf, n
 end
 
+--- True for an nt.array or a series view (the only cdata the library accepts as a series).
+function M.is_series(x)
+  return type(x) == "cdata" and (ffi.istype(M.array_ct, x) or ffi.istype(M.series_ct, x))
+end
+
 --- Returns (const double*, length) for an nt.array, a series view or a table of numbers.
 --- `slot` (1..4) picks the scratch buffer for tables when a call takes several series.
 function M.series(x, name, slot, level)
@@ -60,13 +100,13 @@ function M.series(x, name, slot, level)
   local ty = type(x)
   if ty == "cdata" then
     if ffi.istype(M.array_ct, x) or ffi.istype(M.series_ct, x) then
-      return x.data, tonumber(x.len)
+      return ffi.cast(double_ptr, x._a), tonumber(x.len)
     end
   elseif ty == "table" then
     return fill_scratch(x, slot or 1, name, level)
   end
   error(string.format("bad '%s' argument: expected an nt.array, a series or a table of numbers (got %s)",
-    name, ty == "cdata" and tostring(ffi.typeof(x)) or ty), level)
+    name, ty == "cdata" and "a foreign cdata value" or ty), level)
 end
 
 --- Checks an integer argument in [lo, hi].
@@ -85,5 +125,4 @@ function M.num_arg(v, name, level)
   return v
 end
 
-M.double_ptr = double_ptr
 return M

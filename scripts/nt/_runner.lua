@@ -1,12 +1,14 @@
 -- Drives one strategy in its own Lua state: loads the strategy file into a sandbox
--- environment, then pulls events from the engine through the FFI and calls the callbacks.
+-- environment, then pulls events from its session through the FFI and calls the callbacks.
 -- The loop runs in Lua so LuaJIT compiles it together with on_bar (no C->Lua call per bar).
 -- Callbacks are looked up on every event, so a reload can swap them between two events.
+-- Control, yield and end events return to the host (its turn between two events).
 local core = require "nt._core"
 local ctxmod = require "nt.ctx"
 local sandbox = require "nt._sandbox"
 local time = require "nt.time"
 local ffi, C = core.ffi, core.C
+local SESSION = core.session
 
 local M = {}
 
@@ -15,8 +17,9 @@ local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRE
 local EV_ACCEPTED, EV_MODIFIED, EV_RISK = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED, C.NTRUN_EV_RISK
 local NAMES = ctxmod.NAMES
 
-local eng, sid, ctx, S, ev, bar
+local ctx, S, ev, bar
 local symbols
+local timer_names = ctxmod.timer_names
 
 -- bar.symbol, bar.date, bar.time are computed; the numeric fields are read in place.
 ffi.metatype("ntrun_bar_t", {
@@ -26,6 +29,9 @@ ffi.metatype("ntrun_bar_t", {
     if k == "time" then return tonumber(b.ts_event) / 1e9 end
     if k == "date" then return time.date(b.ts_event) end
     return nil
+  end,
+  __newindex = function(_, k)
+    error(string.format("a bar is read-only (cannot set '%s')", tostring(k)), 2)
   end,
   __tostring = function(b)
     return string.format("bar(%s %s o=%g h=%g l=%g c=%g v=%g)", symbols[b.sid + 1], time.iso(b.ts_event),
@@ -44,17 +50,18 @@ local function order_event(o)
   }
 end
 
---- Loads the strategy. engine_ud: light userdata of the ntrun_engine_t; path: the strategy
---- file; bundle_dir: its bundle (for params and bundle-local modules).
-function M.load(engine_ud, strategy_index, path, bundle_dir)
-  local info = require("nt._bundle").load(bundle_dir)
-  eng = ffi.cast("ntrun_engine_t*", engine_ud)
-  sid = strategy_index
-  ev = C.ntrun_ffi_engine_event(eng, sid)
+--- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local
+--- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
+--- of plain data (the manifest itself is never evaluated in a strategy's state).
+function M.load(path, bundle_dir, bundle_name, params_source)
+  local params_chunk = assert(loadstring(params_source, "=params"))
+  setfenv(params_chunk, {})
+  ev = C.ntrun_ffi_session_event(SESSION)
   bar = ev.bar
-  ctx = ctxmod.new(eng, sid, info.params, info)
-  symbols = ctx.symbols
-  local env = sandbox.env(eng, sid, info.dir, ctx)
+  ctx = ctxmod.new(params_chunk(), bundle_name)
+  symbols = {}
+  for i, s in ipairs(ctx.symbols) do symbols[i] = s end
+  local env = sandbox.env(bundle_dir, ctx)
   local chunk, err = loadfile(path, "t", env)
   if not chunk then error(err, 0) end
   local res = chunk()
@@ -85,7 +92,7 @@ end
 --- Runs events until the engine yields (another strategy's turn) or ends; returns the kind.
 function M.run()
   while true do
-    local k = C.ntrun_ffi_engine_next(eng, sid)
+    local k = C.ntrun_ffi_session_next(SESSION)
     if k == EV_BAR then
       local on_bar = rawget(S, "on_bar")
       if on_bar then on_bar(ctx, bar) end
@@ -105,7 +112,7 @@ function M.run()
       local on_timer = rawget(S, "on_timer")
       if on_timer then
         local id = tonumber(ev.timer.id)
-        on_timer(ctx, { id = id, name = ctx._timer_names[id], ts = ev.timer.ts_event,
+        on_timer(ctx, { id = id, name = timer_names[id], ts = ev.timer.ts_event,
           time = tonumber(ev.timer.ts_event) / 1e9 })
       end
     elseif k == EV_ACCEPTED then

@@ -1,10 +1,14 @@
 -- The environment a strategy file runs in: an allow-list of globals, reading an undefined
 -- global is an error (catches typos), math.random draws from the run's seeded generator,
--- print goes to the run log, and require reaches only the public nt modules and the
--- bundle's own Lua files. This is not yet a security boundary (cdata from the nt library can
--- reach memory); CPU and memory budgets come with the sandbox proper.
+-- print goes to the run log, and require reaches only the public nt modules (as read-only
+-- proxies) and the bundle's own Lua files. Strategy code gets no raw pointer, no writable
+-- handle and no host table: the string metatable is locked (getmetatable("") returns a
+-- string), string.dump is gone from the state, and the nt library keeps its session and
+-- cdata in upvalues (docs/architecture.md, "The seam"). CPU and memory budgets come with the
+-- sandbox proper.
 local core = require "nt._core"
 local C = core.C
+local S = core.session
 
 local M = {}
 
@@ -25,16 +29,46 @@ local function copy(t, skip)
   return out
 end
 
-function M.env(eng, sid, bundle_dir, ctx)
-  -- Strings index the state's real `string` table through their metatable ("".dump), so
-  -- the untrusted state loses string.dump altogether (it would hand out bytecode).
+-- A read-only proxy of a library table (nested tables proxied too): writes raise, and the
+-- real module stays out of reach, so one strategy file cannot poison what the library (or
+-- another file of the bundle) calls.
+local proxies = setmetatable({}, { __mode = "k" })
+local function readonly(t, name)
+  if proxies[t] then return proxies[t] end
+  local p = setmetatable({}, {
+    __index = function(_, k)
+      local v = t[k]
+      if type(v) == "table" then return readonly(v, name .. "." .. tostring(k)) end
+      return v
+    end,
+    __newindex = function(_, k)
+      error(string.format("%s is read-only (cannot set '%s')", name, tostring(k)), 2)
+    end,
+    __metatable = false,
+  })
+  proxies[t] = p
+  return p
+end
+
+local locked = false
+-- Once per state: strings index the state's real `string` table through their metatable,
+-- so the metatable is locked and string.dump (bytecode) leaves the state altogether.
+local function lock_state()
+  if locked then return end
+  locked = true
   rawset(string, "dump", nil)
+  local smt = debug.getmetatable("")
+  smt.__metatable = "string"
+end
+
+function M.env(bundle_dir, ctx)
+  lock_state()
   local env = {}
   for _, name in ipairs(SAFE) do env[name] = _G[name] end
   env.string = copy(string, { dump = true })
   env.table = copy(table)
   env.math = copy(math)
-  local function uniform() return C.ntrun_ffi_random(eng, sid) end
+  local function uniform() return C.ntrun_ffi_random(S) end
   env.math.random = function(m, n)
     local u = uniform()
     if m == nil then return u end
@@ -47,17 +81,17 @@ function M.env(eng, sid, bundle_dir, ctx)
     error("math.randomseed is not available to strategies: the run's seed comes from --seed or the bundle's seed", 2)
   end
   env.print = function(...) ctx:log(...) end
-  env.nt = require "nt"
+  env.nt = readonly(require "nt", "nt")
 
   local loaded = {}
   env.require = function(name)
     if type(name) ~= "string" then error("bad argument to require: module name expected", 2) end
-    if PUBLIC_MODULES[name] then return require(name) end
+    if PUBLIC_MODULES[name] then return readonly(require(name), name) end
     if loaded[name] ~= nil then return loaded[name] end
     if name:find("^nt%.") or name:find("^_") or name:find("%.%.") or name:find("/") then
       error(string.format("module '%s' is not available to strategies", name), 2)
     end
-    local path = (bundle_dir ~= "" and bundle_dir .. "/" or "") .. name:gsub("%.", "/") .. ".lua"
+    local path = (bundle_dir ~= "" and bundle_dir .. "/" or "") .. (name:gsub("%.", "/")) .. ".lua"
     local chunk, err = loadfile(path, "t", env)
     if not chunk then
       if err:find("cannot open") then

@@ -1,10 +1,14 @@
 -- The strategy context `ctx` passed to every callback: parameters, zero-copy bar history,
 -- orders, positions, account, risk limits and state, timers and logging, all over the
--- engine's C ABI.
+-- session's C ABI. The session, the symbol table and every scratch struct live in this
+-- module's upvalues: the ctx table holds only plain data (params, symbols, bundle,
+-- history_capacity, state), so strategy code cannot reach or forge host handles through it.
 local core = require "nt._core"
 local time = require "nt.time"
 local bundle = require "nt._bundle"
+local array = require "nt.array"
 local ffi, C = core.ffi, core.C
+local S = core.session
 
 local M = {}
 
@@ -30,53 +34,60 @@ local INT64_MAX = 0x7fffffffffffffffLL
 local ERR_LEN = 512
 
 local UNKNOWN_SID = 0xFFFFFFFF
+-- Methods keep the ctx:method() call shape though the state lives in upvalues.
+-- luacheck: ignore 212/self
 local Ctx = {}
-Ctx.__index = Ctx
 
---- Creates the context of strategy `sid` over engine `eng` (an ntrun_engine_t*).
-function M.new(eng, sid, params, info)
-  local n = C.ntrun_ffi_engine_num_symbols(eng)
-  local symbols, sid_of = {}, {}
-  for i = 0, n - 1 do
-    local name = ffi.string(C.ntrun_ffi_engine_symbol_name(eng, i))
-    symbols[i + 1] = name
-    sid_of[name] = i
-  end
-  local self = setmetatable({
-    params = params or {},
-    symbols = symbols,
-    bundle = info and info.name or "",
-    history_capacity = tonumber(C.ntrun_ffi_history_capacity(eng)),
-    state = {},
-    _eng = eng,
-    _sid = sid,
-    _sid_of = sid_of,
-    _req = ffi.new("ntrun_order_req_t"),
-    _id = ffi.new("uint64_t[1]"),
-    _reason = ffi.new("const char*[1]"),
-    _pos = ffi.new("ntrun_position_t"),
-    _view = ffi.new("ntrun_series_t"),
-    _acct = ffi.new("ntrun_account_t"),
-    _info = ffi.new("ntrun_order_info_t"),
-    _timer = ffi.new("int64_t[1]"),
-    _timer_names = {},
-    _risk = ffi.new("ntrun_risk_state_t"),
-    _limits = ffi.new("ntrun_limits_t"),
-    _lim_pos = ffi.new("double[?]", n),
-    _lim_val = ffi.new("double[?]", n),
-    _err = ffi.new("char[?]", ERR_LEN),
-  }, Ctx)
-  return self
+-- Private state of this Lua state's one context (one strategy per state).
+local symbols, sid_of = {}, {}
+local req = ffi.new("ntrun_order_req_t")
+local id_out = ffi.new("uint64_t[1]")
+local reason_out = ffi.new("const char*[1]")
+local pos = ffi.new("ntrun_position_t")
+local view = ffi.new("ntrun_series_t")
+local acct = ffi.new("ntrun_account_t")
+local info_buf = ffi.new("ntrun_order_info_t")
+local timer_out = ffi.new("int64_t[1]")
+local risk_buf = ffi.new("ntrun_risk_state_t")
+local limits_buf = ffi.new("ntrun_limits_t")
+local lim_pos, lim_val
+local err_buf = ffi.new("char[?]", ERR_LEN)
+local timer_names = {}
+M.timer_names = timer_names
+
+local function copy_list(t)
+  local out = {}
+  for i, v in ipairs(t) do out[i] = v end
+  return out
 end
 
-local function symbol_id(self, symbol, fn)
-  local id = self._sid_of[symbol]
+--- Creates the context of this state's strategy. params: plain data (a copy is handed out);
+--- name: the bundle's name.
+function M.new(params, name)
+  local n = C.ntrun_ffi_session_num_symbols(S)
+  for i = 0, n - 1 do
+    local sym = ffi.string(C.ntrun_ffi_session_symbol_name(S, i))
+    symbols[i + 1] = sym
+    sid_of[sym] = i
+  end
+  lim_pos, lim_val = ffi.new("double[?]", math.max(n, 1)), ffi.new("double[?]", math.max(n, 1))
+  return setmetatable({
+    params = params or {},
+    symbols = copy_list(symbols),
+    bundle = name or "",
+    history_capacity = tonumber(C.ntrun_ffi_history_capacity(S)),
+    state = {},
+  }, { __index = Ctx, __metatable = false })
+end
+
+local function symbol_id(symbol, fn)
+  local id = sid_of[symbol]
   if id == nil then
     if type(symbol) ~= "string" then
       error(string.format("bad 'symbol' argument to ctx:%s: expected a symbol name (got %s)", fn, type(symbol)), 3)
     end
     error(string.format("bad 'symbol' argument to ctx:%s: unknown symbol '%s' (known: %s)", fn, symbol,
-      table.concat(self.symbols, ", ")), 3)
+      table.concat(symbols, ", ")), 3)
   end
   return id
 end
@@ -84,38 +95,36 @@ end
 --- The last n values (oldest first) of a bar field, read in place from the host's ring buffer.
 --- Fewer than n while the history is short. Valid until the next bar of that symbol.
 function Ctx:history(symbol, field, n)
-  local id = symbol_id(self, symbol, "history")
+  local id = symbol_id(symbol, "history")
   local f = FIELDS[field or "close"]
   if f == nil then
     error(string.format("bad 'field' argument to ctx:history: must be open, high, low, close or volume (got %s)",
       tostring(field)), 2)
   end
-  local cap = tonumber(C.ntrun_ffi_history_capacity(self._eng))
+  local cap = tonumber(C.ntrun_ffi_history_capacity(S))
   if type(n) ~= "number" or n < 0 or n ~= math.floor(n) or n > cap then
     error(string.format("bad 'n' argument to ctx:history: must be an integer in 0..%d (the bundle's history; got %s)",
       cap, tostring(n)), 2)
   end
-  local view = ffi.new(core.series_ct)
-  C.ntrun_ffi_history(self._eng, id, f, n, view)
-  return view
+  C.ntrun_ffi_history(S, id, f, n, view)
+  return array.view(view.data, view.len)
 end
 
 --- Last close of a symbol (NaN before its first bar).
 function Ctx:price(symbol)
-  local id = symbol_id(self, symbol, "price")
-  local view = self._view
-  C.ntrun_ffi_history(self._eng, id, C.NTRUN_F_CLOSE, 1, view)
+  local id = symbol_id(symbol, "price")
+  C.ntrun_ffi_history(S, id, C.NTRUN_F_CLOSE, 1, view)
   if view.len == 0 then return 0 / 0 end
   return view.data[0]
 end
 
-local function submit(self, symbol, side, quantity, opts, fn)
+local function submit(symbol, side, quantity, opts, fn)
   if type(quantity) ~= "number" then
     error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), 3)
   end
-  local r = self._req
+  local r = req
   -- An unknown symbol is a rejection, not a Lua error: the venue names it.
-  r.sid = self._sid_of[symbol] or UNKNOWN_SID
+  r.sid = sid_of[symbol] or UNKNOWN_SID
   r.side = side
   r.quantity = quantity
   r.type, r.tif, r.limit_price, r.stop_price, r.tag = C.NTRUN_MARKET, C.NTRUN_GTC, 0 / 0, 0 / 0, 0
@@ -147,16 +156,16 @@ local function submit(self, symbol, side, quantity, opts, fn)
     end
     if opts.tag ~= nil then r.tag = core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, 3) end
   end
-  local rc = C.ntrun_ffi_order_submit(self._eng, self._sid, r, self._id, self._reason)
-  if rc == core.OK then return tonumber(self._id[0]) end
-  if rc == core.EREJECTED then return nil, ffi.string(self._reason[0]), tonumber(self._id[0]) end
-  error("ctx:" .. fn .. ": " .. core.strerror(rc), 3)
+  local rc = C.ntrun_ffi_order_submit(S, r, id_out, reason_out)
+  if rc == core.OK then return tonumber(id_out[0]) end
+  if rc == core.EREJECTED then return nil, ffi.string(reason_out[0]), tonumber(id_out[0]) end
+  error("ctx:" .. fn .. ": " .. (core.session_error() or core.strerror(rc)), 3)
 end
 
 --- Buys `quantity` of `symbol`. opts: limit=, stop=, type=, tif=, tag=.
 --- Returns the order id, or nil and the rejection reason.
-function Ctx:buy(symbol, quantity, opts) return submit(self, symbol, C.NTRUN_BUY, quantity, opts, "buy") end
-function Ctx:sell(symbol, quantity, opts) return submit(self, symbol, C.NTRUN_SELL, quantity, opts, "sell") end
+function Ctx:buy(symbol, quantity, opts) return submit(symbol, C.NTRUN_BUY, quantity, opts, "buy") end
+function Ctx:sell(symbol, quantity, opts) return submit(symbol, C.NTRUN_SELL, quantity, opts, "sell") end
 
 --- submit_order{symbol=, side="buy"|"sell", quantity=, type=, limit=, stop=, tif=, tag=}
 function Ctx:submit_order(o)
@@ -165,7 +174,7 @@ function Ctx:submit_order(o)
   if side == nil then
     error(string.format("bad 'side' field to ctx:submit_order: must be \"buy\" or \"sell\" (got %s)", tostring(o.side)), 2)
   end
-  return submit(self, o.symbol, side, o.quantity, o, "submit_order")
+  return submit(o.symbol, side, o.quantity, o, "submit_order")
 end
 
 --- Trades toward a target position with a market order for the difference (ignores open orders).
@@ -178,24 +187,24 @@ function Ctx:order_target(symbol, target, opts)
 end
 
 function Ctx:cancel_order(id)
-  local rc = C.ntrun_ffi_order_cancel(self._eng, self._sid, core.num_arg(id, "id", 2))
+  local rc = C.ntrun_ffi_order_cancel(S, core.num_arg(id, "id", 2))
   return rc == core.OK
 end
 
 --- Changes an open order: fields quantity=, limit=, stop= (others kept).
 function Ctx:modify_order(id, changes)
   if type(changes) ~= "table" then error("bad 'changes' argument to ctx:modify_order: table expected", 2) end
-  local rc = C.ntrun_ffi_order_modify(self._eng, self._sid, core.num_arg(id, "id", 2),
+  local rc = C.ntrun_ffi_order_modify(S, core.num_arg(id, "id", 2),
     changes.quantity or 0 / 0, changes.limit or changes.price or 0 / 0, changes.stop or 0 / 0)
   return rc == core.OK
 end
 
 --- A snapshot table of an order, or nil for an unknown id.
 function Ctx:order(id)
-  local o = self._info
-  if C.ntrun_ffi_order_get(self._eng, core.num_arg(id, "id", 2), o) ~= core.OK then return nil end
+  local o = info_buf
+  if C.ntrun_ffi_order_get(S, core.num_arg(id, "id", 2), o) ~= core.OK then return nil end
   return {
-    id = tonumber(o.id), tag = tonumber(o.tag), symbol = self.symbols[o.sid + 1],
+    id = tonumber(o.id), tag = tonumber(o.tag), symbol = symbols[o.sid + 1],
     side = NAMES.side[o.side], type = NAMES.type[o.type], tif = NAMES.tif[o.tif],
     status = NAMES.status[o.status], quantity = o.quantity, filled_qty = o.filled_qty,
     avg_fill_price = o.avg_fill_price, limit = o.limit_price, stop = o.stop_price,
@@ -205,10 +214,10 @@ end
 
 --- Ids of this strategy's open orders.
 function Ctx:open_orders()
-  local n = C.ntrun_ffi_open_orders(self._eng, self._sid, nil, 0)
+  local n = C.ntrun_ffi_open_orders(S, nil, 0)
   if n <= 0 then return {} end
   local buf = ffi.new("uint64_t[?]", n)
-  n = C.ntrun_ffi_open_orders(self._eng, self._sid, buf, n)
+  n = C.ntrun_ffi_open_orders(S, buf, n)
   local out = {}
   for i = 0, n - 1 do out[i + 1] = tonumber(buf[i]) end
   return out
@@ -216,38 +225,38 @@ end
 
 --- Signed position quantity of a symbol (> 0 long, < 0 short).
 function Ctx:position(symbol)
-  C.ntrun_ffi_position(self._eng, symbol_id(self, symbol, "position"), self._pos)
-  return self._pos.quantity
+  C.ntrun_ffi_position(S, symbol_id(symbol, "position"), pos)
+  return pos.quantity
 end
 
 function Ctx:position_info(symbol)
-  local p = self._pos
-  C.ntrun_ffi_position(self._eng, symbol_id(self, symbol, "position_info"), p)
+  local p = pos
+  C.ntrun_ffi_position(S, symbol_id(symbol, "position_info"), p)
   return { quantity = p.quantity, avg_price = p.avg_price, realised_pnl = p.realised_pnl,
     unrealised_pnl = p.unrealised_pnl, last_price = p.last_price }
 end
 
 function Ctx:account()
-  local a = self._acct
-  C.ntrun_ffi_account(self._eng, a)
+  local a = acct
+  C.ntrun_ffi_account(S, a)
   return { equity = a.equity, cash = a.cash, gross_exposure = a.gross_exposure,
     net_exposure = a.net_exposure, realised_pnl = a.realised_pnl, commissions = a.commissions }
 end
 
 function Ctx:equity()
-  C.ntrun_ffi_account(self._eng, self._acct)
-  return self._acct.equity
+  C.ntrun_ffi_account(S, acct)
+  return acct.equity
 end
 
 function Ctx:cash()
-  C.ntrun_ffi_account(self._eng, self._acct)
-  return self._acct.cash
+  C.ntrun_ffi_account(S, acct)
+  return acct.cash
 end
 
 --- Simulated time: ctx:now() in ns (int64 cdata), ctx:time() in seconds, ctx:date() "YYYY-MM-DD".
-function Ctx:now() return C.ntrun_ffi_engine_now(self._eng) end
-function Ctx:time() return tonumber(C.ntrun_ffi_engine_now(self._eng)) / 1e9 end
-function Ctx:date() return time.date(C.ntrun_ffi_engine_now(self._eng)) end
+function Ctx:now() return C.ntrun_ffi_session_now(S) end
+function Ctx:time() return tonumber(C.ntrun_ffi_session_now(S)) / 1e9 end
+function Ctx:date() return time.date(C.ntrun_ffi_session_now(S)) end
 
 --- Timers on the simulated clock: ctx:set_timer(seconds) repeats every `seconds`;
 --- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more. Returns the id.
@@ -258,32 +267,32 @@ function Ctx:set_timer(spec)
     error("bad 'every' argument to ctx:set_timer: seconds >= 0 expected (got " .. tostring(every) .. ")", 2)
   end
   if every == nil and at == nil then error("ctx:set_timer needs 'every' or 'at'", 2) end
-  local now = C.ntrun_ffi_engine_now(self._eng)
+  local now = C.ntrun_ffi_session_now(S)
   local first = at and ffi.cast("int64_t", core.num_arg(at, "at", 2) * 1e9)
     or (now + ffi.cast("int64_t", (every or 0) * 1e9))
   local interval = ffi.cast("int64_t", (every or 0) * 1e9)
   if at and not spec.every then interval = 0 end
-  local rc = C.ntrun_ffi_timer_set(self._eng, self._sid, first, interval, self._timer)
-  if rc ~= core.OK then error("ctx:set_timer: " .. core.strerror(rc), 2) end
-  local id = tonumber(self._timer[0])
-  self._timer_names[id] = name
+  local rc = C.ntrun_ffi_timer_set(S, first, interval, timer_out)
+  if rc ~= core.OK then error("ctx:set_timer: " .. (core.session_error() or core.strerror(rc)), 2) end
+  local id = tonumber(timer_out[0])
+  timer_names[id] = name
   return id
 end
 
 function Ctx:cancel_timer(id)
-  return C.ntrun_ffi_timer_cancel(self._eng, self._sid, core.num_arg(id, "id", 2)) == core.OK
+  return C.ntrun_ffi_timer_cancel(S, core.num_arg(id, "id", 2)) == core.OK
 end
 
 --- The run's risk state: "normal", "halted" or "reducing" (docs/fill_model.md, circuit breaker).
 function Ctx:risk_state()
-  C.ntrun_ffi_risk_state(self._eng, self._risk)
-  return RISK_STATES[self._risk.state]
+  C.ntrun_ffi_risk_state(S, risk_buf)
+  return RISK_STATES[risk_buf.state]
 end
 
 --- The risk state with its details (times in seconds since the epoch).
 function Ctx:risk_info()
-  local r = self._risk
-  C.ntrun_ffi_risk_state(self._eng, r)
+  local r = risk_buf
+  C.ntrun_ffi_risk_state(S, r)
   local state = RISK_STATES[r.state]
   return {
     state = state, since = tonumber(r.since) / 1e9,
@@ -294,7 +303,7 @@ function Ctx:risk_info()
   }
 end
 
-local function by_symbol(symbols, values)
+local function by_symbol(values)
   local t = {}
   for i, name in ipairs(symbols) do
     if values[i - 1] > 0 then t[name] = values[i - 1] end
@@ -304,12 +313,12 @@ end
 
 --- The run's limits, shaped like the bundle's `limits` table (all keys, 0 = off).
 function Ctx:limits()
-  local l, pos, val = self._limits, self._lim_pos, self._lim_val
-  C.ntrun_ffi_limits_get(self._eng, l, pos, val, #self.symbols)
+  local l = limits_buf
+  C.ntrun_ffi_limits_get(S, l, lim_pos, lim_val, #symbols)
   local per = l.per_symbol
   return {
-    max_position = per % 2 == 1 and by_symbol(self.symbols, pos) or l.max_position,
-    max_notional = math.floor(per / 2) % 2 == 1 and by_symbol(self.symbols, val) or l.max_notional,
+    max_position = per % 2 == 1 and by_symbol(lim_pos) or l.max_position,
+    max_notional = math.floor(per / 2) % 2 == 1 and by_symbol(lim_val) or l.max_notional,
     max_order_notional = l.max_order_notional, max_orders_per_second = l.max_orders_per_second,
     max_leverage = l.max_leverage, allow_short = l.allow_short ~= 0,
     max_gross_exposure = l.max_gross_exposure, max_net_exposure = l.max_net_exposure,
@@ -323,7 +332,6 @@ end
 --- value; a per-symbol table or circuit_breaker table replaces the previous one whole
 --- (circuit_breaker = false turns it off). Validated like the bundle: errors name the key.
 function Ctx:set_limits(changes)
-  local symbols = self.symbols
   local ok, patch = pcall(bundle.check_limits, changes, symbols, function(where, msg)
     error(where == "" and ("bad argument to ctx:set_limits: " .. msg)
       or string.format("bad '%s' argument to ctx:set_limits: %s", where, msg), 0)
@@ -331,11 +339,11 @@ function Ctx:set_limits(changes)
   if not ok then error(patch, 2) end
   local cur = self:limits()
   for k, v in pairs(patch) do cur[k] = v end
-  local l, pos, val = self._limits, self._lim_pos, self._lim_val
+  local l, posl, val = limits_buf, lim_pos, lim_val
   local per = 0
   if type(cur.max_position) == "table" then
     per = per + POSITION_BY_SYMBOL
-    for i, name in ipairs(symbols) do pos[i - 1] = cur.max_position[name] or 0 end
+    for i, name in ipairs(symbols) do posl[i - 1] = cur.max_position[name] or 0 end
     l.max_position = 0
   else
     l.max_position = cur.max_position
@@ -355,8 +363,8 @@ function Ctx:set_limits(changes)
   l.breaker_loss, l.breaker_window = b.loss, b.window
   l.breaker_max_drawdown, l.breaker_cooldown = b.max_drawdown, b.cooldown
   l.var_limit, l.var_confidence, l.var_window = cur.var_limit, cur.var_confidence, cur.var_window
-  local rc = C.ntrun_ffi_limits_set(self._eng, l, pos, val, #symbols, self._err, ERR_LEN)
-  if rc ~= core.OK then error("ctx:set_limits: " .. ffi.string(self._err), 2) end
+  local rc = C.ntrun_ffi_limits_set(S, l, posl, val, #symbols, err_buf, ERR_LEN)
+  if rc ~= core.OK then error("ctx:set_limits: " .. ffi.string(err_buf), 2) end
 end
 
 local LEVELS = { debug = 0, info = 1, warn = 2, error = 3 }
@@ -367,7 +375,7 @@ function Ctx:log_at(level, ...)
   local parts = { ... }
   for i = 1, select("#", ...) do parts[i] = tostring(parts[i]) end
   local msg = table.concat(parts, " ")
-  C.ntrun_ffi_log(self._eng, self._sid, lv, msg, #msg)
+  C.ntrun_ffi_log(S, lv, msg, #msg)
 end
 function Ctx:log(...) return self:log_at("info", ...) end
 

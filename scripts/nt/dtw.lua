@@ -126,7 +126,7 @@ local function candidate_list(cands, fn)
   for k = 1, count do
     local c = cands[k]
     if ffi.istype(array_ct, c) or ffi.istype(series_ct, c) then
-      ptrs[k - 1], lens[k - 1] = c.data, c.len -- the fast path: no conversion, no strings
+      ptrs[k - 1], lens[k - 1] = core.ptr(c), c.len -- the fast path: no conversion, no strings
     else
       if type(c) == "table" then
         c = array.new(c)
@@ -175,11 +175,11 @@ function M.batch(query, candidates, opts)
       error(string.format("bad 'series' argument to nt.dtw.batch: shorter (%d) than the window (%d)", len, window), 2)
     end
     out = out_array(opts, count)
-    rc = C.ntrun_ffi_dtw_batch_windows(pq, n, ps, len, window, stride, o, out.data, errbuf, ERRLEN)
+    rc = C.ntrun_ffi_dtw_batch_windows(pq, n, ps, len, window, stride, o, core.ptr(out), errbuf, ERRLEN)
   else
     local count, converted = candidate_list(candidates, "batch")
     out = out_array(opts, count)
-    rc = C.ntrun_ffi_dtw_batch(pq, n, ptrs, lens, count, o, out.data, errbuf, ERRLEN)
+    rc = C.ntrun_ffi_dtw_batch(pq, n, ptrs, lens, count, o, core.ptr(out), errbuf, ERRLEN)
     release(count, converted)
   end
   if rc ~= core.OK then fail("batch", rc, 2) end

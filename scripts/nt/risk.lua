@@ -108,7 +108,7 @@ local function matrix(columns, fn)
       error(string.format("bad 'returns' argument to nt.risk.%s: series %d has %d values, series 1 has %d", fn,
         j, n, rows), 3)
     end
-    local d = m.data
+    local d = core.ptr(m)
     for i = 0, n - 1 do d[i * cols + j - 1] = p[i] end
   end
   return m, rows, cols
@@ -122,12 +122,12 @@ local function weights_of(positions, prices, equity)
   if n ~= m then error("bad 'prices' option to nt.risk.portfolio_var: one price per position", 3) end
   local w, gross = array.new(n), 0
   for i = 0, n - 1 do
-    w.data[i] = pp[i] * pr[i]
-    gross = gross + math.abs(w.data[i])
+    core.ptr(w)[i] = pp[i] * pr[i]
+    gross = gross + math.abs(core.ptr(w)[i])
   end
   equity = equity and core.num_arg(equity, "equity", 3) or gross
   if equity ~= equity or equity <= 0 then error("bad 'equity' option to nt.risk.portfolio_var: must be > 0", 3) end
-  for i = 0, n - 1 do w.data[i] = w.data[i] / equity end
+  for i = 0, n - 1 do core.ptr(w)[i] = core.ptr(w)[i] / equity end
   return w
 end
 
@@ -148,7 +148,7 @@ function M.portfolio_var(weights, columns, opts)
   if nw ~= cols then
     error(string.format("bad 'weights' argument to nt.risk.portfolio_var: %d weights for %d assets", nw, cols), 2)
   end
-  check(C.ntrun_ffi_risk_portfolio_var(pw, nw, m.data, rows, var_options(opts, "portfolio_var"), result, errbuf,
+  check(C.ntrun_ffi_risk_portfolio_var(pw, nw, core.ptr(m), rows, var_options(opts, "portfolio_var"), result, errbuf,
     ERRLEN), "portfolio_var")
   return result_table()
 end
@@ -194,7 +194,7 @@ function M.covariance(columns, opts)
   local m, rows, cols = matrix(columns, "covariance")
   local out = ffi.new("double[?]", cols * cols)
   local shrink = ffi.new("double[1]", 0 / 0)
-  check(C.ntrun_ffi_risk_covariance(m.data, rows, cols, how, lambda, out, shrink, errbuf, ERRLEN), "covariance")
+  check(C.ntrun_ffi_risk_covariance(core.ptr(m), rows, cols, how, lambda, out, shrink, errbuf, ERRLEN), "covariance")
   return rows_of(out, cols), shrink[0]
 end
 
@@ -261,7 +261,7 @@ function M.kelly_portfolio(mu, cov, opts)
   opts = checked_opts(opts, { fraction = true, max_leverage = true }, "kelly_portfolio", 2)
   local out = array.new(cols)
   check(C.ntrun_ffi_risk_kelly_portfolio(pm, cols, flat, core.num_arg(opts.fraction or 1, "fraction", 2),
-    core.num_arg(opts.max_leverage or 1, "max_leverage", 2), out.data, errbuf, ERRLEN), "kelly_portfolio")
+    core.num_arg(opts.max_leverage or 1, "max_leverage", 2), core.ptr(out), errbuf, ERRLEN), "kelly_portfolio")
   return out
 end
 
@@ -280,7 +280,7 @@ function M.log_growth(weights, columns)
   local pw, nw = core.series(weights, "weights", 2, 2)
   local m, rows, cols = matrix(columns, "log_growth")
   if nw ~= cols then error("bad 'weights' argument to nt.risk.log_growth: one weight per asset", 2) end
-  check(C.ntrun_ffi_risk_log_growth(pw, nw, m.data, rows, out1, errbuf, ERRLEN), "log_growth")
+  check(C.ntrun_ffi_risk_log_growth(pw, nw, core.ptr(m), rows, out1, errbuf, ERRLEN), "log_growth")
   return out1[0]
 end
 

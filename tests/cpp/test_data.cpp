@@ -95,7 +95,7 @@ TEST_CASE("csv: ohlcv file with auto-detected columns") {
   REQUIRE(bars.size() == 2);
   CHECK(bars[0].ts_event == day("2000-01-03"));
   CHECK(bars[0].ts_init == bars[0].ts_event);
-  CHECK(bars[0].symbol == 7);
+  CHECK(bars[0].sid == 7);
   CHECK(bars[0].flags == 0);
   CHECK(bars[0].open == 1469.25);
   CHECK(bars[0].high == 1478.0);
@@ -164,13 +164,13 @@ TEST_CASE("csv: wide layout, empty cells are missing observations") {
   CHECK(r.close_only());
   const auto bars = read_all(r);
   REQUIRE(bars.size() == 4);
-  CHECK(bars[0].symbol == 5);  // JPY, 1971-01-04
+  CHECK(bars[0].sid == 5);  // JPY, 1971-01-04
   CHECK(bars[0].close == 357.73);
-  CHECK(bars[1].symbol == 9);  // eur, 1971-01-05
+  CHECK(bars[1].sid == 9);  // eur, 1971-01-05
   CHECK(bars[1].ts_event == day("1971-01-05"));
-  CHECK(bars[2].symbol == 5);  // 1971-01-07: symbol order of the spec, JPY first
+  CHECK(bars[2].sid == 5);  // 1971-01-07: symbol order of the spec, JPY first
   CHECK(bars[2].close == 358.0);
-  CHECK(bars[3].symbol == 9);
+  CHECK(bars[3].sid == 9);
   CHECK(bars[3].close == 1.2);
   for (const bar& b : bars) CHECK(b.flags == 1u);
   CHECK(r.stats().rows == 4);
@@ -554,16 +554,16 @@ TEST_CASE("feed: merge order with interleaved and equal timestamps matches a sta
   for (std::size_t i = 0; i < got.size(); ++i) {
     CAPTURE(i);
     CHECK(got[i].ts_event == ref[i].b.ts_event);
-    CHECK(got[i].symbol == ref[i].b.symbol);
+    CHECK(got[i].sid == ref[i].b.sid);
     CHECK(got[i].close == ref[i].b.close);
   }
   // Hand-worked order on 2001-01-03: source a, then w's Y before X, then c.
   std::vector<symbol_id> on_03;
   for (const bar& x : got) {
-    if (x.ts_event == day("2001-01-03")) on_03.push_back(x.symbol);
+    if (x.ts_event == day("2001-01-03")) on_03.push_back(x.sid);
   }
   CHECK(on_03 == std::vector<symbol_id>{0, 2, 1, 3});
-  CHECK(got.front().symbol == 3);  // 2000-12-31 from the last source comes first
+  CHECK(got.front().sid == 3);  // 2000-12-31 from the last source comes first
   const csv_stats st = feed.stats();
   CHECK(st.rows == 10);
   CHECK(st.bars == got.size());
@@ -583,7 +583,7 @@ TEST_CASE("feed: from/to, stats, bad rows and misuse") {
   CHECK(feed.peek_ts() == day("2001-01-03"));
   std::vector<std::pair<ts_ns, symbol_id>> got;
   bar x;
-  while (feed.next(x)) got.emplace_back(x.ts_event, x.symbol);
+  while (feed.next(x)) got.emplace_back(x.ts_event, x.sid);
   CHECK(got == std::vector<std::pair<ts_ns, symbol_id>>{
                    {day("2001-01-03"), 0}, {day("2001-01-04"), 0}, {day("2001-01-04"), 1}});
   const csv_stats st = feed.stats();
@@ -611,7 +611,7 @@ TEST_CASE("feed: from/to, stats, bad rows and misuse") {
   (void)resume.add_source({.path = b, .ids = {1}});
   CHECK_THROWS_AS((void)resume.peek_ts(), data_error);
   std::vector<std::pair<ts_ns, symbol_id>> rest;
-  while (resume.next(x)) rest.emplace_back(x.ts_event, x.symbol);
+  while (resume.next(x)) rest.emplace_back(x.ts_event, x.sid);
   CHECK(rest == std::vector<std::pair<ts_ns, symbol_id>>{{day("2001-01-02"), 0},
                                                          {day("2001-01-02"), 1},
                                                          {day("2001-01-04"), 1},

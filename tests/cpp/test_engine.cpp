@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ntrun/backtest/engine.hpp"
+#include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
 
 using namespace ntrun;
@@ -39,7 +40,7 @@ constexpr ts_ns day(int d) {
 bar make_bar(int d, symbol_id s, double o, double h, double l, double c, double v = 1000) {
   return bar{.ts_event = day(d),
              .ts_init = day(d),
-             .symbol = s,
+             .sid = s,
              .open = o,
              .high = h,
              .low = l,
@@ -67,19 +68,19 @@ TEST_CASE("a market order placed on a bar fills at the next bar's open, fill bef
   auto e = make_engine({make_bar(0, 0, 10, 11, 9, 10.5), make_bar(1, 0, 12, 13, 11, 12.5),
                         make_bar(2, 0, 13, 14, 12, 13.5)});
   REQUIRE(e->next(0) == event_kind::bar);
-  CHECK(e->slot(0)->b.close == 10.5);
+  CHECK(e->slot(0)->bar.close == 10.5);
   const auto r = e->submit(0, market_buy(10));
   REQUIRE(r.id != 0);
   CHECK(r.reason == nullptr);
   CHECK(e->next(0) == event_kind::accepted);
   REQUIRE(e->next(0) == event_kind::filled);
   const auto& fill = e->slot(0)->order;
-  CHECK(fill.id == r.id);
+  CHECK(fill.order_id == r.id);
   CHECK(fill.price == 12.0);  // next bar's open, not the close it was decided on
   CHECK(fill.quantity == 10);
   CHECK(fill.ts_event == day(1));
   REQUIRE(e->next(0) == event_kind::bar);
-  CHECK(e->slot(0)->b.ts_event == day(1));
+  CHECK(e->slot(0)->bar.ts_event == day(1));
   CHECK(e->portfolio().position(0).qty == 10);
   CHECK(e->portfolio().cash() == doctest::Approx(10'000 - 120));
   CHECK(e->next(0) == event_kind::bar);
@@ -98,7 +99,7 @@ TEST_CASE("orders are never filled by a bar of the timestamp they were placed on
   (void)e->submit(0, req);
   // Both bars of t0 were queued before the strategy saw the first: the acceptance follows.
   REQUIRE(e->next(0) == event_kind::bar);  // B at t0: no fill yet
-  CHECK(e->slot(0)->b.symbol == 1);
+  CHECK(e->slot(0)->bar.sid == 1);
   CHECK(e->next(0) == event_kind::accepted);
   REQUIRE(e->next(0) == event_kind::bar);     // A at t1
   REQUIRE(e->next(0) == event_kind::filled);  // on B's bar at t1, before that bar
@@ -189,7 +190,9 @@ TEST_CASE("history windows are the last n values, oldest first, read in place") 
   std::vector<bar> bars;
   for (int d = 0; d < 7; ++d) bars.push_back(make_bar(d, 0, d + 1, d + 2, d, d + 0.5, 100 + d));
   auto e = make_engine(bars);
-  auto* eng = reinterpret_cast<ntrun_engine_t*>(e.get());
+  ntrun::session session;
+  session.attach(&e->port(0));
+  auto* eng = reinterpret_cast<ntrun_session_t*>(&session);
   ntrun_series_t s{};
   for (int d = 0; d < 7; ++d) {
     REQUIRE(e->next(0) == event_kind::bar);
@@ -208,11 +211,13 @@ TEST_CASE("history windows are the last n values, oldest first, read in place") 
 
 TEST_CASE("the C ABI mirrors the engine's event slot and rejects bad arguments") {
   auto e = make_engine({make_bar(0, 0, 10, 11, 9, 10), make_bar(1, 0, 10, 11, 9, 10)});
-  auto* eng = reinterpret_cast<ntrun_engine_t*>(e.get());
-  ntrun_event_t* ev = ntrun_ffi_engine_event(eng, 0);
+  ntrun::session session;
+  session.attach(&e->port(0));
+  auto* eng = reinterpret_cast<ntrun_session_t*>(&session);
+  const ntrun_event_t* ev = ntrun_ffi_session_event(eng);
   REQUIRE(ev != nullptr);
-  CHECK(ntrun_ffi_engine_event(eng, 1) == nullptr);
-  REQUIRE(ntrun_ffi_engine_next(eng, 0) == NTRUN_EV_BAR);
+  CHECK(ntrun_ffi_session_event(nullptr) == nullptr);
+  REQUIRE(ntrun_ffi_session_next(eng) == NTRUN_EV_BAR);
   CHECK(ev->bar.close == 10);
   CHECK(ev->bar.ts_event == day(0));
   ntrun_order_req_t req{.sid = 0,
@@ -225,21 +230,21 @@ TEST_CASE("the C ABI mirrors the engine's event slot and rejects bad arguments")
                         .tag = 77};
   uint64_t id = 0;
   const char* reason = nullptr;
-  REQUIRE(ntrun_ffi_order_submit(eng, 0, &req, &id, &reason) == NTRUN_OK);
+  REQUIRE(ntrun_ffi_order_submit(eng, &req, &id, &reason) == NTRUN_OK);
   CHECK(reason == nullptr);
   req.side = 5;
-  CHECK(ntrun_ffi_order_submit(eng, 0, &req, &id, &reason) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_order_submit(eng, &req, &id, &reason) == NTRUN_EINVAL);
   ntrun_order_info_t info{};
   REQUIRE(ntrun_ffi_order_get(eng, 1, &info) == NTRUN_OK);
   CHECK(info.tag == 77);
   CHECK(info.limit_price == 9.5);
   uint64_t ids[4];
-  CHECK(ntrun_ffi_open_orders(eng, 0, ids, 4) == 1);
-  CHECK(ntrun_ffi_order_cancel(eng, 0, 999) == NTRUN_ENOTFOUND);
-  CHECK(ntrun_ffi_order_cancel(eng, 1, 1) == NTRUN_EINVAL);  // no strategy 1
-  REQUIRE(ntrun_ffi_engine_next(eng, 0) == NTRUN_EV_ACCEPTED);
+  CHECK(ntrun_ffi_open_orders(eng, ids, 4) == 1);
+  CHECK(ntrun_ffi_order_cancel(eng, 999) == NTRUN_ENOTFOUND);
+  CHECK(ntrun_ffi_order_cancel(nullptr, 1) == NTRUN_ESTATE);  // no session, no engine
+  REQUIRE(ntrun_ffi_session_next(eng) == NTRUN_EV_ACCEPTED);
   CHECK(ev->order.tag == 77);
-  REQUIRE(ntrun_ffi_engine_next(eng, 0) == NTRUN_EV_FILLED);  // low 9 <= limit 9.5
+  REQUIRE(ntrun_ffi_session_next(eng) == NTRUN_EV_FILLED);  // low 9 <= limit 9.5
   CHECK(ev->order.price == 9.5);
   CHECK(ev->order.status == NTRUN_ST_FILLED);
   ntrun_position_t pos{};
@@ -249,8 +254,8 @@ TEST_CASE("the C ABI mirrors the engine's event slot and rejects bad arguments")
   ntrun_account_t acct{};
   REQUIRE(ntrun_ffi_account(eng, &acct) == NTRUN_OK);
   CHECK(acct.cash == doctest::Approx(10'000 - 47.5));
-  CHECK(std::string(ntrun_ffi_engine_symbol_name(eng, 0)) == "A");
-  CHECK(ntrun_ffi_engine_symbol_name(eng, 1) == nullptr);
+  CHECK(std::string(ntrun_ffi_session_symbol_name(eng, 0)) == "A");
+  CHECK(ntrun_ffi_session_symbol_name(eng, 1) == nullptr);
 }
 
 TEST_CASE("math.random streams are seeded per strategy and reproducible") {
@@ -408,7 +413,9 @@ TEST_CASE("the C ABI reads and replaces the limits and reports the risk state") 
                             {.max_position_by_symbol = {5, 0},
                              .max_gross_exposure = 1.5,
                              .breaker = {.max_drawdown = 0.15, .cooldown = 3600 * ns_per_second}});
-  auto* eng = reinterpret_cast<ntrun_engine_t*>(e.get());
+  ntrun::session session;
+  session.attach(&e->port(0));
+  auto* eng = reinterpret_cast<ntrun_session_t*>(&session);
   ntrun_limits_t l{};
   double pos[2] = {-1, -1}, val[2] = {-1, -1};
   REQUIRE(ntrun_ffi_limits_get(eng, &l, pos, val, 2) == NTRUN_OK);
@@ -458,5 +465,5 @@ TEST_CASE("the C ABI reads and replaces the limits and reports the risk state") 
   CHECK(r.state == NTRUN_RISK_NORMAL);
   CHECK(r.reason == nullptr);
   CHECK(ntrun_ffi_risk_state(eng, nullptr) == NTRUN_EINVAL);
-  CHECK(ntrun_ffi_limits_get(nullptr, &l, nullptr, nullptr, 0) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_limits_get(nullptr, &l, nullptr, nullptr, 0) == NTRUN_ESTATE);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ntrun/compute/indicators.hpp"
+#include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
 
 namespace nc = ntrun::compute;
@@ -555,11 +556,13 @@ TEST_CASE("indicators: series run in place") {
 }
 
 TEST_CASE("indicators: C ABI matches the C++ classes") {
+  ntrun::session session;
+  auto* sh = reinterpret_cast<ntrun_session_t*>(&session);
   const vec x = price_walk(300, 33);
   const auto len = static_cast<int64_t>(x.size());
   vec o(x.size()), o2(x.size()), o3(x.size()), want(x.size());
 
-  ntrun_sma_t* s = ntrun_ffi_sma_new(5);
+  ntrun_sma_t* s = ntrun_ffi_sma_new(sh, 5);
   REQUIRE(s != nullptr);
   nc::sma cs(5);
   std::size_t bad = 0;
@@ -567,10 +570,10 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
   CHECK(bad == 0);
   CHECK(std::isnan(ntrun_ffi_sma_update(s, k_nan)));  // rejected, state untouched
   CHECK(ntrun_ffi_sma_update(s, 1.0) == cs.update(1.0));
-  ntrun_ffi_sma_free(s);
-  ntrun_ffi_sma_free(nullptr);
+  ntrun_ffi_sma_free(sh, s);
+  ntrun_ffi_sma_free(sh, nullptr);
 
-  ntrun_rstd_t* r = ntrun_ffi_rstd_new(5);
+  ntrun_rstd_t* r = ntrun_ffi_rstd_new(sh, 5);
   REQUIRE(r != nullptr);
   nc::rolling_std cr(5);
   for (const double v : x) {
@@ -580,14 +583,14 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
                : 1;
   }
   CHECK(bad == 0);
-  ntrun_ffi_rstd_free(r);
+  ntrun_ffi_rstd_free(sh, r);
 
-  ntrun_ema_t* e = ntrun_ffi_ema_new(4);
-  ntrun_rsi_t* rs = ntrun_ffi_rsi_new(4);
-  ntrun_atr_t* a = ntrun_ffi_atr_new(4);
-  ntrun_macd_t* m = ntrun_ffi_macd_new(3, 7, 3);
-  ntrun_bbands_t* b = ntrun_ffi_bbands_new(6, 2.0);
-  ntrun_ols_t* ol = ntrun_ffi_ols_new(6);
+  ntrun_ema_t* e = ntrun_ffi_ema_new(sh, 4);
+  ntrun_rsi_t* rs = ntrun_ffi_rsi_new(sh, 4);
+  ntrun_atr_t* a = ntrun_ffi_atr_new(sh, 4);
+  ntrun_macd_t* m = ntrun_ffi_macd_new(sh, 3, 7, 3);
+  ntrun_bbands_t* b = ntrun_ffi_bbands_new(sh, 6, 2.0);
+  ntrun_ols_t* ol = ntrun_ffi_ols_new(sh, 6);
   REQUIRE((e && rs && a && m && b && ol));
   nc::ema ce(4);
   nc::rsi crs(4);
@@ -638,12 +641,12 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
   CHECK(std::isnan(ntrun_ffi_rsi_update(nullptr, 1.0)));
   CHECK(std::isnan(ntrun_ffi_rstd_zscore(nullptr)));
   CHECK(std::isnan(ntrun_ffi_rstd_mean(nullptr)));
-  ntrun_ffi_ema_free(e);
-  ntrun_ffi_rsi_free(rs);
-  ntrun_ffi_atr_free(a);
-  ntrun_ffi_macd_free(m);
-  ntrun_ffi_bbands_free(b);
-  ntrun_ffi_ols_free(ol);
+  ntrun_ffi_ema_free(sh, e);
+  ntrun_ffi_rsi_free(sh, rs);
+  ntrun_ffi_atr_free(sh, a);
+  ntrun_ffi_macd_free(sh, m);
+  ntrun_ffi_bbands_free(sh, b);
+  ntrun_ffi_ols_free(sh, ol);
 
   // Series through the C ABI equal the C++ series.
   CHECK(ntrun_ffi_sma_series(x.data(), len, 5, o.data()) == NTRUN_OK);
@@ -672,19 +675,21 @@ TEST_CASE("indicators: C ABI matches the C++ classes") {
 }
 
 TEST_CASE("indicators: C ABI rejects bad arguments") {
+  ntrun::session session;
+  auto* sh = reinterpret_cast<ntrun_session_t*>(&session);
   const double x[3] = {1, 2, 3};
   double o[3], o2[3], o3[3];
-  CHECK(ntrun_ffi_sma_new(0) == nullptr);
-  CHECK(ntrun_ffi_ema_new(-1) == nullptr);
-  CHECK(ntrun_ffi_rstd_new(1) == nullptr);
-  CHECK(ntrun_ffi_rsi_new(0) == nullptr);
-  CHECK(ntrun_ffi_atr_new(0) == nullptr);
-  CHECK(ntrun_ffi_ols_new(1) == nullptr);
-  CHECK(ntrun_ffi_macd_new(26, 12, 9) == nullptr);
-  CHECK(ntrun_ffi_macd_new(0, 12, 9) == nullptr);
-  CHECK(ntrun_ffi_bbands_new(20, -1.0) == nullptr);
-  CHECK(ntrun_ffi_bbands_new(20, k_nan) == nullptr);
-  CHECK(ntrun_ffi_sma_new(INT32_MAX) == nullptr);
+  CHECK(ntrun_ffi_sma_new(sh, 0) == nullptr);
+  CHECK(ntrun_ffi_ema_new(sh, -1) == nullptr);
+  CHECK(ntrun_ffi_rstd_new(sh, 1) == nullptr);
+  CHECK(ntrun_ffi_rsi_new(sh, 0) == nullptr);
+  CHECK(ntrun_ffi_atr_new(sh, 0) == nullptr);
+  CHECK(ntrun_ffi_ols_new(sh, 1) == nullptr);
+  CHECK(ntrun_ffi_macd_new(sh, 26, 12, 9) == nullptr);
+  CHECK(ntrun_ffi_macd_new(sh, 0, 12, 9) == nullptr);
+  CHECK(ntrun_ffi_bbands_new(sh, 20, -1.0) == nullptr);
+  CHECK(ntrun_ffi_bbands_new(sh, 20, k_nan) == nullptr);
+  CHECK(ntrun_ffi_sma_new(sh, INT32_MAX) == nullptr);
 
   CHECK(ntrun_ffi_sma_series(nullptr, 3, 2, o) == NTRUN_EINVAL);
   CHECK(ntrun_ffi_sma_series(x, 3, 2, nullptr) == NTRUN_EINVAL);

@@ -24,7 +24,7 @@ constexpr ts_ns hour = 3600 * ns_per_second;
 bar mk(ts_ns ts, double o, double h, double l, double c, double v = 1000, symbol_id sym = 0) {
   return bar{.ts_event = ts,
              .ts_init = ts,
-             .symbol = sym,
+             .sid = sym,
              .open = o,
              .high = h,
              .low = l,
@@ -626,7 +626,7 @@ TEST_CASE("closed orders beyond keep_closed_orders are forgotten; open ones neve
   for (int i = 0; i < 20; ++i) {
     ids.push_back(v.submit(order_request{.symbol = 0, .side = order_side::buy, .quantity = 1},
                            i, out));
-    v.on_bar(bar{.ts_event = i + 1, .symbol = 0, .open = 10, .high = 10, .low = 10, .close = 10,
+    v.on_bar(bar{.ts_event = i + 1, .sid = 0, .open = 10, .high = 10, .low = 10, .close = 10,
                  .volume = 100},
              out);
   }

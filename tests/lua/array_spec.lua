@@ -1,11 +1,12 @@
 -- Specs of nt.array (host-owned float64 arrays, 1-based) and the read-only series views that
 -- ctx:history returns (built here over an array's memory, as the host builds them).
 local nt = require "nt"
-local ffi = require "ffi"
+local core = require "nt._core"
+local array = require "nt.array"
 
 -- A series view over the first n values of array a (a must outlive the view).
 local function view_of(a, n)
-  return ffi.new("ntrun_series_t", { a.data, n or #a })
+  return array.view(core.ptr(a), n or #a)
 end
 
 describe("nt.array(n)", function()
@@ -34,7 +35,7 @@ describe("nt.array(n)", function()
   end)
 
   it("refuses arguments that are neither a length nor a table", function()
-    assert.has_error(function() return nt.array() end, "expected a length or a table of numbers (got nil)")
+    assert.has_error(function() return nt.array() end, "expected a length, a table of numbers or a series (got nil)")
     assert.has_error(function() return nt.array("3") end, "(got string)")
     assert.has_error(function() return nt.array(true) end, "(got boolean)")
   end)
@@ -117,8 +118,8 @@ describe("indexing", function()
   end)
 
   it("refuses non-number values on write", function()
-    assert.has_error(function() a[1] = "x" end, "cannot convert")
-    assert.has_error(function() a[1] = nil end, "cannot convert")
+    assert.has_error(function() a[1] = "x" end, "nt.array holds numbers (got string)")
+    assert.has_error(function() a[1] = nil end, "nt.array holds numbers (got nil)")
   end)
 
   it("reports the caller's line for index errors", function()
@@ -159,7 +160,7 @@ describe("methods", function()
     assert.equals(a, a:fill(2.5))
     assert.same({ 2.5, 2.5, 2.5, 2.5, 2.5 }, a:totable())
     assert.equals(12.5, a:sum())
-    assert.has_error(function() a:fill("x") end, "cannot convert")
+    assert.has_error(function() a:fill("x") end, "bad argument to fill: number expected (got string)")
   end)
 
   it("unknown fields read as nil", function()
@@ -199,6 +200,6 @@ describe("nt.is_array", function()
     assert.is_false(nt.is_array({}))
     assert.is_false(nt.is_array(1))
     assert.is_false(nt.is_array(nil))
-    assert.is_false(nt.is_array(ffi.new("double[1]")))
+    assert.is_false(nt.is_array(require("ffi").new("double[1]")))
   end)
 end)

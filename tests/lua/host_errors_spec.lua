@@ -135,8 +135,15 @@ describe("bad CSV rows", function()
     assert.equals(2, #r.equity)
   end)
 
+  it("a data file given as an option replaces the bundle's own, which need not exist", function()
+    local r = run("missing_data", { data = DATA .. "aaa.csv" })
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.has_error(function() run("missing_data") end, "'data[1].file': file '")
+  end)
+
   it("a missing data file given as an option raises naming it", function()
-    assert.has_error(function() run("csv_probe", { data = DATA .. "nope.csv" }) end, "nope.csv: cannot open")
+    assert.has_error(function() run("csv_probe", { data = DATA .. "nope.csv" }) end,
+      "--data: file '" .. DATA .. "nope.csv' not found (it replaces data[1].file)")
   end)
 
   it("a data error keeps the last good bar in the report: with bad_high_low.csv (bad line 4) the "

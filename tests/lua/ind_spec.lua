@@ -44,7 +44,7 @@ local function incremental(obj, xs)
   return out
 end
 
-local function view_of(a) return ffi.new("ntrun_series_t", { a.data, #a }) end
+local function view_of(a) return require("nt.array").view(require("nt._core").ptr(a), #a) end
 
 -- Calls fn(series) with the same numbers as a table, an nt.array and a series view.
 local function each_input(xs, fn)
@@ -430,9 +430,9 @@ describe("nt.ind.atr", function()
       same_series({ want[i] }, { o:update(H[i], L[i], C[i]) }, "atr update " .. i)
     end
     local o2 = nt.ind.atr(14)
-    local b = ffi.new("ntrun_bar_t")
     for i = 1, #H do
-      b.high, b.low, b.close = H[i], L[i], C[i]
+      -- Bars are read-only cdata (their fields are const): build one per update.
+      local b = ffi.new("ntrun_bar_t", { 0, 0, 0, 0, C[i], H[i], L[i], C[i], 0 })
       same_series({ want[i] }, { o2:update(b) }, "atr update(bar) " .. i)
     end
   end)

@@ -42,6 +42,65 @@ market::venue_config with_symbols(market::venue_config v, std::size_t n) {
 
 }  // namespace
 
+/// Strategy i's view of the engine: every command is made in its name.
+class engine::port_impl final : public strategy_port {
+ public:
+  port_impl(engine& e, int i) : e_(e), i_(i) {}
+  event_kind next(event_slot& out) override { return e_.next(i_, out); }
+  [[nodiscard]] ts_ns now() const noexcept override { return e_.now(); }
+  [[nodiscard]] const std::vector<std::string>& symbols() const noexcept override {
+    return e_.config().symbols;
+  }
+  [[nodiscard]] std::span<const double> history(symbol_id sid, bar_field field,
+                                                std::size_t n) const override {
+    if (sid >= e_.num_symbols() || n > e_.history().capacity()) {
+      throw market::market_error("history: unknown symbol or n beyond the history capacity");
+    }
+    return e_.history().last(sid, field, n);
+  }
+  [[nodiscard]] std::size_t history_capacity() const noexcept override {
+    return e_.history().capacity();
+  }
+  submit_result submit(const market::order_request& req) override { return e_.submit(i_, req); }
+  bool cancel(order_id id) override { return e_.cancel(i_, id); }
+  bool modify(order_id id, double q, double limit, double stop) override {
+    return e_.modify(i_, id, q, limit, stop);
+  }
+  [[nodiscard]] const market::order* find_order(order_id id) const override {
+    const market::order* o = e_.venue().find(id);
+    return o && o->request.strategy == i_ ? o : nullptr;  // another strategy's: not found
+  }
+  [[nodiscard]] std::vector<order_id> open_orders() const override {
+    return e_.open_orders(i_);
+  }
+  [[nodiscard]] position_snapshot position(symbol_id sid) const override {
+    return e_.strategy_position(i_, sid);
+  }
+  [[nodiscard]] account_snapshot account() const override {
+    const auto& p = e_.portfolio();
+    return {.equity = p.equity(),
+            .cash = p.cash(),
+            .gross_exposure = p.gross_exposure(),
+            .net_exposure = p.net_exposure(),
+            .realised_pnl = p.realised_pnl(),
+            .commissions = p.total_commission()};
+  }
+  std::int64_t set_timer(ts_ns first, ts_ns interval) override {
+    return e_.set_timer(i_, first, interval);
+  }
+  bool cancel_timer(std::int64_t id) override { return e_.cancel_timer(i_, id); }
+  double random() noexcept override { return e_.random(i_); }
+  [[nodiscard]] const market::check_config& limits() const noexcept override {
+    return e_.limits();
+  }
+  void set_limits(const market::check_config& l) override { e_.set_limits(l); }
+  [[nodiscard]] const market::risk_status& risk() const noexcept override { return e_.risk(); }
+
+ private:
+  engine& e_;
+  int i_;
+};
+
 engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
     : cfg_(std::move(cfg)),
       source_(std::move(source)),
@@ -54,9 +113,10 @@ engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
   if (!source_) throw std::invalid_argument("engine: no bar source");
   if (cfg_.symbols.empty()) throw std::invalid_argument("engine: no symbols");
   for (std::size_t i = 0; i < strategies_.size(); ++i) {
-    strategies_[i].slot.strategy = static_cast<std::int32_t>(i);
     strategies_[i].rng = rng64(cfg_.seed, static_cast<std::uint32_t>(i));
     strategies_[i].queue.reserve(64);
+    strategies_[i].holdings.resize(cfg_.symbols.size());
+    ports_.push_back(std::make_unique<port_impl>(*this, static_cast<int>(i)));
   }
   scratch_.reserve(64);
   record_.initial_capital = cfg_.capital;
@@ -69,12 +129,52 @@ void engine::push(int strategy, const event_slot& ev) {
   auto& st = strategies_[static_cast<std::size_t>(strategy)];
   if (st.stopped) return;
   st.queue.push_back(ev);
-  st.queue.back().strategy = strategy;
+}
+
+void engine::book(int strategy, const market::fill& f) {
+  if (strategy < 0 || static_cast<std::size_t>(strategy) >= strategies_.size()) return;
+  holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[f.symbol];
+  const double signed_qty = f.side == order_side::buy ? f.quantity : -f.quantity;
+  if (h.qty == 0 || (h.qty > 0) == (signed_qty > 0)) {
+    // Opening or adding: volume-weighted average price.
+    const double q = h.qty + signed_qty;
+    h.avg = (h.avg * std::abs(h.qty) + f.price * f.quantity) / std::abs(q);
+    h.qty = q;
+    return;
+  }
+  // Reducing, closing or flipping.
+  const double closed = std::min(std::abs(h.qty), f.quantity);
+  h.realised += closed * (f.price - h.avg) * (h.qty > 0 ? 1.0 : -1.0);
+  const double q = h.qty + signed_qty;
+  if (std::abs(q) <= market::qty_epsilon * (std::abs(h.qty) + f.quantity)) {
+    h.qty = 0;
+    h.avg = 0;
+  } else if ((q > 0) != (h.qty > 0)) {
+    h.qty = q;
+    h.avg = f.price;  // the remainder opens the other side at this fill's price
+  } else {
+    h.qty = q;
+  }
+}
+
+position_snapshot engine::strategy_position(int strategy, symbol_id sid) const {
+  if (strategy < 0 || static_cast<std::size_t>(strategy) >= strategies_.size() ||
+      sid >= cfg_.symbols.size()) {
+    throw market::market_error("position: unknown strategy or symbol");
+  }
+  const holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[sid];
+  const double last = portfolio_.position(sid).last_price;
+  return {.quantity = h.qty,
+          .avg_price = h.avg,
+          .realised_pnl = h.realised,
+          .unrealised_pnl = h.qty != 0 ? h.qty * (last - h.avg) : 0.0,
+          .last_price = last};
 }
 
 void engine::route(const market::order_event& ev) {
   if (ev.kind == market::event_kind::filled || ev.kind == market::event_kind::partially_filled) {
     portfolio_.apply(ev.fill_info);
+    book(ev.strategy, ev.fill_info);
     ++record_.num_fills;
   } else if (ev.kind == market::event_kind::rejected) {
     ++record_.num_rejected;
@@ -88,9 +188,9 @@ void engine::route(const market::order_event& ev) {
   s.order = order_event_view{
       .ts_event = ev.ts_event,
       .ts_init = ev.ts_init,
-      .id = ev.id,
+      .order_id = ev.id,
       .tag = ev.tag,
-      .symbol = ev.symbol,
+      .sid = ev.symbol,
       .side = static_cast<std::int32_t>(ev.side),
       .type = o ? static_cast<std::int32_t>(o->request.type) : 0,
       .status = static_cast<std::int32_t>(ev.status),
@@ -164,12 +264,12 @@ bool engine::advance() {
     scratch_.clear();
     venue_.on_bar(b, scratch_);
     for (const auto& ev : scratch_) route(ev);
-    portfolio_.mark(b.symbol, b.close);
-    checks_.on_close(b.symbol, b.close);
+    portfolio_.mark(b.sid, b.close);
+    checks_.on_close(b.sid, b.close);
     history_.push(b);
     event_slot s{};
     s.kind = static_cast<std::int32_t>(event_kind::bar);
-    s.b = b;
+    s.bar = b;
     for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
   }
   record_equity();
@@ -221,27 +321,26 @@ void engine::record_equity() {
   pending_point_ = p;
 }
 
-event_kind engine::next(int strategy) {
+event_kind engine::next(int strategy, event_slot& out) {
   auto& st = strategies_[static_cast<std::size_t>(strategy)];
   for (;;) {
     if (st.head < st.queue.size()) {
-      st.slot = st.queue[st.head++];
-      st.slot.strategy = strategy;
+      out = st.queue[st.head++];
       if (st.head == st.queue.size()) {
         st.queue.clear();
         st.head = 0;
       }
-      return static_cast<event_kind>(st.slot.kind);
+      return static_cast<event_kind>(out.kind);
     }
     if (finished_) break;
     if (strategies_.size() > 1) {
-      st.slot.kind = static_cast<std::int32_t>(event_kind::yield);
+      out.kind = static_cast<std::int32_t>(event_kind::yield);
       return event_kind::yield;
     }
     if (!advance()) break;
   }
+  out.kind = static_cast<std::int32_t>(event_kind::end);
   if (source_error_) std::rethrow_exception(std::exchange(source_error_, nullptr));
-  st.slot.kind = static_cast<std::int32_t>(event_kind::end);
   return event_kind::end;
 }
 
@@ -257,7 +356,7 @@ void engine::finish() {
   record_.traded_notional = portfolio_.traded_notional();
 }
 
-engine::submit_result engine::submit(int strategy, market::order_request req) {
+submit_result engine::submit(int strategy, market::order_request req) {
   req.strategy = strategy;
   ++record_.num_orders;
   scratch_.clear();

@@ -12,15 +12,15 @@ history_store::history_store(std::size_t num_symbols, std::size_t capacity)
       count_(num_symbols, 0) {}
 
 void history_store::push(const bar& b) noexcept {
-  const std::size_t pos = count_[b.symbol] % capacity_;
-  double* base = buf_.data() + b.symbol * num_bar_fields * 2 * capacity_;
+  const std::size_t pos = count_[b.sid] % capacity_;
+  double* base = buf_.data() + b.sid * num_bar_fields * 2 * capacity_;
   const double values[num_bar_fields] = {b.open, b.high, b.low, b.close, b.volume};
   for (std::size_t f = 0; f < num_bar_fields; ++f) {
     double* ring = base + f * 2 * capacity_;
     ring[pos] = values[f];
     ring[pos + capacity_] = values[f];
   }
-  ++count_[b.symbol];
+  ++count_[b.sid];
 }
 
 std::span<const double> history_store::last(symbol_id symbol, bar_field field,

@@ -410,7 +410,7 @@ struct csv_bar_reader::impl {
   }
 
   [[nodiscard]] bar make_bar(ts_ns ts, std::size_t symbol_index) const noexcept {
-    return {.ts_event = ts, .ts_init = ts, .symbol = ids[symbol_index], .flags = 0};
+    return {.ts_event = ts, .ts_init = ts, .sid = ids[symbol_index], .flags = 0};
   }
 
   // Appends the bars of one valid row to `pending`; returns false for a bad row.

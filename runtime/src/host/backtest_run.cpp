@@ -11,7 +11,6 @@
 #include <utility>
 
 #include "ntrun/backtest/engine.hpp"
-#include "ntrun/bindings/log_sink.hpp"
 #include "ntrun/data/feed.hpp"
 #include "ntrun/data/time.hpp"
 #include "ntrun/host/bundle.hpp"
@@ -67,17 +66,15 @@ std::optional<ts_ns> parse_bound(const std::optional<std::string>& text, const c
 
 struct log_context {
   bool quiet;
-  const std::vector<std::string>* names;
 };
 
-void print_log(void* user, std::int64_t ts, int strategy, int level, std::string_view msg) {
+void print_log(void* user, const session& s, std::int64_t ts, int level, std::string_view msg) {
   const auto* ctx = static_cast<const log_context*>(user);
   if (ctx->quiet && level < 2) return;
   static constexpr const char* levels[] = {"debug", "info", "warn", "error"};
   const char* lv = levels[level < 0 ? 0 : (level > 3 ? 3 : level)];
-  const std::string& name = ctx->names->at(static_cast<std::size_t>(strategy));
-  std::fprintf(stderr, "[%s] %s %s: %.*s\n", data::format_datetime(ts).c_str(), name.c_str(), lv,
-               static_cast<int>(msg.size()), msg.data());
+  std::fprintf(stderr, "[%s] %s %s: %.*s\n", data::format_datetime(ts).c_str(), s.name().c_str(),
+               lv, static_cast<int>(msg.size()), msg.data());
 }
 
 /// The traceback frames of the host's own runner loop say nothing to a strategy author.
@@ -99,21 +96,31 @@ std::string without_runner_frames(const std::string& traceback) {
   return out;
 }
 
-/// One strategy's Lua state and the nt._runner functions that drive it.
+/// One strategy's Lua state, its session (attached to the engine's port for the strategy)
+/// and the nt._runner functions that drive it.
 class strategy_vm {
  public:
-  strategy_vm(backtest::engine& eng, int index, const std::string& path, const std::string& dir)
+  strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
+              const bundle_config& b, log_context* log)
       : index_(index) {
+    session& s = vm_.session();
+    s.set_name(name);
+    s.set_index(index);
+    s.set_log_sink(print_log, log);
+    s.attach(&eng.port(index));
     lua_State* L = vm_.state();
     vm_.require("nt._runner");
     runner_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
     push_fn("load");
-    lua_pushlightuserdata(L, &eng);
-    lua_pushinteger(L, index);
     lua_pushstring(L, path.c_str());
-    lua_pushstring(L, dir.c_str());
+    lua_pushstring(L, b.dir.c_str());
+    lua_pushstring(L, b.name.c_str());
+    lua_pushlstring(L, b.params_source.data(), b.params_source.size());
     if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(*err);
   }
+
+  /// An error kept by the session (a data error raised inside an FFI call), once.
+  std::optional<std::string> take_error() { return vm_.session().take_error(); }
 
   /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
   std::optional<std::string> call(const char* fn, int* kind = nullptr) {
@@ -192,16 +199,7 @@ std::string display_name(const std::string& path) {
 
 run_result run_backtest(const run_options& opts) {
   lua_vm config_vm;
-  bundle_config b = load_bundle(config_vm, opts.bundle_dir);
-  if (!opts.data_files.empty()) {
-    if (opts.data_files.size() != b.data.size()) {
-      throw std::runtime_error("--data: the bundle '" + b.name + "' reads " +
-                               std::to_string(b.data.size()) + " data file(s) but " +
-                               std::to_string(opts.data_files.size()) +
-                               " were given; give one --data per data entry, in order");
-    }
-    for (std::size_t i = 0; i < b.data.size(); ++i) b.data[i].path = opts.data_files[i];
-  }
+  bundle_config b = load_bundle(config_vm, opts.bundle_dir, opts.data_files);
   if (opts.from) b.from = opts.from;
   if (opts.to) b.to = opts.to;
   if (opts.capital) b.capital = *opts.capital;
@@ -270,19 +268,15 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
 
   std::vector<std::string> names;
   for (const auto& f : b.strategy_files) names.push_back(display_name(f));
-  log_context log_ctx{.quiet = opts.quiet, .names = &names};
-  bindings::set_log_sink(print_log, &log_ctx);
-  struct sink_reset {
-    ~sink_reset() { bindings::set_log_sink(nullptr, nullptr); }
-  } reset_sink;
+  log_context log_ctx{.quiet = opts.quiet};
 
   run_result res;
   res.symbols = symbols;
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
-    vms.push_back(
-        std::make_unique<strategy_vm>(eng, static_cast<int>(i), b.strategy_files[i], b.dir));
+    vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
+                                                b.strategy_files[i], b, &log_ctx));
   }
 
   auto fail = [&](strategy_vm& s, const std::string& err) {
@@ -317,7 +311,11 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
         ended = true;
       }
     }
-    if (auto data_err = bindings::take_pending_error()) {
+    std::optional<std::string> data_err;
+    for (auto& s : vms) {
+      if (auto e = s->take_error(); e && !data_err) data_err = std::move(e);
+    }
+    if (data_err) {
       res.errors.push_back(*data_err);
       res.exit_code = 1;
       res.status = "stopped: data error";

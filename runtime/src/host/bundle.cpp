@@ -67,13 +67,23 @@ std::optional<bundle_config::per_symbol> get_limit(lua_State* L, int idx, const 
 
 }  // namespace
 
-bundle_config load_bundle(lua_vm& vm, const std::string& dir) {
+bundle_config load_bundle(lua_vm& vm, const std::string& dir,
+                          const std::vector<std::string>& data_override) {
   lua_State* L = vm.state();
   const int top = lua_gettop(L);
   vm.require("nt._bundle");
   lua_getfield(L, -1, "load");
   lua_pushlstring(L, dir.data(), dir.size());
-  if (auto err = vm.pcall(1, 1, /*traceback=*/false)) {
+  if (data_override.empty()) {
+    lua_pushnil(L);
+  } else {
+    lua_createtable(L, static_cast<int>(data_override.size()), 0);
+    for (std::size_t i = 0; i < data_override.size(); ++i) {
+      lua_pushlstring(L, data_override[i].data(), data_override[i].size());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+  }
+  if (auto err = vm.pcall(2, 1, /*traceback=*/false)) {
     lua_settop(L, top);
     throw std::runtime_error(*err);
   }
@@ -143,6 +153,7 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir) {
   if (auto s = get_string(L, t, "from"); !s.empty()) b.from = s;
   if (auto s = get_string(L, t, "to"); !s.empty()) b.to = s;
   b.seed = static_cast<std::uint64_t>(get_number(L, t, "seed", 0));
+  b.params_source = get_string(L, t, "params_source", "return {}");
   lua_settop(L, top);
   return b;
 }

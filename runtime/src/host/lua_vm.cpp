@@ -62,6 +62,12 @@ int embedded_searcher(lua_State* L) {
   return 1;
 }
 
+/// package.preload["nt._session"]: the state's session as light userdata (upvalue 1).
+int session_loader(lua_State* L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  return 1;
+}
+
 }  // namespace
 
 lua_vm::lua_vm() : L_(luaL_newstate()) {
@@ -77,6 +83,11 @@ lua_vm::lua_vm() : L_(luaL_newstate()) {
   }
   lua_pushcfunction(L_, embedded_searcher);
   lua_rawseti(L_, -2, 2);
+  lua_pop(L_, 1);
+  lua_getfield(L_, -1, "preload");
+  lua_pushlightuserdata(L_, &session_);
+  lua_pushcclosure(L_, session_loader, 1);
+  lua_setfield(L_, -2, "nt._session");
   lua_pop(L_, 2);
 }
 

@@ -11,7 +11,6 @@
 namespace ntrun::market {
 namespace {
 
-constexpr double qty_epsilon = 1e-9;
 /// Thresholds are met when reached up to rounding (1 - 95/100 is 0.05 or a hair either side).
 constexpr double ratio_tolerance = 1e-12;
 /// The rate window keeps one timestamp per allowed order; bound its memory.

@@ -9,9 +9,6 @@
 namespace ntrun::market {
 namespace {
 
-/// A position smaller than this fraction of the quantities involved is flat: fractional fills
-/// must close a position exactly rather than leave dust that keeps a trade open.
-constexpr double qty_epsilon = 1e-9;
 
 [[nodiscard]] bool bad_amount(double v) noexcept {
   return !std::isfinite(v) || v < 0;

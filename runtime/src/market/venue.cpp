@@ -10,9 +10,6 @@
 namespace ntrun::market {
 namespace {
 
-/// Quantities closer than this fraction of the order size count as equal, so a run of
-/// fractional partial fills ends in `filled` instead of a dust remainder.
-constexpr double qty_epsilon = 1e-9;
 
 [[nodiscard]] ts_ns utc_day(ts_ns ts) noexcept {
   ts_ns d = ts / ns_per_day;
@@ -81,14 +78,14 @@ constexpr double qty_epsilon = 1e-9;
 }
 
 void check_bar(const bar& b, std::size_t num_symbols) {
-  if (b.symbol >= num_symbols) {
-    throw market_error("venue: bar for unknown symbol id " + std::to_string(b.symbol) +
+  if (b.sid >= num_symbols) {
+    throw market_error("venue: bar for unknown symbol id " + std::to_string(b.sid) +
                        " (the venue has " + std::to_string(num_symbols) +
                        " symbols); size venue_config.num_symbols to the symbol table");
   }
   for (const double v : {b.open, b.high, b.low, b.close, b.volume}) {
     if (!std::isfinite(v) || v < 0) {
-      throw market_error("venue: bar of symbol " + std::to_string(b.symbol) + " at ts " +
+      throw market_error("venue: bar of symbol " + std::to_string(b.sid) + " at ts " +
                          std::to_string(b.ts_event) +
                          " has a NaN, infinite or negative price or volume; clean the data");
     }
@@ -244,7 +241,7 @@ std::span<const order_id> simulated_venue::open_order_ids(symbol_id symbol) cons
 
 void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
   check_bar(b, cfg_.num_symbols);
-  auto& ids = open_[b.symbol];
+  auto& ids = open_[b.sid];
   std::size_t kept = 0;
   for (const order_id id : ids) {
     order& o = orders_[id - first_id_];

@@ -1,6 +1,7 @@
 // The backtest engine: replays a bar source on a simulated clock, runs the venue, portfolio
 // and pre-trade checks, and feeds each strategy an ordered queue of events. It knows nothing
-// of Lua: the scripts drive it through the C ABI (bindings/), one strategy index each.
+// of Lua: each strategy reaches it through its strategy_port (port(i)), which the C ABI
+// (bindings/) calls through the strategy's session.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 
 #include "ntrun/backtest/history.hpp"
 #include "ntrun/backtest/rng.hpp"
+#include "ntrun/engine/event.hpp"
+#include "ntrun/engine/strategy_port.hpp"
 #include "ntrun/market/checks.hpp"
 #include "ntrun/market/portfolio.hpp"
 #include "ntrun/market/types.hpp"
@@ -28,62 +31,11 @@ class bar_source {
   [[nodiscard]] virtual bool next(bar& out) = 0;
 };
 
-enum class event_kind : std::int32_t {
-  bar = 1,
-  filled = 2,
-  rejected = 3,
-  canceled = 4,
-  expired = 5,
-  timer = 6,
-  accepted = 7,
-  modified = 8,
-  risk = 9,  ///< the circuit breaker's state changed (only with engine_config::risk_events)
-  yield = 100,
-  end = 101,
-};
-
-/// Order event as the strategy sees it. Layout mirrored by ntrun_order_event_t.
-struct order_event_view {
-  ts_ns ts_event = 0;
-  ts_ns ts_init = 0;
-  order_id id = 0;
-  std::int64_t tag = 0;
-  symbol_id symbol = 0;
-  std::int32_t side = 0;
-  std::int32_t type = 0;
-  std::int32_t status = 0;
-  double quantity = 0;
-  double price = 0;
-  double commission = 0;
-  double filled_qty = 0;
-  double remaining = 0;
-  const char* reason = nullptr;  ///< static string
-};
-
-struct timer_event_view {
-  ts_ns ts_event = 0;
-  ts_ns ts_init = 0;
-  std::int64_t id = 0;
-};
-
-/// Risk state change. Layout mirrored by ntrun_risk_event_t.
-struct risk_event_view {
-  ts_ns ts_event = 0;
-  ts_ns ts_init = 0;
-  std::int32_t state = 0;        ///< market::risk_state after the change
-  std::int32_t previous = 0;     ///< before it
-  const char* reason = nullptr;  ///< what tripped it (static string), nullptr back in normal
-};
-
-/// One strategy event. Layout mirrored by ntrun_event_t, so Lua reads it in place.
-struct event_slot {
-  std::int32_t kind = 0;
-  std::int32_t strategy = 0;
-  bar b{};
-  order_event_view order{};
-  timer_event_view timer{};
-  risk_event_view risk{};
-};
+using ntrun::event_kind;
+using ntrun::event_slot;
+using ntrun::order_event_view;
+using ntrun::risk_event_view;
+using ntrun::timer_event_view;
 
 struct engine_config {
   std::vector<std::string> symbols;
@@ -110,7 +62,9 @@ class engine {
   /// engine advances the clock itself; with several it returns `yield` when the queue is empty
   /// and the host calls advance() and then each strategy in turn. A data error of the source
   /// is thrown here once every bar before it has been delivered.
-  [[nodiscard]] event_kind next(int strategy);
+  [[nodiscard]] event_kind next(int strategy, event_slot& out);
+  /// The same into the engine's own slot for the strategy (C++ drivers and tests).
+  [[nodiscard]] event_kind next(int strategy) { return next(strategy, *slot(strategy)); }
   /// Processes the next timestamp (timers, then bars). Returns false when the data is done.
   bool advance();
   [[nodiscard]] bool finished() const noexcept { return finished_; }
@@ -126,10 +80,6 @@ class engine {
   [[nodiscard]] std::int64_t bars_processed() const noexcept { return bars_; }
 
   // ---- commands from strategies ----
-  struct submit_result {
-    order_id id = 0;
-    const char* reason = nullptr;  ///< set when rejected
-  };
   submit_result submit(int strategy, market::order_request req);
   bool cancel(int strategy, order_id id);
   bool modify(int strategy, order_id id, double quantity, double limit_price, double stop_price);
@@ -164,6 +114,13 @@ class engine {
   };
   [[nodiscard]] const std::vector<breaker_trip>& breaker_trips() const noexcept { return trips_; }
 
+  /// The port of strategy i (valid for the engine's lifetime).
+  [[nodiscard]] strategy_port& port(int strategy) {
+    return *ports_[static_cast<std::size_t>(strategy)];
+  }
+  /// Strategy i's own position in a symbol: the fills of its orders only.
+  [[nodiscard]] position_snapshot strategy_position(int strategy, symbol_id sid) const;
+
   /// Everything the report needs; complete after finish().
   [[nodiscard]] const report::run_record& record() const noexcept { return record_; }
 
@@ -174,15 +131,22 @@ class engine {
     std::int64_t id;
     int strategy;
   };
+  /// A strategy's own holding of one symbol (an OMS's per-strategy position).
+  struct holding {
+    double qty = 0, avg = 0, realised = 0;
+  };
   struct strategy_state {
     event_slot slot{};
+    std::vector<holding> holdings;
     std::vector<event_slot> queue;
     std::size_t head = 0;
     rng64 rng;
     bool stopped = false;
   };
 
+  class port_impl;
   void route(const market::order_event& ev);
+  void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);
   void record_equity();
   void risk_changed(market::risk_state previous);
@@ -196,6 +160,7 @@ class engine {
   market::pre_trade_checks checks_;
   history_store history_;
   std::vector<strategy_state> strategies_;
+  std::vector<std::unique_ptr<strategy_port>> ports_;
   std::vector<timer> timers_;  ///< min-heap on (at, id)
   std::vector<market::order_event> scratch_;
   report::run_record record_;

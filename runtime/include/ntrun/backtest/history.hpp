@@ -11,7 +11,7 @@
 
 namespace ntrun::backtest {
 
-enum class bar_field : std::int32_t { open = 0, high = 1, low = 2, close = 3, volume = 4 };
+using ntrun::bar_field;
 inline constexpr std::size_t num_bar_fields = 5;
 
 class history_store {

@@ -46,10 +46,16 @@ struct bundle_config {
   std::int64_t history = 1000;
   std::optional<std::string> from, to;
   std::uint64_t seed = 0;
+  /// The validated params as a Lua chunk returning them (plain data): strategy states get
+  /// this, never the manifest, which is evaluated once in the config state.
+  std::string params_source = "return {}";
 };
 
 /// Evaluates BUNDLE_DIR/bundle.lua in `vm` and returns the validated configuration.
-/// Throws std::runtime_error with "path/bundle.lua: ..." messages on any problem.
-[[nodiscard]] bundle_config load_bundle(lua_vm& vm, const std::string& dir);
+/// data_override (when not empty) replaces the data files in order; the bundle's own files
+/// need not exist then. Throws std::runtime_error with "path/bundle.lua: ..." messages on any
+/// problem.
+[[nodiscard]] bundle_config load_bundle(lua_vm& vm, const std::string& dir,
+                                        const std::vector<std::string>& data_override = {});
 
 }  // namespace ntrun::host

@@ -1,11 +1,14 @@
 // One LuaJIT state with the `nt` library reachable through require (embedded modules, or
-// NTRUN_SCRIPTS_DIR for development), and protected calls that return the Lua traceback.
+// NTRUN_SCRIPTS_DIR for development), its session with the host (the nt library finds it
+// through the private module nt._session), and protected calls that return the traceback.
 #pragma once
 
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "ntrun/engine/session.hpp"
 
 struct lua_State;
 
@@ -19,6 +22,9 @@ class lua_vm {
   lua_vm& operator=(const lua_vm&) = delete;
 
   [[nodiscard]] lua_State* state() const noexcept { return L_; }
+  /// The state's session: attach a port to it before the runner loads a strategy. It outlives
+  /// the state (finalizers that run in lua_close release host memory through it).
+  [[nodiscard]] ntrun::session& session() noexcept { return session_; }
 
   /// Calls the function below nargs arguments on the stack with a traceback handler.
   /// Returns the error message with its traceback (without it when `traceback` is false:
@@ -36,6 +42,7 @@ class lua_vm {
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
  private:
+  ntrun::session session_;
   lua_State* L_;
 };
 

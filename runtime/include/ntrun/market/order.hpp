@@ -8,15 +8,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "ntrun/error.hpp"
+
 #include "ntrun/market/types.hpp"
 
 namespace ntrun::market {
 
 /// A fault of the caller (bad configuration, a bar or fill that cannot be true). Order-level
 /// problems are never thrown: they come back as rejected events with a `reason`.
-class market_error : public std::runtime_error {
+class market_error : public ntrun::error {
  public:
-  explicit market_error(const std::string& what) : std::runtime_error(what) {}
+  explicit market_error(const std::string& what) : ntrun::error(status::invalid, what) {}
 };
 
 /// Static reason names carried by events and returned by the pre-trade checks. They are
@@ -40,6 +42,11 @@ inline constexpr const char* ioc_unfilled = "ioc_unfilled";
 inline constexpr const char* canceled_by_strategy = "canceled_by_strategy";
 inline constexpr const char* order_not_open = "order_not_open";
 }  // namespace reason
+
+/// Relative tolerance on quantities, shared by the venue, the portfolio and the checks: a
+/// remainder smaller than this fraction of the quantities involved is zero (fractional fills
+/// must close a position exactly rather than leave dust that keeps a trade open).
+inline constexpr double qty_epsilon = 1e-9;
 
 /// What a strategy asks for. Prices not used by `type` are ignored.
 struct order_request {

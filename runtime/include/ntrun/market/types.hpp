@@ -23,10 +23,13 @@ inline constexpr ts_ns ns_per_day = 86'400LL * ns_per_second;
 struct bar {
   ts_ns ts_event = 0;  ///< bar timestamp (for daily bars: 00:00 UTC of the date)
   ts_ns ts_init = 0;   ///< when the host created the event (replay: equals ts_event)
-  symbol_id symbol = 0;
+  symbol_id sid = 0;
   std::uint32_t flags = 0;  ///< bit 0: close-only source (open = high = low = close)
   double open = 0, high = 0, low = 0, close = 0, volume = 0;
 };
+
+/// Bar fields readable from the history ring (values match NTRUN_F_* in the C ABI).
+enum class bar_field : std::int32_t { open = 0, high = 1, low = 2, close = 3, volume = 4 };
 
 enum class order_side : std::uint8_t { buy = 0, sell = 1 };
 enum class order_type : std::uint8_t { market = 0, limit = 1, stop = 2, stop_limit = 3 };

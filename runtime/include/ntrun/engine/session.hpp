@@ -1,0 +1,96 @@
+// A session: what one Lua state holds of the host. It owns the state's event slot, its log
+// sink and last-error slot, the accounting of host memory the state allocated (arrays,
+// indicators, scratch), its deadline and its stop/reload flags, and the port to the engine
+// (none in trusted research states). The C ABI's ntrun_session_t* is a session; nothing in a
+// session is thread_local, so states on different threads never share host state.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ntrun/engine/event.hpp"
+#include "ntrun/engine/strategy_port.hpp"
+
+namespace ntrun {
+
+class session {
+ public:
+  /// level: 0 debug, 1 info, 2 warn, 3 error.
+  using log_fn = void (*)(void* user, const session& s, ts_ns ts, int level, std::string_view msg);
+
+  explicit session(std::string name = {}) : name_(std::move(name)) {}
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  /// An index the host gives the session (a strategy's position in its bundle).
+  [[nodiscard]] int index() const noexcept { return index_; }
+  void set_index(int i) noexcept { index_ = i; }
+
+  // ---- the engine ----
+  /// Attaches the port (not owned; it must outlive the session's use). nullptr detaches.
+  void attach(strategy_port* port) noexcept { port_ = port; }
+  [[nodiscard]] strategy_port* port() const noexcept { return port_; }
+  [[nodiscard]] event_slot& slot() noexcept { return slot_; }
+  /// The next event: a pending control request first (the host's turn), then the port's.
+  /// A data error from the port is kept in the error slot and reported as `end`.
+  event_kind next() noexcept;
+
+  // ---- control ----
+  /// Asks the runner to return to the host before its next event (thread-safe).
+  void request(control_code c) noexcept {
+    flags_.fetch_or(static_cast<std::uint32_t>(c), std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint32_t flags() const noexcept {
+    return flags_.load(std::memory_order_relaxed);
+  }
+  void clear(control_code c) noexcept {
+    flags_.fetch_and(~static_cast<std::uint32_t>(c), std::memory_order_relaxed);
+  }
+  /// Steady-clock nanoseconds after which a call into the host reports the deadline; 0: none.
+  void set_deadline(std::int64_t steady_ns) noexcept { deadline_ = steady_ns; }
+  [[nodiscard]] std::int64_t deadline() const noexcept { return deadline_; }
+
+  // ---- log and errors ----
+  void set_log_sink(log_fn fn, void* user) noexcept {
+    log_fn_ = fn;
+    log_user_ = user;
+  }
+  void log(int level, std::string_view msg) noexcept;
+  /// Keeps the first error raised inside an FFI call (which must not throw) for the host.
+  void set_error(std::string_view what) noexcept;
+  [[nodiscard]] std::optional<std::string> take_error();
+  [[nodiscard]] bool has_error() const noexcept { return error_.has_value(); }
+  [[nodiscard]] const std::optional<std::string>& error() const noexcept { return error_; }
+
+  // ---- host memory made for this state ----
+  /// Zero-filled doubles (at least one element is allocated); nullptr when out of memory.
+  [[nodiscard]] double* alloc_doubles(std::int64_t n) noexcept;
+  void free_doubles(double* p, std::int64_t n) noexcept;
+  /// Books an allocation made elsewhere for this state (indicator objects) and its release.
+  void account_alloc(std::size_t bytes) noexcept;
+  void account_free(std::size_t bytes) noexcept;
+  [[nodiscard]] std::size_t bytes_live() const noexcept { return bytes_live_; }
+  [[nodiscard]] std::size_t bytes_peak() const noexcept { return bytes_peak_; }
+  [[nodiscard]] std::int64_t allocs_live() const noexcept { return allocs_live_; }
+
+ private:
+  std::string name_;
+  int index_ = 0;
+  strategy_port* port_ = nullptr;
+  event_slot slot_{};
+  std::atomic<std::uint32_t> flags_{0};
+  std::int64_t deadline_ = 0;
+  log_fn log_fn_ = nullptr;
+  void* log_user_ = nullptr;
+  std::optional<std::string> error_;
+  std::size_t bytes_live_ = 0, bytes_peak_ = 0;
+  std::int64_t allocs_live_ = 0;
+};
+
+}  // namespace ntrun

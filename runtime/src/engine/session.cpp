@@ -1,0 +1,91 @@
+// A Lua state's session with the host (see session.hpp).
+#include "ntrun/engine/session.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace ntrun {
+
+event_kind session::next() noexcept {
+  if (const std::uint32_t f = flags(); f != 0) {
+    // Stop before reload before deadline: the most final request wins.
+    const control_code c = (f & static_cast<std::uint32_t>(control_code::stop)) != 0
+                               ? control_code::stop
+                           : (f & static_cast<std::uint32_t>(control_code::reload)) != 0
+                               ? control_code::reload
+                               : control_code::deadline;
+    clear(c);
+    slot_.kind = static_cast<std::int32_t>(event_kind::control);
+    slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,
+                                       .code = static_cast<std::int32_t>(c),
+                                       .flags = static_cast<std::int32_t>(f)};
+    return event_kind::control;
+  }
+  if (!port_) {
+    slot_.kind = static_cast<std::int32_t>(event_kind::end);
+    return event_kind::end;
+  }
+  try {
+    return port_->next(slot_);
+  } catch (const std::exception& e) {
+    // A data error mid-run (bad CSV row): the host reports it when the runner returns.
+    set_error(e.what());
+  } catch (...) {
+    set_error("unknown error in the event source");
+  }
+  slot_.kind = static_cast<std::int32_t>(event_kind::end);
+  return event_kind::end;
+}
+
+void session::log(int level, std::string_view msg) noexcept {
+  level = std::clamp(level, 0, 3);
+  const ts_ns ts = port_ ? port_->now() : 0;
+  if (log_fn_) {
+    log_fn_(log_user_, *this, ts, level, msg);
+    return;
+  }
+  std::fprintf(stderr, "[%s] %.*s\n", name_.c_str(), static_cast<int>(msg.size()), msg.data());
+}
+
+void session::set_error(std::string_view what) noexcept {
+  try {
+    if (!error_) error_ = std::string(what);
+  } catch (...) {
+  }
+}
+
+std::optional<std::string> session::take_error() {
+  std::optional<std::string> out;
+  out.swap(error_);
+  return out;
+}
+
+double* session::alloc_doubles(std::int64_t n) noexcept {
+  if (n < 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / sizeof(double)) return nullptr;
+  const std::size_t count = std::max<std::size_t>(static_cast<std::size_t>(n), 1);
+  auto* p = static_cast<double*>(std::calloc(count, sizeof(double)));
+  if (p) account_alloc(count * sizeof(double));
+  return p;
+}
+
+void session::free_doubles(double* p, std::int64_t n) noexcept {
+  if (!p) return;
+  std::free(p);
+  account_free(std::max<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)), 1) *
+               sizeof(double));
+}
+
+void session::account_alloc(std::size_t bytes) noexcept {
+  bytes_live_ += bytes;
+  ++allocs_live_;
+  bytes_peak_ = std::max(bytes_peak_, bytes_live_);
+}
+
+void session::account_free(std::size_t bytes) noexcept {
+  bytes_live_ -= std::min(bytes, bytes_live_);
+  --allocs_live_;
+}
+
+}  // namespace ntrun

@@ -1,0 +1,359 @@
+// The C ABI's sessions (bindings/): ownership of host memory, the one guard at the edge
+// (every status, messages always delivered), control events, the error slot, and the
+// isolation of strategies that share an engine.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ntrun/backtest/engine.hpp"
+#include "ntrun/engine/session.hpp"
+#include "ntrun_ffi.h"
+
+using namespace ntrun;
+
+namespace {
+
+class bars_source final : public backtest::bar_source {
+ public:
+  explicit bars_source(std::vector<bar> bars, bool fail_at_end = false)
+      : bars_(std::move(bars)), fail_(fail_at_end) {}
+  std::optional<ts_ns> peek_ts() override {
+    if (i_ >= bars_.size()) {
+      if (fail_) throw market::market_error("data.csv:9: bad row: bad number in column 'close'");
+      return std::nullopt;
+    }
+    return bars_[i_].ts_event;
+  }
+  bool next(bar& out) override {
+    if (i_ >= bars_.size()) return false;
+    out = bars_[i_++];
+    return true;
+  }
+
+ private:
+  std::vector<bar> bars_;
+  bool fail_;
+  std::size_t i_ = 0;
+};
+
+constexpr ts_ns day(int d) { return ns_per_day * (18262 + d); }
+
+bar daily(int d, double px) {
+  return bar{.ts_event = day(d), .ts_init = day(d), .sid = 0, .open = px, .high = px + 1,
+             .low = px - 1, .close = px, .volume = 1000};
+}
+
+std::unique_ptr<backtest::engine> engine_of(int days, int strategies = 1, bool fail = false) {
+  std::vector<bar> bars;
+  for (int d = 0; d < days; ++d) bars.push_back(daily(d, 100 + d));
+  return std::make_unique<backtest::engine>(
+      backtest::engine_config{.symbols = {"A"}, .num_strategies = strategies, .capital = 100'000},
+      std::make_unique<bars_source>(std::move(bars), fail));
+}
+
+ntrun_session_t* handle(session& s) { return reinterpret_cast<ntrun_session_t*>(&s); }
+
+/// A port whose every command throws what the test asks for: the guard must map each.
+class throwing_port final : public strategy_port {
+ public:
+  enum class what { typed, bad_alloc, runtime, invalid_argument, unknown };
+  explicit throwing_port(what w) : w_(w) {}
+  event_kind next(event_slot& out) override {
+    out.kind = static_cast<std::int32_t>(event_kind::end);
+    return event_kind::end;
+  }
+  [[nodiscard]] ts_ns now() const noexcept override { return 0; }
+  [[nodiscard]] const std::vector<std::string>& symbols() const noexcept override { return syms_; }
+  [[nodiscard]] std::span<const double> history(symbol_id, bar_field, std::size_t) const override {
+    raise();
+  }
+  [[nodiscard]] std::size_t history_capacity() const noexcept override { return 10; }
+  submit_result submit(const market::order_request&) override { raise(); }
+  bool cancel(order_id) override { raise(); }
+  bool modify(order_id, double, double, double) override { raise(); }
+  [[nodiscard]] const market::order* find_order(order_id) const override { raise(); }
+  [[nodiscard]] std::vector<order_id> open_orders() const override { raise(); }
+  [[nodiscard]] position_snapshot position(symbol_id) const override { raise(); }
+  [[nodiscard]] account_snapshot account() const override { raise(); }
+  std::int64_t set_timer(ts_ns, ts_ns) override { raise(); }
+  bool cancel_timer(std::int64_t) override { raise(); }
+  double random() noexcept override { return 0.5; }
+  [[nodiscard]] const market::check_config& limits() const noexcept override { return limits_; }
+  void set_limits(const market::check_config&) override { raise(); }
+  [[nodiscard]] const market::risk_status& risk() const noexcept override { return risk_; }
+
+ private:
+  [[noreturn]] void raise() const {
+    switch (w_) {
+      case what::typed: throw ntrun::error(status::not_found, "typed: no such thing");
+      case what::bad_alloc: throw std::bad_alloc();
+      case what::runtime: throw std::runtime_error("runtime: the host broke");
+      case what::invalid_argument: throw std::invalid_argument("bad 'x' argument: must be > 0");
+      case what::unknown: throw 42;
+    }
+    throw 0;
+  }
+  what w_;
+  std::vector<std::string> syms_{"A"};
+  market::check_config limits_{};
+  market::risk_status risk_{};
+};
+
+std::string session_error(ntrun_session_t* s) {
+  char buf[256];
+  const int64_t n = ntrun_ffi_session_error(s, buf, sizeof buf);
+  return n > 0 ? std::string(buf) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("a session without a port: engine calls say ESTATE, arrays still work and are booked") {
+  session s("research");
+  ntrun_session_t* h = handle(s);
+  CHECK(ntrun_ffi_session_next(h) == NTRUN_EV_END);
+  ntrun_position_t pos{};
+  CHECK(ntrun_ffi_position(h, 0, &pos) == NTRUN_ESTATE);
+  ntrun_order_req_t req{};
+  CHECK(ntrun_ffi_order_submit(h, &req, nullptr, nullptr) == NTRUN_ESTATE);
+  CHECK(ntrun_ffi_session_num_symbols(h) == 0);
+  CHECK(std::isnan(ntrun_ffi_random(h)));
+
+  double* a = ntrun_ffi_array_alloc(h, 1000);
+  REQUIRE(a != nullptr);
+  CHECK(a[999] == 0.0);
+  CHECK(ntrun_ffi_session_bytes(h) == 8000);
+  CHECK(ntrun_ffi_session_allocs(h) == 1);
+  double* empty = ntrun_ffi_array_alloc(h, 0);  // one element is allocated: never NULL for 0
+  REQUIRE(empty != nullptr);
+  ntrun_sma_t* sma = ntrun_ffi_sma_new(h, 3);
+  REQUIRE(sma != nullptr);
+  CHECK(ntrun_ffi_session_allocs(h) == 3);
+  ntrun_ffi_sma_free(h, sma);
+  ntrun_ffi_array_release(h, empty, 0);
+  ntrun_ffi_array_release(h, a, 1000);
+  CHECK(ntrun_ffi_session_bytes(h) == 0);
+  CHECK(ntrun_ffi_session_allocs(h) == 0);
+  CHECK(s.bytes_peak() >= 8000);
+
+  CHECK(ntrun_ffi_array_alloc(h, -1) == nullptr);
+  CHECK(ntrun_ffi_array_alloc(h, INT64_MAX) == nullptr);
+  CHECK(ntrun_ffi_array_alloc(nullptr, 4) == nullptr);
+  ntrun_ffi_array_release(h, nullptr, 4);  // no-op
+  CHECK(ntrun_ffi_session_allocs(h) == 0);
+}
+
+TEST_CASE("the guard maps every exception to its status and always delivers the message") {
+  using w = throwing_port::what;
+  struct expectation {
+    w kind;
+    int32_t status;
+    const char* message;
+  };
+  for (const auto& e : {expectation{w::typed, NTRUN_ENOTFOUND, "typed: no such thing"},
+                        expectation{w::bad_alloc, NTRUN_ENOMEM, "out of memory"},
+                        expectation{w::runtime, NTRUN_EINTERNAL, "runtime: the host broke"},
+                        expectation{w::invalid_argument, NTRUN_EINVAL, "bad 'x' argument"},
+                        expectation{w::unknown, NTRUN_EINTERNAL, "unknown internal error"}}) {
+    CAPTURE(e.message);
+    throwing_port port(e.kind);
+    session s;
+    s.attach(&port);
+    ntrun_session_t* h = handle(s);
+    ntrun_order_req_t req{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
+                          .quantity = 1, .limit_price = 0, .stop_price = 0, .tag = 0};
+    uint64_t id = 0;
+    const char* reason = nullptr;
+    CHECK(ntrun_ffi_order_submit(h, &req, &id, &reason) == e.status);
+    CHECK(session_error(h).find(e.message) != std::string::npos);
+    (void)s.take_error();
+    ntrun_position_t pos{};
+    CHECK(ntrun_ffi_position(h, 0, &pos) == e.status);
+    CHECK(ntrun_ffi_order_cancel(h, 1) == e.status);
+    ntrun_series_t view{};
+    CHECK(ntrun_ffi_history(h, 0, NTRUN_F_CLOSE, 1, &view) == e.status);
+    // With a caller buffer the message goes there, not to the session.
+    (void)s.take_error();
+    ntrun_limits_t l{};
+    l.var_window = 250;
+    l.var_confidence = 0.99;
+    char err[128] = "";
+    CHECK(ntrun_ffi_limits_set(h, &l, nullptr, nullptr, 0, err, sizeof err) == e.status);
+    CHECK(std::string(err).find(e.message) != std::string::npos);
+    CHECK(session_error(h).empty());
+  }
+}
+
+TEST_CASE("the session error slot keeps the first error, truncates into small buffers") {
+  session s;
+  ntrun_session_t* h = handle(s);
+  CHECK(ntrun_ffi_session_error(h, nullptr, 0) == 0);
+  s.set_error("first: a long message about what went wrong");
+  s.set_error("second");
+  char tiny[6];
+  CHECK(ntrun_ffi_session_error(h, tiny, sizeof tiny) == 43);
+  CHECK(std::string(tiny) == "first");
+  CHECK(s.take_error() == std::string("first: a long message about what went wrong"));
+  CHECK(ntrun_ffi_session_error(h, tiny, sizeof tiny) == 0);
+  CHECK(ntrun_ffi_session_error(nullptr, tiny, sizeof tiny) == 0);
+}
+
+TEST_CASE("ntrun_ffi_log clamps any level and never terminates the process") {
+  struct captured {
+    std::vector<int> levels;
+    std::string last;
+  } cap;
+  session s("a.lua");
+  s.set_log_sink(
+      [](void* user, const session& from, ts_ns, int level, std::string_view msg) {
+        auto* c = static_cast<captured*>(user);
+        c->levels.push_back(level);
+        c->last = from.name() + ": " + std::string(msg);
+      },
+      &cap);
+  ntrun_session_t* h = handle(s);
+  ntrun_ffi_log(h, 1, "hello", 5);
+  ntrun_ffi_log(h, 99, "x", 1);
+  ntrun_ffi_log(h, -7, "y", 1);
+  ntrun_ffi_log(h, INT32_MIN, "z", 1);
+  ntrun_ffi_log(h, 2, nullptr, 5);  // ignored
+  ntrun_ffi_log(nullptr, 2, "w", 1);
+  CHECK(cap.levels == std::vector<int>{1, 3, 0, 0});
+  CHECK(cap.last == "a.lua: z");
+}
+
+TEST_CASE("control requests reach the runner before the next event, the most final first") {
+  auto e = engine_of(3);
+  session s;
+  s.attach(&e->port(0));
+  ntrun_session_t* h = handle(s);
+  const ntrun_event_t* ev = ntrun_ffi_session_event(h);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  CHECK(ev->bar.close == 100);
+  s.request(control_code::reload);
+  s.request(control_code::stop);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_CONTROL);
+  CHECK(ev->control.code == NTRUN_CTL_STOP);
+  CHECK(ev->control.flags == (NTRUN_CTL_STOP | NTRUN_CTL_RELOAD));
+  CHECK(ev->control.ts_event == day(0));
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_CONTROL);
+  CHECK(ev->control.code == NTRUN_CTL_RELOAD);
+  // Then the events resume where they were: nothing was consumed by the control turns.
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  CHECK(ev->bar.close == 101);
+  s.request(control_code::deadline);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_CONTROL);
+  CHECK(ev->control.code == NTRUN_CTL_DEADLINE);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  CHECK(ev->bar.close == 102);
+  CHECK(ntrun_ffi_session_next(h) == NTRUN_EV_END);
+  CHECK(s.flags() == 0);
+}
+
+TEST_CASE("a data error of the source ends the session's events after the bars before it, kept in its error slot") {
+  auto e = engine_of(2, 1, /*fail=*/true);
+  session s;
+  s.attach(&e->port(0));
+  ntrun_session_t* h = handle(s);
+  CHECK(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  CHECK(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  CHECK(ntrun_ffi_session_next(h) == NTRUN_EV_END);
+  CHECK(session_error(h) == "data.csv:9: bad row: bad number in column 'close'");
+}
+
+TEST_CASE("two sessions on one engine: each sees and commands only its own orders and positions") {
+  auto e = engine_of(4, 2);
+  session sa("a"), sb("b");
+  sa.attach(&e->port(0));
+  sa.set_index(0);
+  sb.attach(&e->port(1));
+  sb.set_index(1);
+  ntrun_session_t *a = handle(sa), *b = handle(sb);
+  REQUIRE(e->advance());
+  CHECK(ntrun_ffi_session_next(a) == NTRUN_EV_BAR);
+  CHECK(ntrun_ffi_session_next(b) == NTRUN_EV_BAR);
+  ntrun_order_req_t buy{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
+                        .quantity = 10, .limit_price = NAN, .stop_price = NAN, .tag = 0};
+  uint64_t ida = 0, idb = 0;
+  const char* why = nullptr;
+  REQUIRE(ntrun_ffi_order_submit(a, &buy, &ida, &why) == NTRUN_OK);
+  ntrun_order_req_t limit = buy;
+  limit.type = NTRUN_LIMIT;
+  limit.limit_price = 1;  // never fills
+  REQUIRE(ntrun_ffi_order_submit(a, &limit, &idb, &why) == NTRUN_OK);
+
+  ntrun_order_info_t info{};
+  CHECK(ntrun_ffi_order_get(a, idb, &info) == NTRUN_OK);
+  CHECK(ntrun_ffi_order_get(b, idb, &info) == NTRUN_ENOTFOUND);  // A's order: not B's business
+  CHECK(ntrun_ffi_order_cancel(b, idb) == NTRUN_ENOTFOUND);
+  CHECK(ntrun_ffi_order_modify(b, idb, 5, NAN, NAN) == NTRUN_ENOTFOUND);
+  uint64_t ids[4];
+  CHECK(ntrun_ffi_open_orders(b, ids, 4) == 0);
+  CHECK(ntrun_ffi_open_orders(a, ids, 4) == 2);
+
+  REQUIRE(e->advance());  // A's market order fills at the next open (101)
+  ntrun_position_t pa{}, pb{};
+  REQUIRE(ntrun_ffi_position(a, 0, &pa) == NTRUN_OK);
+  REQUIRE(ntrun_ffi_position(b, 0, &pb) == NTRUN_OK);
+  CHECK(pa.quantity == 10);
+  CHECK(pa.avg_price == 101);
+  CHECK(pb.quantity == 0);
+  ntrun_account_t acct{};
+  REQUIRE(ntrun_ffi_account(b, &acct) == NTRUN_OK);  // the account is the run's, shared
+  CHECK(acct.cash == doctest::Approx(100'000 - 1010));
+
+  // B sells 4 short while A stays long 10: the account nets to 6, each keeps its own book.
+  ntrun_order_req_t sell = buy;
+  sell.side = NTRUN_SELL;
+  sell.quantity = 4;
+  REQUIRE(ntrun_ffi_order_submit(b, &sell, &ida, &why) == NTRUN_OK);
+  REQUIRE(e->advance());  // fills at 102
+  REQUIRE(ntrun_ffi_position(a, 0, &pa) == NTRUN_OK);
+  REQUIRE(ntrun_ffi_position(b, 0, &pb) == NTRUN_OK);
+  CHECK(pa.quantity == 10);
+  CHECK(pb.quantity == -4);
+  CHECK(pb.avg_price == 102);
+  CHECK(pb.unrealised_pnl == doctest::Approx(0.0));  // marked at the 102 close
+  CHECK(e->portfolio().position(0).qty == 6);
+}
+
+TEST_CASE("a strategy's own position: adding, reducing, flipping and closing, hand-worked") {
+  auto e = engine_of(6);
+  session s;
+  s.attach(&e->port(0));
+  ntrun_session_t* h = handle(s);
+  auto order = [&](int side, double q) {
+    ntrun_order_req_t r{.sid = 0, .side = side, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
+                        .quantity = q, .limit_price = NAN, .stop_price = NAN, .tag = 0};
+    uint64_t id = 0;
+    const char* why = nullptr;
+    REQUIRE(ntrun_ffi_order_submit(h, &r, &id, &why) == NTRUN_OK);
+  };
+  auto position = [&] {
+    ntrun_position_t p{};
+    REQUIRE(ntrun_ffi_position(h, 0, &p) == NTRUN_OK);
+    return p;
+  };
+  REQUIRE(e->advance());     // day 0, close 100
+  order(NTRUN_BUY, 10);      // fills at 101
+  REQUIRE(e->advance());
+  order(NTRUN_BUY, 10);      // fills at 102: avg (1010 + 1020) / 20 = 101.5
+  REQUIRE(e->advance());
+  CHECK(position().quantity == 20);
+  CHECK(position().avg_price == doctest::Approx(101.5));
+  order(NTRUN_SELL, 25);     // fills at 103: closes 20 (+1.5 each = 30), opens 5 short at 103
+  REQUIRE(e->advance());
+  CHECK(position().quantity == -5);
+  CHECK(position().avg_price == 103);
+  CHECK(position().realised_pnl == doctest::Approx(30));
+  order(NTRUN_BUY, 5);       // fills at 104: closes the short, -1 each
+  REQUIRE(e->advance());
+  CHECK(position().quantity == 0);
+  CHECK(position().avg_price == 0);
+  CHECK(position().realised_pnl == doctest::Approx(25));
+}

@@ -1,0 +1,57 @@
+-- Specs of the boundary between strategy code and the host (docs/architecture.md, "The seam"):
+-- a hostile strategy cannot reach memory, host handles, another strategy's orders or the
+-- library's own tables, and each attempt is refused with an error while the host lives on.
+-- The attacks run inside fixture strategies (fixtures/escape/), which raise when one is not
+-- refused; the crash fixtures are the exact lines that aborted the host before ABI 3.
+local nt = require "nt"
+
+local FIX = spec_dir .. "/fixtures/escape/"
+
+local function run(bundle, opts) return nt.backtest.run(FIX .. bundle, opts) end
+
+local function contains(haystack, needle, what)
+  if not tostring(haystack):find(needle, 1, true) then
+    error(string.format("%s: %q does not contain %q", what or "text", tostring(haystack), needle), 2)
+  end
+end
+
+describe("a hostile strategy", function()
+  it("finds no pointer, no host handle and no writable handle field (checked in the strategy)", function()
+    local r = run("memory")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals("completed", r.status)
+  end)
+
+  it("cannot double-free an array by reassigning its data: an error with file:line, the report still made", function()
+    local r = run("crash_free")
+    assert.equals(1, r.exit_code)
+    assert.equals("stopped: strategy error in strategy.lua", r.status)
+    contains(r.errors[1], "strategy.lua:3: index data out of range (length 4)", "errors[1]")
+    assert.is_not_nil(nt.json.decode(r.json).metrics, "the report is written")
+  end)
+
+  it("cannot lengthen an array to read past it", function()
+    local r = run("crash_len")
+    assert.equals(1, r.exit_code)
+    contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
+  end)
+
+  it("cannot lengthen a history view and hand it to an indicator", function()
+    local r = run("crash_view")
+    assert.equals(1, r.exit_code)
+    contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
+  end)
+
+  it("gets nothing from what its manifest did to string (the manifest runs in the host's config state)", function()
+    local r = run("manifest")
+    assert.equals(0, r.exit_code, r.errors[1])
+  end)
+end)
+
+describe("a legitimate strategy", function()
+  it("is not stopped by the manifest's instruction budget: sorting 1,000 values a bar for 1,256 bars", function()
+    local r = run("hook_leak")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals(1256, r.data.bars)
+  end)
+end)
