@@ -6,15 +6,17 @@ local json = require "nt.json"
 
 local M = {}
 
---- nt.backtest.run(bundle_dir, {data=, from=, to=, capital=, seed=, skip_bad_rows=, quiet=})
+--- nt.backtest.run(bundle_dir, {data=, from=, to=, capital=, seed=, skip_bad_rows=, quiet=, jit_log=})
+--- jit_log = true adds `jit`: per strategy, "NAME: traces N started M" and "NAME: abort ..." lines.
 function M.run(bundle, opts)
   if type(bundle) ~= "string" then error("bad 'bundle' argument to nt.backtest.run: folder path expected", 2) end
   if opts ~= nil and type(opts) ~= "table" then error("bad 'opts' argument to nt.backtest.run: table expected", 2) end
-  local text, status, code, errors = host.run(bundle, opts)
+  local text, status, code, errors, jit_log = host.run(bundle, opts)
   local report = json.decode(text)
   report.status = status
   report.exit_code = code
   report.errors = errors
+  if opts and opts.jit_log then report.jit = jit_log end
   report.json = text
   return report
 end

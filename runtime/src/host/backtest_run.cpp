@@ -101,8 +101,14 @@ std::string without_runner_frames(const std::string& traceback) {
 class strategy_vm {
  public:
   strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
-              const bundle_config& b, log_context* log)
+              const bundle_config& b, log_context* log, bool jit_log)
       : index_(index) {
+    if (jit_log) {
+      vm_.require("nt._jitlog");
+      lua_getfield(vm_.state(), -1, "start");
+      if (auto err = vm_.pcall(0, 0)) throw lua_error_exception(*err);
+      lua_pop(vm_.state(), 1);
+    }
     session& s = vm_.session();
     s.set_name(name);
     s.set_index(index);
@@ -117,6 +123,24 @@ class strategy_vm {
     lua_pushstring(L, b.name.c_str());
     lua_pushlstring(L, b.params_source.data(), b.params_source.size());
     if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(*err);
+  }
+
+  /// The nt._jitlog report lines of this state (when it was started).
+  void jit_report(const std::string& name, std::vector<std::string>& out) {
+    lua_State* L = vm_.state();
+    vm_.require("nt._jitlog");
+    lua_getfield(L, -1, "report");
+    if (vm_.pcall(0, 1)) {
+      lua_pop(L, 1);
+      return;
+    }
+    const int n = static_cast<int>(lua_objlen(L, -1));
+    for (int i = 1; i <= n; ++i) {
+      lua_rawgeti(L, -1, i);
+      if (lua_isstring(L, -1)) out.push_back(name + ": " + lua_tostring(L, -1));
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
   }
 
   /// An error kept by the session (a data error raised inside an FFI call), once.
@@ -276,7 +300,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
     vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
-                                                b.strategy_files[i], b, &log_ctx));
+                                                b.strategy_files[i], b, &log_ctx, opts.jit_log));
   }
 
   auto fail = [&](strategy_vm& s, const std::string& err) {
@@ -327,6 +351,9 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   for (auto& s : vms) {
     if (s->failed) continue;
     if (auto err = s->call("stop")) fail(*s, *err);
+  }
+  if (opts.jit_log) {
+    for (auto& s : vms) s->jit_report(names[static_cast<std::size_t>(s->index())], res.jit_log);
   }
   eng.finish();
 

@@ -57,7 +57,9 @@ bool run_impl(lua_State* L) {
     o.skip_bad_rows = lua_toboolean(L, -1) != 0;
     lua_getfield(L, 2, "quiet");
     if (!lua_isnil(L, -1)) o.quiet = lua_toboolean(L, -1) != 0;
-    lua_pop(L, 4);
+    lua_getfield(L, 2, "jit_log");
+    o.jit_log = lua_toboolean(L, -1) != 0;
+    lua_pop(L, 5);
   }
   try {
     run_result r = run_backtest(o);
@@ -67,10 +69,12 @@ bool run_impl(lua_State* L) {
     lua_pushlstring(L, json.data(), json.size());
     lua_pushlstring(L, r.status.data(), r.status.size());
     lua_pushinteger(L, r.exit_code);
-    lua_createtable(L, static_cast<int>(r.errors.size()), 0);
-    for (std::size_t i = 0; i < r.errors.size(); ++i) {
-      lua_pushlstring(L, r.errors[i].data(), r.errors[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    for (const auto* list : {&r.errors, &r.jit_log}) {
+      lua_createtable(L, static_cast<int>(list->size()), 0);
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        lua_pushlstring(L, (*list)[i].data(), (*list)[i].size());
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+      }
     }
     return true;
   } catch (const std::exception& e) {
@@ -79,11 +83,12 @@ bool run_impl(lua_State* L) {
   }
 }
 
-/// nt._host.run(bundle_dir, opts) -> json_text, status, exit_code, errors
-/// opts: data (string or list), from, to, capital, seed, skip_bad_rows, quiet (default true).
+/// nt._host.run(bundle_dir, opts) -> json_text, status, exit_code, errors, jit_log
+/// opts: data (string or list), from, to, capital, seed, skip_bad_rows, quiet (default true),
+/// jit_log.
 int l_run(lua_State* L) {
   if (!run_impl(L)) return lua_error(L);  // the message has no position: it names the bundle
-  return 4;
+  return 5;
 }
 
 int open_host(lua_State* L) {

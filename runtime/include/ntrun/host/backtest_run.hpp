@@ -24,12 +24,15 @@ struct run_options {
   bool skip_bad_rows = false;
   bool quiet = false;     ///< no strategy log lines on stderr
   bool progress = false;  ///< progress line on stderr
+  bool jit_log = false;   ///< record LuaJIT's traces and aborts in each strategy state
 };
 
 struct run_result {
   int exit_code = 0;                 ///< 0 ok, 1 runtime failure
   std::string status = "completed";  ///< or "stopped: ..." / "failed: ..."
   std::vector<std::string> errors;   ///< full messages (Lua tracebacks, data errors)
+  /// With run_options::jit_log: per strategy, "traces N started M" then "abort ..." lines.
+  std::vector<std::string> jit_log;
   bool has_report = false;           ///< false when the run failed before the first event
   report::run_record record;
   report::metrics metrics;
