@@ -10,6 +10,7 @@ local M = {}
 
 local started, stopped = 0, 0
 local lines = {}
+local start_loc = {}
 
 local function location(func, pc)
   local fi = util.funcinfo(func, pc)
@@ -34,8 +35,10 @@ end
 local function on_trace(what, tr, func, pc, otr, oex)
   if what == "start" then
     started = started + 1
+    start_loc[tr] = location(func, pc)
   elseif what == "stop" then
     stopped = stopped + 1
+    lines[#lines + 1] = string.format("trace %d from %s", tr, start_loc[tr] or "?")
   elseif what == "abort" then
     lines[#lines + 1] = string.format("abort %d at %s: %s", tr, location(func, pc), reason(otr, oex))
   end
@@ -45,7 +48,10 @@ function M.start()
   jit.attach(on_trace, "trace")
 end
 
---- One line of counts ("traces N started M") then one line per abort.
+--- One line of counts ("traces N started M") then, in order, "trace N from LOC" for each
+--- compiled trace and "abort N at LOC: REASON" for each abort. Aborts are normal while
+--- LuaJIT picks its traces ("leaving loop in root trace", a C symbol resolved for the first
+--- time); one location aborting again and again is code that will not compile.
 function M.report()
   jit.attach(on_trace)
   local out = { string.format("traces %d started %d", stopped, started) }

@@ -467,3 +467,111 @@ TEST_CASE("the C ABI reads and replaces the limits and reports the risk state") 
   CHECK(ntrun_ffi_risk_state(eng, nullptr) == NTRUN_EINVAL);
   CHECK(ntrun_ffi_limits_get(nullptr, &l, nullptr, nullptr, 0) == NTRUN_ESTATE);
 }
+
+namespace {
+
+/// A live-style source: nothing known in advance; bars arrive, polls take what is due.
+class queue_source final : public ntrun::event_source {
+ public:
+  void push(const bar& b) { q_.push_back(b); }
+  void close() { closed_ = true; }
+  std::optional<ts_ns> peek_ts() override { return std::nullopt; }
+  std::optional<bar> poll(ts_ns deadline) override {
+    if (q_.empty() || q_.front().ts_event > deadline) return std::nullopt;
+    bar b = q_.front();
+    q_.erase(q_.begin());
+    return b;
+  }
+  bool exhausted() override { return closed_ && q_.empty(); }
+
+ private:
+  std::vector<bar> q_;
+  bool closed_ = false;
+};
+
+/// A wall clock the test moves by hand.
+class manual_clock final : public ntrun::clock {
+ public:
+  ts_ns t = 0;
+  [[nodiscard]] ts_ns now() const noexcept override { return t; }
+  void advance_to(ts_ns) noexcept override {}
+  [[nodiscard]] bool simulated() const noexcept override { return false; }
+};
+
+/// An execution client that counts what the engine sends it, over the simulated venue.
+class counting_venue final : public market::execution_client {
+ public:
+  explicit counting_venue(std::size_t symbols) : v_(market::venue_config{.num_symbols = symbols}) {}
+  int submits = 0, bars = 0;
+  order_id submit(const market::order_request& r, ts_ns now,
+                  std::vector<market::order_event>& out) override {
+    ++submits;
+    return v_.submit(r, now, out);
+  }
+  bool cancel(order_id id, ts_ns now, std::vector<market::order_event>& out) override {
+    return v_.cancel(id, now, out);
+  }
+  bool modify(order_id id, double q, double l, double s, ts_ns now,
+              std::vector<market::order_event>& out) override {
+    return v_.modify(id, q, l, s, now, out);
+  }
+  std::size_t cancel_all(std::int32_t s, ts_ns now, std::vector<market::order_event>& out) override {
+    return v_.cancel_all(s, now, out);
+  }
+  void on_bar(const bar& b, std::vector<market::order_event>& out) override {
+    ++bars;
+    v_.on_bar(b, out);
+  }
+  const market::order* find(order_id id) const noexcept override { return v_.find(id); }
+  std::vector<market::order> open_orders() const override { return v_.open_orders(); }
+  std::size_t open_order_count() const noexcept override { return v_.open_order_count(); }
+
+ private:
+  market::simulated_venue v_;
+};
+
+}  // namespace
+
+TEST_CASE("the engine runs on the parts it is given: a wall clock, a live source, another execution client") {
+  auto clock = std::make_unique<manual_clock>();
+  auto source = std::make_unique<queue_source>();
+  auto venue = std::make_unique<counting_venue>(1);
+  manual_clock* clk = clock.get();
+  queue_source* src = source.get();
+  counting_venue* ven = venue.get();
+  backtest::engine e(backtest::engine_config{.symbols = {"A"}, .capital = 10'000},
+                     backtest::engine_parts{.clock = std::move(clock),
+                                            .source = std::move(source),
+                                            .execution = std::move(venue)});
+  src->push(make_bar(1, 0, 10, 11, 9, 10));
+  clk->t = day(0);
+  CHECK(e.next(0) == event_kind::yield);  // nothing due yet: the host's turn, no spinning
+  CHECK(e.advance());                      // and the run goes on
+  CHECK(e.bars_processed() == 0);
+  clk->t = day(1);
+  CHECK(e.advance());
+  CHECK(e.bars_processed() == 1);
+  CHECK(ven->bars == 1);
+  REQUIRE(e.next(0) == event_kind::bar);
+  CHECK(e.now() == day(1));
+  const auto r = e.submit(0, market_buy(5));
+  CHECK(r.reason == nullptr);
+  CHECK(ven->submits == 1);
+  CHECK(e.venue().find(r.id) != nullptr);
+  CHECK(e.next(0) == event_kind::accepted);
+  src->push(make_bar(2, 0, 12, 12, 12, 12));
+  clk->t = day(2);
+  CHECK(e.advance());
+  CHECK(e.next(0) == event_kind::filled);  // the venue it was given filled it
+  CHECK(e.portfolio().position(0).qty == 5);
+  src->close();
+  CHECK_FALSE(e.advance());  // a closed, drained source ends the run
+}
+
+TEST_CASE("an engine without an event source or symbols is refused") {
+  CHECK_THROWS_AS(backtest::engine(backtest::engine_config{.symbols = {"A"}}, backtest::engine_parts{}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(backtest::engine(backtest::engine_config{},
+                                   std::make_unique<queue_source>()),
+                  std::invalid_argument);
+}

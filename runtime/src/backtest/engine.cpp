@@ -40,6 +40,25 @@ market::venue_config with_symbols(market::venue_config v, std::size_t n) {
   return v;
 }
 
+/// The parts a backtest needs, from its config, where the caller gave none.
+engine_parts complete(const engine_config& cfg, engine_parts p) {
+  if (!p.source) throw std::invalid_argument("engine: no event source");
+  if (cfg.symbols.empty()) throw std::invalid_argument("engine: no symbols");
+  if (!p.clock) p.clock = std::make_unique<simulated_clock>();
+  if (!p.execution) {
+    p.execution =
+        std::make_unique<market::simulated_venue>(with_symbols(cfg.venue, cfg.symbols.size()));
+  }
+  if (!p.portfolio) {
+    p.portfolio = std::make_unique<market::portfolio>(
+        market::portfolio_config{.initial_cash = cfg.capital, .num_symbols = cfg.symbols.size()});
+  }
+  if (!p.checks) {
+    p.checks = std::make_unique<market::pre_trade_checks>(cfg.checks, cfg.symbols.size());
+  }
+  return p;
+}
+
 }  // namespace
 
 /// Strategy i's view of the engine: every command is made in its name.
@@ -101,17 +120,19 @@ class engine::port_impl final : public strategy_port {
   int i_;
 };
 
-engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
+engine::engine(engine_config cfg, std::unique_ptr<ntrun::event_source> source)
+    : engine(std::move(cfg), engine_parts{.source = std::move(source)}) {}
+
+engine::engine(engine_config cfg, engine_parts parts)
     : cfg_(std::move(cfg)),
-      source_(std::move(source)),
-      venue_(with_symbols(cfg_.venue, cfg_.symbols.size())),
-      portfolio_(market::portfolio_config{.initial_cash = cfg_.capital,
-                                          .num_symbols = cfg_.symbols.size()}),
-      checks_(cfg_.checks, cfg_.symbols.size()),
       history_(cfg_.symbols.size(), cfg_.history_capacity),
       strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))) {
-  if (!source_) throw std::invalid_argument("engine: no bar source");
-  if (cfg_.symbols.empty()) throw std::invalid_argument("engine: no symbols");
+  engine_parts p = complete(cfg_, std::move(parts));
+  clock_ = std::move(p.clock);
+  source_ = std::move(p.source);
+  venue_ = std::move(p.execution);
+  portfolio_ = std::move(p.portfolio);
+  checks_ = std::move(p.checks);
   for (std::size_t i = 0; i < strategies_.size(); ++i) {
     strategies_[i].rng = rng64(cfg_.seed, static_cast<std::uint32_t>(i));
     strategies_[i].queue.reserve(64);
@@ -119,8 +140,9 @@ engine::engine(engine_config cfg, std::unique_ptr<bar_source> source)
     ports_.push_back(std::make_unique<port_impl>(*this, static_cast<int>(i)));
   }
   scratch_.reserve(64);
-  record_.initial_capital = cfg_.capital;
-  if (auto ts = peek_source()) now_ = *ts;
+  record_.initial_capital = portfolio_->initial_cash();
+  // A simulated clock starts at the first event (a data error there is raised by next()).
+  if (auto ts = peek_source()) clock_->advance_to(*ts);
 }
 
 engine::~engine() = default;
@@ -163,7 +185,7 @@ position_snapshot engine::strategy_position(int strategy, symbol_id sid) const {
     throw market::market_error("position: unknown strategy or symbol");
   }
   const holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[sid];
-  const double last = portfolio_.position(sid).last_price;
+  const double last = portfolio_->position(sid).last_price;
   return {.quantity = h.qty,
           .avg_price = h.avg,
           .realised_pnl = h.realised,
@@ -173,7 +195,7 @@ position_snapshot engine::strategy_position(int strategy, symbol_id sid) const {
 
 void engine::route(const market::order_event& ev) {
   if (ev.kind == market::event_kind::filled || ev.kind == market::event_kind::partially_filled) {
-    portfolio_.apply(ev.fill_info);
+    portfolio_->apply(ev.fill_info);
     book(ev.strategy, ev.fill_info);
     ++record_.num_fills;
   } else if (ev.kind == market::event_kind::rejected) {
@@ -184,7 +206,7 @@ void engine::route(const market::order_event& ev) {
   event_slot s{};
   s.kind = static_cast<std::int32_t>(kind);
   const bool is_fill = kind == event_kind::filled;
-  const market::order* o = ev.id ? venue_.find(ev.id) : nullptr;
+  const market::order* o = ev.id ? venue_->find(ev.id) : nullptr;
   s.order = order_event_view{
       .ts_event = ev.ts_event,
       .ts_init = ev.ts_init,
@@ -213,10 +235,10 @@ bool engine::fire_timers(ts_ns upto) {
                   [](auto& a, auto& b) { return timer_later(a, b); });
     timer t = timers_.back();
     timers_.pop_back();
-    now_ = std::max(now_, t.at);
+    clock_->advance_to(t.at);
     event_slot s{};
     s.kind = static_cast<std::int32_t>(event_kind::timer);
-    s.timer = {.ts_event = t.at, .ts_init = now_, .id = t.id};
+    s.timer = {.ts_event = t.at, .ts_init = now(), .id = t.id};
     push(t.strategy, s);
     fired = true;
     if (t.interval > 0) {
@@ -240,8 +262,19 @@ std::optional<ts_ns> engine::peek_source() {
   }
 }
 
+std::optional<bar> engine::poll_source(ts_ns deadline) {
+  if (source_error_) return std::nullopt;
+  try {
+    return source_->poll(deadline);
+  } catch (...) {
+    source_error_ = std::current_exception();
+    return std::nullopt;
+  }
+}
+
 bool engine::advance() {
   if (finished_) return false;
+  if (!clock_->simulated()) return advance_live();
   const std::optional<ts_ns> next_ts = peek_source();
   if (!next_ts) {
     finished_ = true;
@@ -251,42 +284,66 @@ bool engine::advance() {
   // Timers due before or at the next bar fire first (they see the state before that bar).
   if (!timers_.empty() && timers_.front().at <= t) {
     fire_timers(timers_.front().at);
-    const market::risk_state was = checks_.risk().state;
-    if (checks_.on_time(now_)) risk_changed(was);
+    const market::risk_state was = checks_->risk().state;
+    if (checks_->on_time(now())) risk_changed(was);
     return true;
   }
-  now_ = t;
-  // Match every bar of this timestamp before any strategy sees one of them: an order placed
+  clock_->advance_to(t);
+  process_bars(t);
+  return true;
+}
+
+bool engine::advance_live() {
+  // The wall clock moves by itself: fire the timers due by now, then take every bar that
+  // has arrived by now. A source that will never deliver again ends the run.
+  const ts_ns t = now();
+  if (!timers_.empty() && timers_.front().at <= t) {
+    fire_timers(t);
+    const market::risk_state was = checks_->risk().state;
+    if (checks_->on_time(t)) risk_changed(was);
+  }
+  if (process_bars(t) == 0 && !source_error_ && source_->exhausted()) {
+    finished_ = true;
+    return false;
+  }
+  return true;
+}
+
+std::size_t engine::process_bars(ts_ns deadline) {
+  // Match every bar up to the deadline before any strategy sees one of them: an order placed
   // on a bar at t is only eligible from the next timestamp on (no look-ahead).
-  bar b;
-  while (peek_source() == t && source_->next(b)) {
+  std::size_t n = 0;
+  while (const std::optional<bar> polled = poll_source(deadline)) {
+    const bar& b = *polled;
     ++bars_;
+    ++n;
     scratch_.clear();
-    venue_.on_bar(b, scratch_);
+    venue_->on_bar(b, scratch_);
     for (const auto& ev : scratch_) route(ev);
-    portfolio_.mark(b.sid, b.close);
-    checks_.on_close(b.sid, b.close);
+    portfolio_->mark(b.sid, b.close);
+    checks_->on_close(b.sid, b.close);
     history_.push(b);
     event_slot s{};
     s.kind = static_cast<std::int32_t>(event_kind::bar);
     s.bar = b;
     for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
   }
+  if (n == 0) return 0;
   record_equity();
   // The breaker follows every equity point, so it trips between orders too.
-  const market::risk_state was = checks_.risk().state;
-  if (checks_.on_equity(now_, portfolio_.equity())) risk_changed(was);
-  return true;
+  const market::risk_state was = checks_->risk().state;
+  if (checks_->on_equity(now(), portfolio_->equity())) risk_changed(was);
+  return n;
 }
 
 void engine::risk_changed(market::risk_state previous) {
-  const market::risk_status& r = checks_.risk();
-  if (r.state == market::risk_state::halted) trips_.push_back({.ts = now_, .reason = r.reason});
+  const market::risk_status& r = checks_->risk();
+  if (r.state == market::risk_state::halted) trips_.push_back({.ts = now(), .reason = r.reason});
   if (!cfg_.risk_events) return;
   event_slot s{};
   s.kind = static_cast<std::int32_t>(event_kind::risk);
-  s.risk = risk_event_view{.ts_event = now_,
-                           .ts_init = now_,
+  s.risk = risk_event_view{.ts_event = now(),
+                           .ts_init = now(),
                            .state = static_cast<std::int32_t>(r.state),
                            .previous = static_cast<std::int32_t>(previous),
                            .reason = r.reason};
@@ -294,26 +351,26 @@ void engine::risk_changed(market::risk_state previous) {
 }
 
 void engine::set_limits(const market::check_config& limits) {
-  const bool refill = market::pre_trade_checks::restarts_returns(checks_.config(), limits);
-  const market::risk_state was = checks_.risk().state;
-  checks_.reconfigure(limits);
-  cfg_.checks = checks_.config();
-  if (checks_.risk().state != was) risk_changed(was);  // the breaker was turned off
+  const bool refill = market::pre_trade_checks::restarts_returns(checks_->config(), limits);
+  const market::risk_state was = checks_->risk().state;
+  checks_->reconfigure(limits);
+  cfg_.checks = checks_->config();
+  if (checks_->risk().state != was) risk_changed(was);  // the breaker was turned off
   if (!refill) return;
   // w + 1 closes give w returns; the history may hold fewer.
   const std::size_t n = std::min<std::size_t>(cfg_.checks.var.window + 1, history_.capacity());
   for (std::size_t s = 0; s < cfg_.symbols.size(); ++s) {
     const auto sid = static_cast<symbol_id>(s);
-    checks_.reset_closes(sid, history_.last(sid, bar_field::close, n));
+    checks_->reset_closes(sid, history_.last(sid, bar_field::close, n));
   }
 }
 
 void engine::record_equity() {
-  const equity_point p{.ts = now_,
-                       .equity = portfolio_.equity(),
-                       .cash = portfolio_.cash(),
-                       .gross_exposure = portfolio_.gross_exposure(),
-                       .net_exposure = portfolio_.net_exposure()};
+  const equity_point p{.ts = now(),
+                       .equity = portfolio_->equity(),
+                       .cash = portfolio_->cash(),
+                       .gross_exposure = portfolio_->gross_exposure(),
+                       .net_exposure = portfolio_->net_exposure()};
   // Keep the last point of each UTC day: memory grows per day, not per bar.
   if (pending_point_ && pending_point_->ts / ns_per_day != p.ts / ns_per_day) {
     record_.equity.push_back(*pending_point_);
@@ -338,6 +395,12 @@ event_kind engine::next(int strategy, event_slot& out) {
       return event_kind::yield;
     }
     if (!advance()) break;
+    if (!clock_->simulated() && st.head >= st.queue.size()) {
+      // Live: nothing has arrived yet. The host gets its turn (and waits for data) rather
+      // than this loop spinning.
+      out.kind = static_cast<std::int32_t>(event_kind::yield);
+      return event_kind::yield;
+    }
   }
   out.kind = static_cast<std::int32_t>(event_kind::end);
   if (source_error_) std::rethrow_exception(std::exchange(source_error_, nullptr));
@@ -351,9 +414,9 @@ void engine::finish() {
   // Events still queued (e.g. fills on the last bar) were never delivered; the portfolio
   // already holds them. Record the final state.
   if (pending_point_) record_.equity.push_back(*pending_point_);  // none when no bar was seen
-  record_.trades = portfolio_.closed_trades();
-  record_.commissions = portfolio_.total_commission();
-  record_.traded_notional = portfolio_.traded_notional();
+  record_.trades = portfolio_->closed_trades();
+  record_.commissions = portfolio_->total_commission();
+  record_.traded_notional = portfolio_->traded_notional();
 }
 
 submit_result engine::submit(int strategy, market::order_request req) {
@@ -368,12 +431,12 @@ submit_result engine::submit(int strategy, market::order_request req) {
     const auto last = history_.last(req.symbol, bar_field::close, 1);
     const double ref =
         market::pre_trade_checks::reference_price(req, last.empty() ? std::nan("") : last.front());
-    why = checks_.check(req, portfolio_, ref, now_);
+    why = checks_->check(req, *portfolio_, ref, now());
   }
   if (why) {
-    scratch_.push_back(market::make_rejection(req, now_, why));
+    scratch_.push_back(market::make_rejection(req, now(), why));
   } else {
-    id = venue_.submit(req, now_, scratch_);
+    id = venue_->submit(req, now(), scratch_);
   }
   const char* reason = nullptr;
   for (const auto& ev : scratch_) {
@@ -384,27 +447,27 @@ submit_result engine::submit(int strategy, market::order_request req) {
 }
 
 bool engine::cancel(int strategy, order_id id) {
-  const market::order* o = venue_.find(id);
+  const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
   scratch_.clear();
-  const bool ok = venue_.cancel(id, now_, scratch_);
+  const bool ok = venue_->cancel(id, now(), scratch_);
   for (const auto& ev : scratch_) route(ev);
   return ok;
 }
 
 bool engine::modify(int strategy, order_id id, double quantity, double limit_price,
                     double stop_price) {
-  const market::order* o = venue_.find(id);
+  const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
   scratch_.clear();
-  const bool ok = venue_.modify(id, quantity, limit_price, stop_price, now_, scratch_);
+  const bool ok = venue_->modify(id, quantity, limit_price, stop_price, now(), scratch_);
   for (const auto& ev : scratch_) route(ev);
   return ok;
 }
 
 void engine::cancel_all(int strategy) {
   scratch_.clear();
-  venue_.cancel_all(strategy, now_, scratch_);
+  venue_->cancel_all(strategy, now(), scratch_);
   for (const auto& ev : scratch_) route(ev);
 }
 
@@ -421,7 +484,7 @@ void engine::stop_strategy(int strategy) {
 
 std::vector<order_id> engine::open_orders(int strategy) const {
   std::vector<order_id> ids;
-  for (const market::order& o : venue_.open_orders()) {
+  for (const market::order& o : venue_->open_orders()) {
     if (o.request.strategy == strategy) ids.push_back(o.id);
   }
   return ids;
@@ -431,7 +494,7 @@ std::int64_t engine::set_timer(int strategy, ts_ns first, ts_ns interval) {
   if (interval < 0) return 0;
   const std::int64_t id = next_timer_id_++;
   timers_.push_back(
-      {.at = std::max(first, now_), .interval = interval, .id = id, .strategy = strategy});
+      {.at = std::max(first, now()), .interval = interval, .id = id, .strategy = strategy});
   std::push_heap(timers_.begin(), timers_.end(),
                  [](auto& a, auto& b) { return timer_later(a, b); });
   return id;

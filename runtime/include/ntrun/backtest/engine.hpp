@@ -13,9 +13,12 @@
 
 #include "ntrun/backtest/history.hpp"
 #include "ntrun/backtest/rng.hpp"
+#include "ntrun/engine/clock.hpp"
 #include "ntrun/engine/event.hpp"
+#include "ntrun/engine/event_source.hpp"
 #include "ntrun/engine/strategy_port.hpp"
 #include "ntrun/market/checks.hpp"
+#include "ntrun/market/execution_client.hpp"
 #include "ntrun/market/portfolio.hpp"
 #include "ntrun/market/types.hpp"
 #include "ntrun/market/venue.hpp"
@@ -23,13 +26,8 @@
 
 namespace ntrun::backtest {
 
-/// Where bars come from: the CSV feed in `ntrun run`, a generator in benchmarks.
-class bar_source {
- public:
-  virtual ~bar_source() = default;
-  [[nodiscard]] virtual std::optional<ts_ns> peek_ts() = 0;
-  [[nodiscard]] virtual bool next(bar& out) = 0;
-};
+/// A replay of bars: the CSV feed in `ntrun run`, a generator in benchmarks.
+using bar_source = ntrun::replay_source;
 
 using ntrun::event_kind;
 using ntrun::event_slot;
@@ -50,9 +48,22 @@ struct engine_config {
   bool risk_events = false;
 };
 
+/// The parts an engine is given (nautilus_trader's split): backtests and live runs are the same
+/// engine with different parts. Empty parts are made from the engine_config: a simulated
+/// clock, the simulated venue, a portfolio with cfg.capital, the pre-trade checks of cfg.checks.
+struct engine_parts {
+  std::unique_ptr<ntrun::clock> clock{};
+  std::unique_ptr<ntrun::event_source> source{};  ///< required
+  std::unique_ptr<market::execution_client> execution{};
+  std::unique_ptr<market::portfolio> portfolio{};
+  std::unique_ptr<market::pre_trade_checks> checks{};
+};
+
 class engine {
  public:
-  engine(engine_config cfg, std::unique_ptr<bar_source> source);
+  engine(engine_config cfg, engine_parts parts);
+  /// A backtest over `source` with every other part made from cfg.
+  engine(engine_config cfg, std::unique_ptr<ntrun::event_source> source);
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
   ~engine();
@@ -65,7 +76,8 @@ class engine {
   [[nodiscard]] event_kind next(int strategy, event_slot& out);
   /// The same into the engine's own slot for the strategy (C++ drivers and tests).
   [[nodiscard]] event_kind next(int strategy) { return next(strategy, *slot(strategy)); }
-  /// Processes the next timestamp (timers, then bars). Returns false when the data is done.
+  /// Processes the next timestamp (timers, then bars) on a simulated clock, or what has
+  /// arrived by now on a wall clock. Returns false when the data is done.
   bool advance();
   [[nodiscard]] bool finished() const noexcept { return finished_; }
   /// Closes the run: the last equity point is recorded. Idempotent.
@@ -74,7 +86,7 @@ class engine {
   [[nodiscard]] event_slot* slot(int strategy) noexcept {
     return &strategies_[static_cast<std::size_t>(strategy)].slot;
   }
-  [[nodiscard]] ts_ns now() const noexcept { return now_; }
+  [[nodiscard]] ts_ns now() const noexcept { return clock_->now(); }
   [[nodiscard]] const engine_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_symbols() const noexcept { return cfg_.symbols.size(); }
   [[nodiscard]] std::int64_t bars_processed() const noexcept { return bars_; }
@@ -96,16 +108,17 @@ class engine {
 
   // ---- queries ----
   [[nodiscard]] const history_store& history() const noexcept { return history_; }
-  [[nodiscard]] const market::portfolio& portfolio() const noexcept { return portfolio_; }
-  [[nodiscard]] const market::simulated_venue& venue() const noexcept { return venue_; }
+  [[nodiscard]] const market::portfolio& portfolio() const noexcept { return *portfolio_; }
+  [[nodiscard]] const market::execution_client& venue() const noexcept { return *venue_; }
+  [[nodiscard]] const ntrun::clock& clock() const noexcept { return *clock_; }
   [[nodiscard]] std::vector<order_id> open_orders(int strategy) const;
 
   // ---- risk limits (one set for the run, shared by its strategies) ----
-  [[nodiscard]] const market::check_config& limits() const noexcept { return checks_.config(); }
+  [[nodiscard]] const market::check_config& limits() const noexcept { return checks_->config(); }
   /// Replaces the limits at run time; throws market_error naming the bad field and keeps the
   /// old ones. The breaker's state survives; a new VaR window is refilled from the history.
   void set_limits(const market::check_config& limits);
-  [[nodiscard]] const market::risk_status& risk() const noexcept { return checks_.risk(); }
+  [[nodiscard]] const market::risk_status& risk() const noexcept { return checks_->risk(); }
 
   /// When the circuit breaker tripped (halted), and why (static strings), in order.
   struct breaker_trip {
@@ -151,13 +164,19 @@ class engine {
   void record_equity();
   void risk_changed(market::risk_state previous);
   std::optional<ts_ns> peek_source();
+  std::optional<bar> poll_source(ts_ns deadline);
+  bool advance_live();
+  /// Bars up to the deadline through the venue, portfolio, checks, history and queues; the
+  /// equity point after them. Returns how many.
+  std::size_t process_bars(ts_ns deadline);
   bool fire_timers(ts_ns upto);
 
   engine_config cfg_;
-  std::unique_ptr<bar_source> source_;
-  market::simulated_venue venue_;
-  market::portfolio portfolio_;
-  market::pre_trade_checks checks_;
+  std::unique_ptr<ntrun::clock> clock_;
+  std::unique_ptr<ntrun::event_source> source_;
+  std::unique_ptr<market::execution_client> venue_;
+  std::unique_ptr<market::portfolio> portfolio_;
+  std::unique_ptr<market::pre_trade_checks> checks_;
   history_store history_;
   std::vector<strategy_state> strategies_;
   std::vector<std::unique_ptr<strategy_port>> ports_;
@@ -167,7 +186,6 @@ class engine {
   std::optional<equity_point> pending_point_;
   std::vector<breaker_trip> trips_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
-  ts_ns now_ = 0;
   std::int64_t bars_ = 0;
   std::int64_t next_timer_id_ = 1;
   bool finished_ = false;

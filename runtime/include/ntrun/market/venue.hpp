@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ntrun/market/costs.hpp"
+#include "ntrun/market/execution_client.hpp"
 #include "ntrun/market/order.hpp"
 #include "ntrun/market/types.hpp"
 
@@ -29,7 +30,7 @@ struct venue_config {
 /// Deterministic, single-threaded order matcher. Every method appends the events it causes to
 /// `out` (never clears it), so the caller reuses one vector and the hot path does not allocate.
 /// Order records (~100 bytes) stay while open and for the last keep_closed_orders orders.
-class simulated_venue {
+class simulated_venue final : public execution_client {
  public:
   /// Throws market_error when the config is invalid (names the field and the allowed range).
   explicit simulated_venue(const venue_config& cfg);
@@ -37,36 +38,37 @@ class simulated_venue {
   /// Validates `req`; on success the order rests (accepted event) and its id (>= 1) is
   /// returned. Otherwise a rejected event with the reason is appended and 0 is returned. The
   /// order matches only bars with ts_event > now.
-  [[nodiscard]] order_id submit(const order_request& req, ts_ns now, std::vector<order_event>& out);
+  [[nodiscard]] order_id submit(const order_request& req, ts_ns now,
+                                std::vector<order_event>& out) override;
 
   /// Cancels an open order (canceled event, reason "canceled_by_strategy"). An unknown or
   /// closed id appends cancel_rejected ("order_not_open") and returns false.
-  bool cancel(order_id id, ts_ns now, std::vector<order_event>& out);
+  bool cancel(order_id id, ts_ns now, std::vector<order_event>& out) override;
 
   /// Changes an open order; NaN keeps a field. Prices not used by the order's type are
   /// ignored. The quantity must exceed the filled quantity. The changed order matches only bars
   /// with ts_event > now. On failure appends modify_rejected with the reason, returns false.
   bool modify(order_id id, double quantity, double limit_price, double stop_price, ts_ns now,
-              std::vector<order_event>& out);
+              std::vector<order_event>& out) override;
 
   /// Cancels every open order of `strategy` (all strategies when negative), in id order.
   /// Returns how many were canceled.
-  std::size_t cancel_all(std::int32_t strategy, ts_ns now, std::vector<order_event>& out);
+  std::size_t cancel_all(std::int32_t strategy, ts_ns now, std::vector<order_event>& out) override;
 
   /// Expires DAY orders and matches the open orders of bar.symbol, in id order. Throws
   /// market_error for an unknown symbol or prices/volume that are NaN, infinite or negative.
-  void on_bar(const bar& b, std::vector<order_event>& out);
+  void on_bar(const bar& b, std::vector<order_event>& out) override;
 
   /// The order with this id, open or recently closed; nullptr when unknown or forgotten.
   /// Valid until the next submit.
-  [[nodiscard]] const order* find(order_id id) const noexcept;
+  [[nodiscard]] const order* find(order_id id) const noexcept override;
 
   /// Open orders (accepted or partially filled), sorted by id.
-  [[nodiscard]] std::vector<order> open_orders() const;
+  [[nodiscard]] std::vector<order> open_orders() const override;
   /// Ids of the open orders of one symbol, in id order; valid until the next call that changes
   /// orders. Empty for an unknown symbol.
   [[nodiscard]] std::span<const order_id> open_order_ids(symbol_id symbol) const noexcept;
-  [[nodiscard]] std::size_t open_order_count() const noexcept { return open_count_; }
+  [[nodiscard]] std::size_t open_order_count() const noexcept override { return open_count_; }
 
   [[nodiscard]] const venue_config& config() const noexcept { return cfg_; }
 
