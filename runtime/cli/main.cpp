@@ -2,13 +2,18 @@
 // 2 usage error.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include "ntrun/host/backtest_run.hpp"
@@ -81,6 +86,25 @@ int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
   return ok ? r.exit_code : 1;
 }
 
+// --threads N on the commands that run strategies or scripts: at most N oneTBB workers (the
+// DTW and risk kernels) for the whole command; 0 means all cores. Results do not depend on N.
+void add_threads_option(CLI::App* cmd, int& threads) {
+  const CLI::Validator whole_number(
+      [](std::string& value) -> std::string {
+        const bool digits = !value.empty() && value.size() <= 6 &&
+                            std::all_of(value.begin(), value.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; });
+        if (digits) return {};
+        return "expected a whole number of threads >= 1 (0 for all cores), got '" + value + "'";
+      },
+      "");
+  cmd->add_option("--threads", threads,
+                  "Threads of the compute kernels (oneTBB), >= 1; 0 or absent: all cores. "
+                  "Results are the same for any N")
+      ->type_name("N")
+      ->check(whole_number);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,11 +150,20 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "Print the version");
 
+  int threads = 0;
+  for (auto* cmd : {run, test, exec}) add_threads_option(cmd, threads);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  // Lives until main returns, so it covers the whole command.
+  std::optional<tbb::global_control> parallelism;
+  if (threads > 0) {
+    parallelism.emplace(tbb::global_control::max_allowed_parallelism,
+                        static_cast<std::size_t>(threads));
   }
 
   if (*run) {

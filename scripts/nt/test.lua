@@ -33,7 +33,10 @@ local A = {}
 
 function A.equals(expected, actual, msg)
   if expected ~= actual then
-    failure(string.format("%sexpected %s, got %s", msg and (msg .. ": ") or "", fmt(expected), fmt(actual)), 2)
+    -- NaN equals nothing, itself included: say so rather than "expected nan, got nan".
+    local hint = expected ~= expected and " (NaN never equals itself: use assert.is_nan)" or ""
+    failure(string.format("%sexpected %s, got %s%s", msg and (msg .. ": ") or "", fmt(expected), fmt(actual),
+      hint), 2)
   end
 end
 A.equal = A.equals
@@ -43,10 +46,21 @@ function A.same(expected, actual, msg)
       fmt(expected), fmt(actual)), 2)
   end
 end
+--- near(expected, actual, tolerance): |expected - actual| <= tolerance (equal infinities pass).
+--- A NaN or non-number `expected`, or a `tolerance` that is NaN, negative or not a number, is a
+--- failure of its own: every comparison with NaN is false, so a plain `> tolerance` test would
+--- pass whatever `actual` is.
 function A.near(expected, actual, tolerance, msg)
-  if type(actual) ~= "number" or math.abs(expected - actual) > tolerance or actual ~= actual then
-    failure(string.format("%sexpected %s +/- %s, got %s", msg and (msg .. ": ") or "", fmt(expected),
-      fmt(tolerance), fmt(actual)), 2)
+  local prefix = msg and (msg .. ": ") or ""
+  if type(expected) ~= "number" or expected ~= expected then
+    failure(string.format("%sassert.near: the expected value must be a number, not %s%s", prefix, fmt(expected),
+      expected ~= expected and " (use assert.is_nan)" or ""), 2)
+  end
+  if type(tolerance) ~= "number" or tolerance ~= tolerance or tolerance < 0 then
+    failure(string.format("%sassert.near: the tolerance must be a number >= 0, not %s", prefix, fmt(tolerance)), 2)
+  end
+  if type(actual) ~= "number" or not (expected == actual or math.abs(expected - actual) <= tolerance) then
+    failure(string.format("%sexpected %s +/- %s, got %s", prefix, fmt(expected), fmt(tolerance), fmt(actual)), 2)
   end
 end
 function A.is_true(v, msg) if v ~= true then failure((msg or "expected true") .. ", got " .. fmt(v), 2) end end
@@ -66,9 +80,12 @@ function A.has_error(fn, pattern, msg)
   end
   return err
 end
+--- error_matches(fn, pattern): fn must raise an error matching the Lua `pattern`. A failed
+--- assertion inside fn is re-raised, as in has_error: it is not the error the spec expects.
 A.error_matches = function(fn, pattern, msg)
   local ok, err = pcall(fn)
   if ok then failure(msg or "expected an error, none was raised", 2) end
+  if type(err) == "table" and err.nt_test_failure then error(err, 0) end
   if not tostring(err):match(pattern) then
     failure(string.format("expected an error matching %s, got %s", fmt(pattern), fmt(tostring(err))), 2)
   end

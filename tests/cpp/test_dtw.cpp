@@ -14,11 +14,16 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "../../compute/src/dtw_kernels.hpp"
 #include "ntrun/compute/dtw.hpp"
+
+namespace ntrun::test {
+bool skip_without(std::string_view name, bool present);  // tests/cpp/main.cpp
+}  // namespace ntrun::test
 
 namespace dtw = ntrun::compute::dtw;
 using vec = std::vector<double>;
@@ -69,7 +74,8 @@ std::int64_t random_band(std::size_t n, std::size_t m, std::mt19937_64& rng) {
   }
 }
 
-// Runs `body` once per dispatch path this CPU supports, then restores automatic dispatch.
+// Runs `body` once per dispatch path this CPU supports, then restores automatic dispatch. The
+// AVX-512 path also has its own case in suite avx512, which reports a skip where it is missing.
 template <class F>
 void for_each_isa(F body) {
   using dtw::detail::isa;
@@ -211,6 +217,56 @@ TEST_CASE("dtw: every dispatch path gives the same bits (pair and batch)") {
         REQUIRE(same_bits(dtw::distance(q, cands[c], opt), want[c]));
     });
   }
+}
+
+// Suite avx512: its own CTest entry, reported as skipped on a CPU without AVX-512 (the cases
+// above then check the scalar and AVX2 paths only).
+TEST_CASE("dtw: the AVX-512 kernels give the scalar bits" * doctest::test_suite("avx512")) {
+  using dtw::detail::isa;
+  if (ntrun::test::skip_without("avx512", dtw::detail::isa_supported(isa::avx512))) return;
+  std::mt19937_64 rng(31);
+  std::uniform_int_distribution<std::size_t> len(1, 200);
+  for (int t = 0; t < 150; ++t) {
+    // A few long pairs for the anti-diagonal kernel.
+    const std::size_t n = t % 25 == 0 ? 600 + rng() % 500 : len(rng);
+    const std::size_t m = t % 25 == 0 ? 600 + rng() % 500 : len(rng);
+    const std::size_t k = t % 25 == 0 ? 1 + rng() % 3 : 1 + rng() % 33;
+    const vec q = walk(n, rng);
+    std::vector<vec> cands;
+    for (std::size_t c = 0; c < k; ++c) cands.push_back(walk(m, rng));
+    const std::vector<series> views(cands.begin(), cands.end());
+    const dtw::options opt{.metric = t % 2 ? dtw::cost::sq : dtw::cost::abs,
+                           .band = random_band(n, m, rng)};
+    CAPTURE(n);
+    CAPTURE(m);
+    CAPTURE(opt.band);
+    REQUIRE(dtw::detail::force_isa(isa::scalar));
+    vec pair(k), batch(k), bounded(k);
+    for (std::size_t c = 0; c < k; ++c) pair[c] = dtw::distance(q, cands[c], opt);
+    dtw::batch(q, views, opt, batch);
+    for (std::size_t c = 0; c < k; ++c)
+      bounded[c] = dtw::distance_bounded(q, cands[c], opt, pair[0] * 0.999);
+    REQUIRE(dtw::detail::force_isa(isa::avx512));
+    REQUIRE(std::string(dtw::kernel_name()) == "avx512");
+    vec got(k);
+    dtw::batch(q, views, opt, got);
+    for (std::size_t c = 0; c < k; ++c) {
+      REQUIRE(same_bits(got[c], batch[c]));
+      REQUIRE(same_bits(dtw::distance(q, cands[c], opt), pair[c]));
+      REQUIRE(same_bits(dtw::distance_bounded(q, cands[c], opt, pair[0] * 0.999), bounded[c]));
+    }
+  }
+  const vec s = walk(3000, rng);
+  const vec q = walk(64, rng);
+  for (const auto opt : {abs_cost(), sq_cost(8)}) {
+    vec want(dtw::num_windows(s.size(), 64, 3)), got(want.size());
+    REQUIRE(dtw::detail::force_isa(isa::scalar));
+    dtw::batch_windows(q, s, 64, 3, opt, want);
+    REQUIRE(dtw::detail::force_isa(isa::avx512));
+    dtw::batch_windows(q, s, 64, 3, opt, got);
+    CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(double)) == 0);
+  }
+  dtw::detail::reset_isa();
 }
 
 TEST_CASE("dtw: batch with mixed lengths keeps input order") {

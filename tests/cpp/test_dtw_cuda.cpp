@@ -1,6 +1,7 @@
 // Tests of the CUDA back-end of DTW batches (ntrun/compute/dtw_cuda.hpp): feature detection,
-// argument checks and the kernel's code path emulated on the CPU everywhere; the GPU itself
-// where one is present (skipped with a message otherwise).
+// argument checks and the kernel's code path emulated on the CPU everywhere; the GPU itself in
+// suite cuda-device and the no-device error in suite no-cuda-device: each suite has its own
+// CTest entry, reported as skipped on a machine where it cannot run.
 //
 // Agreement is asserted bit for bit (==), not to a tolerance: each cell is one rounded
 // subtraction, abs or product, an exact min and one rounded add, with no fused multiply-add
@@ -16,10 +17,15 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ntrun/compute/dtw.hpp"
 #include "ntrun/compute/dtw_cuda.hpp"
+
+namespace ntrun::test {
+bool skip_without(std::string_view name, bool present);  // tests/cpp/main.cpp
+}  // namespace ntrun::test
 
 namespace {
 
@@ -121,11 +127,9 @@ TEST_CASE("dtw::cuda: feature detection is consistent") {
                                      << ", device: " << std::string(gpu::device_name()));
 }
 
-TEST_CASE("dtw::cuda: batch without a device is a clear error, not a crash") {
-  if (gpu::device_present()) {
-    MESSAGE("a CUDA device is present; nothing to check here");
-    return;
-  }
+TEST_CASE("dtw::cuda: batch without a device is a clear error, not a crash" *
+          doctest::test_suite("no-cuda-device")) {
+  if (ntrun::test::skip_without("no-cuda-device", !gpu::device_present())) return;
   const std::vector<double> q{1.0, 2.0, 3.0};
   const std::vector<double> cands{1.0, 2.0, 3.0, 3.0, 2.0, 1.0};
   std::vector<double> out(2, -1.0);
@@ -224,17 +228,17 @@ TEST_CASE("dtw::cuda: the kernel's code path equals dtw::reference::distance") {
   }
 }
 
-// ---- on the device (skipped with a message where there is none) ----
+// ---- on the device: suite cuda-device, skipped where there is none ----
 
 namespace {
 bool skip_without_device() {
-  if (gpu::device_present()) return false;
-  MESSAGE("skipped: no usable CUDA device (" << std::string(gpu::device_name()) << ")");
-  return true;
+  MESSAGE("CUDA device: " << std::string(gpu::device_name()));
+  return ntrun::test::skip_without("cuda-device", gpu::device_present());
 }
 }  // namespace
 
-TEST_CASE("dtw::cuda: device batch equals the references on random cases") {
+TEST_CASE("dtw::cuda: device batch equals the references on random cases" *
+          doctest::test_suite("cuda-device")) {
   if (skip_without_device()) return;
   std::mt19937_64 rng(99);
   for (int trial = 0; trial < 200; ++trial) {
@@ -257,7 +261,8 @@ TEST_CASE("dtw::cuda: device batch equals the references on random cases") {
   }
 }
 
-TEST_CASE("dtw::cuda: device batch over several launches (long series, band 0)") {
+TEST_CASE("dtw::cuda: device batch over several launches (long series, band 0)" *
+          doctest::test_suite("cuda-device")) {
   if (skip_without_device()) return;
   // 4000 + 4000 values a candidate: a launch holds about 4,190 of them, so 4,500 take two.
   // Band 0 with equal lengths is the lock-step sum, cheap to check for every candidate.

@@ -1,6 +1,8 @@
 // Tests of the CUDA back-end of Monte Carlo risk paths (ntrun/compute/risk_cuda.hpp): feature
-// detection and argument checks everywhere; on a device, the paths against a reference loop
-// over the CPU's Philox normals and the VaR against risk's scalar reference (skipped without).
+// detection and argument checks everywhere; on a device (suite cuda-device), the paths against a
+// reference loop over the CPU's Philox normals and the VaR against risk's scalar reference; the
+// no-device error in suite no-cuda-device. Each suite has its own CTest entry, reported as
+// skipped on a machine where it cannot run.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,12 +13,17 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../../compute/src/risk_detail.hpp"  // test hook: Philox normals, reference Monte Carlo
 #include "ntrun/compute/dtw_cuda.hpp"
 #include "ntrun/compute/risk.hpp"
 #include "ntrun/compute/risk_cuda.hpp"
+
+namespace ntrun::test {
+bool skip_without(std::string_view name, bool present);  // tests/cpp/main.cpp
+}  // namespace ntrun::test
 
 namespace {
 
@@ -85,11 +92,9 @@ TEST_CASE("risk::cuda detection is consistent") {
                                   << ", device present: " << gpu::device_present());
 }
 
-TEST_CASE("risk::cuda::portfolio_paths without a device throws runtime_error") {
-  if (gpu::device_present()) {
-    MESSAGE("a CUDA device is present; nothing to check here");
-    return;
-  }
+TEST_CASE("risk::cuda::portfolio_paths without a device throws runtime_error" *
+          doctest::test_suite("no-cuda-device")) {
+  if (ntrun::test::skip_without("no-cuda-device", !gpu::device_present())) return;
   const portfolio p;
   try {
     (void)gpu::portfolio_paths(p.mu, p.factor, p.weights, 100, 1, 7);
@@ -142,14 +147,12 @@ TEST_CASE("the reference path loop follows the CPU's Philox layout") {
     CHECK(reference_path(m, opt.seed, i, opt.horizon) == doctest::Approx(cpu[i]).epsilon(1e-13));
 }
 
-// ---- on the device (skipped with a message where there is none) ----
+// ---- on the device: suite cuda-device, skipped where there is none ----
 
-TEST_CASE("risk::cuda::portfolio_paths on the device matches the CPU reference") {
-  if (!gpu::device_present()) {
-    MESSAGE("skipped: no usable CUDA device ("
-            << std::string(ntrun::compute::dtw::cuda::device_name()) << ")");
-    return;
-  }
+TEST_CASE("risk::cuda::portfolio_paths on the device matches the CPU reference" *
+          doctest::test_suite("cuda-device")) {
+  MESSAGE("CUDA device: " << std::string(ntrun::compute::dtw::cuda::device_name()));
+  if (ntrun::test::skip_without("cuda-device", gpu::device_present())) return;
   const portfolio p;
   const rd::mc_model m = model_of(p);
   struct trial {

@@ -1,5 +1,6 @@
 # End-to-end checks of the ntrun CLI on the example bundle: exit codes, --help, the JSON
-# report's keys, byte-identical reports for the same seed, errors with file:line.
+# report's keys, byte-identical reports for the same seed and for 1 or 2 threads, errors with
+# file:line.
 #   cmake -DNTRUN=<binary> -DSRC=<repo root> -DWORK=<scratch dir> -P cli.cmake
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -59,6 +60,29 @@ file(READ ${WORK}/c.json c)
 string(JSON first GET "${c}" equity 0 time)
 expect_contains("${first}" "2010-01-04" "--from")
 
+# --threads N: byte-identical reports on 1 and 2 threads for a strategy whose trades depend on
+# an nt.dtw.batch and a Monte Carlo nt.risk.var that both run on oneTBB; a bad N is a usage error.
+foreach(cmd run test exec)
+  expect_run(0 ${cmd} --help)
+  expect_contains("${last_out}" "--threads" "ntrun ${cmd} --help")
+endforeach()
+foreach(bad -1 abc 1.5)
+  expect_run(2 run examples/sma_cross --threads ${bad})
+  expect_contains("${last_err}" "--threads: expected a whole number of threads" "--threads ${bad}")
+endforeach()
+expect_run(0 run tests/lua/fixtures/determinism --threads 1 --json ${WORK}/threads1.json -q)
+expect_run(0 run tests/lua/fixtures/determinism --threads 2 --json ${WORK}/threads2.json -q)
+file(READ ${WORK}/threads1.json one)
+file(READ ${WORK}/threads2.json two)
+if(NOT one STREQUAL two)
+  message(FATAL_ERROR "--threads 1 and --threads 2 gave different JSON reports: "
+                      "diff ${WORK}/threads1.json ${WORK}/threads2.json")
+endif()
+string(JSON ntrades LENGTH "${one}" trades)
+if(ntrades LESS 20)
+  message(FATAL_ERROR "the determinism fixture made ${ntrades} trades, expected at least 20")
+endif()
+
 # Runtime failures exit 1 with a clear message.
 expect_run(1 run ${WORK}/no_such_bundle)
 expect_contains("${last_err}" "bundle.lua" "missing bundle")
@@ -86,6 +110,9 @@ expect_run(0 run ${WORK}/badcsv --skip-bad-rows)
 file(WRITE ${WORK}/script.lua "local nt = require 'nt'\nlocal a = nt.array({1, 2, 3})\nassert(a:sum() == 6)\nprint('args', ...)\n")
 expect_run(0 exec ${WORK}/script.lua x y)
 expect_contains("${last_out}" "args\tx\ty" "exec arguments")
+expect_run(0 test tests/lua/json_spec.lua --threads 2)
+expect_run(0 exec --threads 1 ${WORK}/script.lua x y)
+expect_contains("${last_out}" "args\tx\ty" "exec --threads 1 arguments")
 file(WRITE ${WORK}/fail.lua "error('boom')\n")
 expect_run(1 exec ${WORK}/fail.lua)
 expect_contains("${last_err}" "fail.lua:1: boom" "exec error")
