@@ -53,6 +53,13 @@ int64_t ntrun_ffi_session_error(const ntrun_session_t* s, char* buf, size_t len)
 int64_t ntrun_ffi_session_bytes(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 int64_t ntrun_ffi_session_allocs(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 
+/* ---- Time: the runtime's one UTC calendar (runtime/data/time.hpp) ------------------------ */
+typedef struct ntrun_civil_t {
+  int32_t year, month, day, hour, minute, second, nanos;
+} ntrun_civil_t;
+/* Proleptic Gregorian UTC fields of ns since the epoch (floor division before 1970). */
+void ntrun_ffi_time_civil(int64_t ts, ntrun_civil_t* out) NTRUN_NOEXCEPT;
+
 /* ---- Host-owned float64 arrays (nt.array) ---------------------------------------------- */
 /* len zero-filled doubles booked to the session; NULL when out of memory or len < 0. The nt
  * library wraps them in handles whose fields strategy code cannot write (scripts/nt/array.lua)

@@ -372,7 +372,7 @@ void engine::record_equity() {
                        .gross_exposure = portfolio_->gross_exposure(),
                        .net_exposure = portfolio_->net_exposure()};
   // Keep the last point of each UTC day: memory grows per day, not per bar.
-  if (pending_point_ && pending_point_->ts / ns_per_day != p.ts / ns_per_day) {
+  if (pending_point_ && utc_day(pending_point_->ts) != utc_day(p.ts)) {
     record_.equity.push_back(*pending_point_);
   }
   pending_point_ = p;

@@ -110,12 +110,9 @@ std::optional<ts_ns> parse_timestamp(std::string_view text) noexcept {
 
 civil_time to_civil(ts_ns ts) noexcept {
   // Floor division written so that no step overflows, even at INT64_MIN.
-  std::int64_t days = ts / ns_per_day;
+  const std::int64_t days = utc_day(ts);
   std::int64_t rem = ts % ns_per_day;
-  if (rem < 0) {
-    rem += ns_per_day;
-    --days;
-  }
+  if (rem < 0) rem += ns_per_day;
   // Inverse of days_from_civil (H. Hinnant's civil_from_days).
   const std::int64_t z = days + 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;

@@ -11,12 +11,6 @@ namespace ntrun::market {
 namespace {
 
 
-[[nodiscard]] ts_ns utc_day(ts_ns ts) noexcept {
-  ts_ns d = ts / ns_per_day;
-  if (ts % ns_per_day < 0) --d;
-  return d;
-}
-
 [[nodiscard]] bool uses_limit(order_type t) noexcept {
   return t == order_type::limit || t == order_type::stop_limit;
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "ntrun/data/time.hpp"
+
 namespace ntrun::report {
 namespace detail {
 
@@ -39,25 +41,11 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
 }
 
 std::array<char, 20> iso_utc_chars(ts_ns ts) noexcept {
-  // Floor division without forming day * ns_per_day, which overflows near INT64_MIN.
-  std::int64_t day = ts / ns_per_day;
-  std::int64_t rem = ts % ns_per_day;
-  if (rem < 0) {
-    rem += ns_per_day;
-    --day;
-  }
-  const std::int64_t secs = rem / ns_per_second;
-  // civil_from_days (H. Hinnant): proleptic Gregorian date of a day count from 1970-01-01.
-  // int64 nanoseconds span the years 1677-2262, so every field has a fixed width.
-  const std::int64_t z = day + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  // The runtime's one calendar conversion (data/time.hpp); int64 nanoseconds span the years
+  // 1677-2262, so every field has a fixed width.
+  const data::civil_time c = data::to_civil(ts);
+  const std::int64_t y = c.year, m = c.month, d = c.day;
+  const std::int64_t secs = c.hour * 3600LL + c.minute * 60LL + c.second;
   std::array<char, 20> out{'0', '0', '0', '0', '-', '0', '0', '-', '0', '0',
                            'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
   const auto digits = [&out](std::size_t at, std::size_t width, std::int64_t v) {

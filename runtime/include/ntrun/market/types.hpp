@@ -18,6 +18,15 @@ using order_id = std::uint64_t;
 inline constexpr ts_ns ns_per_second = 1'000'000'000LL;
 inline constexpr ts_ns ns_per_day = 86'400LL * ns_per_second;
 
+/// The UTC day of a timestamp: days since 1970-01-01, floor division (a time before the
+/// epoch belongs to the day before, not to day 0). The one day bucketing of the runtime:
+/// DAY orders, equity points and the calendar (data/time.hpp) all use it.
+[[nodiscard]] constexpr std::int64_t utc_day(ts_ns ts) noexcept {
+  std::int64_t d = ts / ns_per_day;
+  if (ts % ns_per_day < 0) --d;
+  return d;
+}
+
 /// One OHLCV bar. Layout is mirrored by `ntrun_bar_t` in bindings/ntrun_ffi.h (static_asserts
 /// there keep them equal), so Lua reads the host's bar without a copy.
 struct bar {
