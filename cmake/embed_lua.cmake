@@ -1,6 +1,7 @@
 # Script mode (cmake -P): writes a C++ source that embeds the `nt` Lua library and the FFI
 # cdef generated from bindings/ntrun_ffi.h into the ntrun binary.
-#   -DSCRIPTS_DIR=<scripts/> -DFFI_HEADER=<bindings/ntrun_ffi.h> -DOUT=<file.cpp>
+#   -DSCRIPTS_DIR=<scripts/> -DFFI_HEADER=<bindings/ntrun_ffi.h>
+#   -DCONST_HEADER=<compute/include/ntrun/constants.h> -DOUT=<file.cpp>
 # Module names follow the file path: scripts/nt.lua -> "nt", scripts/nt/ind.lua -> "nt.ind".
 # The cdef is the header's text between NTRUN_CDEF_BEGIN and NTRUN_CDEF_END, minus
 # preprocessor lines and the NTRUN_NOEXCEPT marker, with NTRUN_RO turned into `const` (fields
@@ -38,6 +39,19 @@ foreach(f IN LISTS lua_files)
   math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND out "constexpr char cdef_src[] = R\"NTLUA(return [[${cdef}]])NTLUA\";\n")
+# nt._const: the NTRUN_K_* defines of the shared constants header, as a Lua table.
+file(STRINGS ${CONST_HEADER} const_lines REGEX "^#define NTRUN_K_[A-Z0-9_]+ ")
+set(const_src "return {\n")
+foreach(line IN LISTS const_lines)
+  string(REGEX MATCH "^#define NTRUN_K_([A-Z0-9_]+) +([-+0-9.eE]+)" m "${line}")
+  if(NOT m)
+    message(FATAL_ERROR "${CONST_HEADER}: cannot read '${line}' (#define NTRUN_K_NAME number)")
+  endif()
+  string(APPEND const_src "  ${CMAKE_MATCH_1} = ${CMAKE_MATCH_2},\n")
+endforeach()
+string(APPEND const_src "}\n")
+string(APPEND out "constexpr char const_src[] = R\"NTLUA(${const_src})NTLUA\";\n")
+string(APPEND entries "    {\"nt._const\", \"compute/include/ntrun/constants.h\", const_src, sizeof(const_src) - 1},\n")
 string(APPEND entries "    {\"nt._cdef\", \"bindings/ntrun_ffi.h\", cdef_src, sizeof(cdef_src) - 1},\n")
 string(APPEND out "}  // namespace\n\nconst embedded_module embedded_modules[] = {\n${entries}    {nullptr, nullptr, nullptr, 0},\n};\n\n}  // namespace ntrun::host\n")
 file(WRITE ${OUT}.tmp "${out}")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ffi_guard.hpp"
+#include "ntrun/constants.h"
 #include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
 #include "session_cast.hpp"
@@ -326,7 +327,7 @@ int32_t ntrun_ffi_limits_set(ntrun_session_t* s, const ntrun_limits_t* in,
     return fail("bad per-symbol limits: give num_symbols values for each list in per_symbol");
   }
   // Seconds to ns: beyond about 292 years an int64 of ns overflows.
-  constexpr double max_seconds = 9.2e9;
+  constexpr double max_seconds = NTRUN_K_MAX_SECONDS;
   const auto seconds = [](double secs) {
     return static_cast<ntrun::ts_ns>(std::llround(secs * static_cast<double>(ntrun::ns_per_second)));
   };

@@ -99,8 +99,9 @@ local LIMITS = {
   var_window = true,
 }
 local BREAKER = { loss = true, window = true, max_drawdown = true, cooldown = true }
+local K = require "nt._const" -- bounds shared with the host (compute/include/ntrun/constants.h)
 -- Seconds beyond this overflow the host's int64 nanoseconds.
-local MAX_SECONDS = 9.2e9
+local MAX_SECONDS = K.MAX_SECONDS
 
 --- Validates a limits table: the bundle's `limits`, or the argument of ctx:set_limits.
 --- fail(where, msg) raises (where: the key path inside the table, "" for the table itself);
@@ -130,7 +131,9 @@ function M.check_limits(l, symbols, fail_at, partial)
     return v
   end
   local function seconds(where, v)
-    if nonneg(where, v) > MAX_SECONDS then fail_at(where, "must be at most 9.2e9 seconds (got " .. tostring(v) .. ")") end
+    if nonneg(where, v) > MAX_SECONDS then
+      fail_at(where, string.format("must be at most %g seconds (got %s)", MAX_SECONDS, tostring(v)))
+    end
     return v
   end
   local function per_symbol(where, v)
@@ -181,12 +184,12 @@ function M.check_limits(l, symbols, fail_at, partial)
   local rules = {
     { "max_position", per_symbol, 0 }, { "max_notional", per_symbol, 0 },
     { "max_order_notional", nonneg, 0 }, { "max_leverage", nonneg, 1 },
-    { "max_orders_per_second", function(w, v) return whole(w, v, 0, 1000000) end, 0 },
+    { "max_orders_per_second", function(w, v) return whole(w, v, 0, K.MAX_ORDERS_PER_SECOND) end, 0 },
     { "allow_short", boolean, true },
     { "max_gross_exposure", nonneg, 0 }, { "max_net_exposure", nonneg, 0 },
     { "circuit_breaker", breaker, false },
     { "var_limit", nonneg, 0 }, { "var_confidence", confidence, 0.99 },
-    { "var_window", function(w, v) return whole(w, v, 1, 100000) end, 250 },
+    { "var_window", function(w, v) return whole(w, v, 1, K.MAX_VAR_WINDOW) end, 250 },
   }
   local out = {}
   for _, rule in ipairs(rules) do
@@ -380,8 +383,8 @@ function M.load(dir, data_override)
 
   if b.history ~= nil then
     positive(file, "history", b.history)
-    if b.history ~= math.floor(b.history) or b.history > 10000000 then
-      fail(file, "history", "must be a whole number of bars <= 10000000")
+    if b.history ~= math.floor(b.history) or b.history > K.MAX_HISTORY then
+      fail(file, "history", string.format("must be a whole number of bars <= %d", K.MAX_HISTORY))
     end
   end
   out.history = b.history or 1000

@@ -29,7 +29,7 @@ local function check_x(x, level)
   end
 end
 
-local MAX_WINDOW = 2 ^ 24 -- the host refuses larger windows (a typo must not allocate GBs)
+local MAX_WINDOW = require("nt._const").MAX_WINDOW -- the host refuses larger windows
 
 local function out_array(n) return array.new(n) end
 

@@ -8,14 +8,16 @@
 #include <cstring>
 #include <string>
 
+#include "ntrun/constants.h"
+
 namespace ntrun::market {
 namespace {
 
 /// Thresholds are met when reached up to rounding (1 - 95/100 is 0.05 or a hair either side).
 constexpr double ratio_tolerance = 1e-12;
 /// The rate window keeps one timestamp per allowed order; bound its memory.
-constexpr std::uint32_t max_rate = 1'000'000;
-constexpr std::uint32_t max_var_window = 100'000;
+constexpr std::uint32_t max_rate = NTRUN_K_MAX_ORDERS_PER_SECOND;
+constexpr std::uint32_t max_var_window = NTRUN_K_MAX_VAR_WINDOW;
 using v2d = double __attribute__((vector_size(2 * sizeof(double))));
 /// The scenario loop runs in blocks of 8 and may read 7 values past a symbol's returns.
 constexpr std::size_t var_lanes = 8;

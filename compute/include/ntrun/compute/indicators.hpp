@@ -2,6 +2,7 @@
 // and whole-series functions over caller-owned spans. Exact definitions: docs/indicators.md.
 #pragma once
 
+#include "ntrun/constants.h"
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -12,7 +13,7 @@
 namespace ntrun::compute {
 
 /// Largest window any indicator accepts: keeps a script's typo from allocating gigabytes.
-inline constexpr int max_indicator_window = 1 << 24;
+inline constexpr int max_indicator_window = NTRUN_K_MAX_WINDOW;
 
 namespace detail {
 

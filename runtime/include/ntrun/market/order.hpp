@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ntrun/constants.h"
 #include "ntrun/error.hpp"
 
 #include "ntrun/market/types.hpp"
@@ -46,7 +47,7 @@ inline constexpr const char* order_not_open = "order_not_open";
 /// Relative tolerance on quantities, shared by the venue, the portfolio and the checks: a
 /// remainder smaller than this fraction of the quantities involved is zero (fractional fills
 /// must close a position exactly rather than leave dust that keeps a trade open).
-inline constexpr double qty_epsilon = 1e-9;
+inline constexpr double qty_epsilon = NTRUN_K_QTY_EPSILON;
 
 /// What a strategy asks for. Prices not used by `type` are ignored.
 struct order_request {

@@ -1,0 +1,15 @@
+/* Bounds and tolerances shared by the C++ runtime and the nt Lua library: C and C++ include
+ * this file; cmake/embed_lua.cmake turns its NTRUN_K_* defines into the Lua module nt._const,
+ * so both sides read the same numbers (never copy one by hand). One define per line:
+ * #define NTRUN_K_<NAME> <number>  followed by a comment. */
+#ifndef NTRUN_CONSTANTS_H
+#define NTRUN_CONSTANTS_H
+
+#define NTRUN_K_QTY_EPSILON 1e-9            /* relative: a smaller remainder is zero */
+#define NTRUN_K_MAX_WINDOW 16777216         /* indicator windows (2^24): a typo must not allocate GBs */
+#define NTRUN_K_MAX_HISTORY 10000000        /* bars of history kept per symbol */
+#define NTRUN_K_MAX_SECONDS 9.2e9           /* durations in seconds: beyond, int64 ns overflow */
+#define NTRUN_K_MAX_ORDERS_PER_SECOND 1000000 /* the rate window keeps one timestamp per order */
+#define NTRUN_K_MAX_VAR_WINDOW 100000       /* returns per symbol in the post-trade VaR limit */
+
+#endif /* NTRUN_CONSTANTS_H */
