@@ -12,6 +12,10 @@ local SESSION = core.session
 
 local M = {}
 
+-- Every callback the runner calls (the LuaLS stubs and .luacheckrc are checked against it).
+M.CALLBACKS = { "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
+  "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop" }
+
 local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRUN_EV_REJECTED
 local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
 local EV_ACCEPTED, EV_MODIFIED, EV_RISK = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED, C.NTRUN_EV_RISK
@@ -69,8 +73,7 @@ function M.load(path, bundle_dir, bundle_name, params_source)
     error(string.format("%s: a strategy file returns nothing or a table of callbacks (got %s)", path, type(res)), 0)
   end
   S = res or env
-  for _, name in ipairs({ "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
-    "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop" }) do
+  for _, name in ipairs(M.CALLBACKS) do
     local f = rawget(S, name)
     if f ~= nil and type(f) ~= "function" then
       error(string.format("%s: '%s' must be a function (got %s)", path, name, type(f)), 0)

@@ -154,4 +154,7 @@ end
 --- Pointer to an array's memory, for the nt modules' output arguments.
 M.ptr = core.ptr
 
+-- The method tables (the stubs in scripts/types/nt.lua are checked against them).
+M._methods = { array = array_methods, series = series_methods }
+
 return M

@@ -1,6 +1,6 @@
 ---@meta nt
--- LuaLS annotation stubs of the `nt` library and the strategy host (hand-written; keep in step
--- with scripts/nt/*.lua). Never loaded at run time: point LuaLS at scripts/types
+-- LuaLS annotation stubs of the `nt` library and the strategy host (hand-written, held to the
+-- real exports both ways by tests/lua/stubs_spec.lua). Never loaded at run time: point LuaLS at scripts/types
 -- (workspace.library) for completion and type checks in strategies, research scripts and specs.
 
 -- ---------------------------------------------------------------------------------------------
@@ -483,6 +483,13 @@ function nt.risk.kelly_portfolio(mu, covariance, opts) end
 ---@param columns nt.Series[] One return series per asset.
 ---@return number
 function nt.risk.log_growth(weights, columns) end
+
+---The run's live limits: `nt.risk.limits(ctx)` reads them (as ctx:limits()),
+---`nt.risk.limits(ctx, changes)` changes them first (as ctx:set_limits) and returns the result.
+---@param ctx nt.Ctx
+---@param changes? nt.Limits Keys to change; the others keep their value.
+---@return nt.Limits
+function nt.risk.limits(ctx, changes) end
 
 -- ---------------------------------------------------------------------------------------------
 -- nt.stats
@@ -989,6 +996,7 @@ function Ctx:log_at(level, ...) end
 ---@field on_order_expired? fun(ctx: nt.Ctx, ev: nt.OrderEvent) Falls back to on_order_canceled.
 ---@field on_order_modified? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
 ---@field on_timer? fun(ctx: nt.Ctx, ev: nt.TimerEvent)
+---@field on_risk_state? fun(ctx: nt.Ctx, state: nt.RiskState, info: table) The circuit breaker's state changed (info: previous, reason, ts, time).
 ---@field on_stop? fun(ctx: nt.Ctx) Once, after the last event (not after a strategy error).
 
 -- In a strategy's environment `print` goes to the run log, `math.random` draws from the run's
@@ -1014,6 +1022,8 @@ on_order_expired = nil
 on_order_modified = nil
 ---@type fun(ctx: nt.Ctx, ev: nt.TimerEvent)?
 on_timer = nil
+---@type fun(ctx: nt.Ctx, state: nt.RiskState, info: table)?
+on_risk_state = nil
 ---@type fun(ctx: nt.Ctx)?
 on_stop = nil
 
