@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -171,49 +170,6 @@ class strategy_vm {
   int runner_ref_ = LUA_NOREF;
 };
 
-/// A per-symbol limit table by symbol id (symbols left out: 0, no limit); empty when none.
-std::vector<double> by_symbol(const std::optional<bundle_config::per_symbol>& table,
-                              const std::vector<std::string>& symbols, const char* key) {
-  if (!table) return {};
-  std::vector<double> out(symbols.size(), 0.0);
-  for (const auto& [name, limit] : *table) {
-    const auto it = std::find(symbols.begin(), symbols.end(), name);
-    if (it == symbols.end()) {
-      throw std::runtime_error(std::string("bundle.lua: 'limits.") + key + "': unknown symbol '" +
-                               name + "'; use the names declared in data");
-    }
-    out[static_cast<std::size_t>(it - symbols.begin())] = limit;
-  }
-  return out;
-}
-
-ts_ns seconds_to_ns(double s) {
-  return static_cast<ts_ns>(std::llround(s * static_cast<double>(ns_per_second)));
-}
-
-market::check_config check_config_of(const bundle_config& b,
-                                     const std::vector<std::string>& symbols) {
-  return market::check_config{
-      .max_position = b.max_position,
-      .max_order_notional = b.max_order_notional,
-      .max_orders_per_second = static_cast<std::uint32_t>(b.max_orders_per_second),
-      .allow_short = b.allow_short,
-      .max_leverage = b.max_leverage,
-      .max_notional = b.max_notional,
-      .max_position_by_symbol = by_symbol(b.max_position_by_symbol, symbols, "max_position"),
-      .max_notional_by_symbol = by_symbol(b.max_notional_by_symbol, symbols, "max_notional"),
-      .max_gross_exposure = b.max_gross_exposure,
-      .max_net_exposure = b.max_net_exposure,
-      .breaker = {.loss = b.breaker_loss,
-                  .window = seconds_to_ns(b.breaker_window),
-                  .max_drawdown = b.breaker_max_drawdown,
-                  .cooldown = seconds_to_ns(b.breaker_cooldown)},
-      .var = {.limit = b.var_limit,
-              .confidence = b.var_confidence,
-              .window = static_cast<std::uint32_t>(b.var_window)},
-  };
-}
-
 std::string display_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -229,9 +185,8 @@ run_result run_backtest(const run_options& opts) {
   if (opts.capital) b.capital = *opts.capital;
   if (opts.seed) b.seed = *opts.seed;
 
-  // Symbols in declaration order; each data entry owns its own.
-  std::vector<std::string> symbols;
-  std::set<std::string> seen;
+  // Symbol ids follow the declaration order (bundle_config::symbols).
+  symbol_id next_id = 0;
   data::bar_feed feed(data::feed_options{.from = parse_bound(b.from, "from", false),
                                          .to = parse_bound(b.to, "to", true)});
   for (const data_spec& d : b.data) {
@@ -239,14 +194,7 @@ run_result run_backtest(const run_options& opts) {
         .path = d.path,
         .layout = d.layout == "wide" ? data::csv_layout::wide : data::csv_layout::ohlcv,
         .symbols = d.symbols};
-    for (const std::string& s : d.symbols) {
-      if (!seen.insert(s).second) {
-        throw std::runtime_error(opts.bundle_dir + "/bundle.lua: symbol '" + s +
-                                 "' is declared twice; symbol names must be unique");
-      }
-      src.ids.push_back(static_cast<symbol_id>(symbols.size()));
-      symbols.push_back(s);
-    }
+    for (std::size_t k = 0; k < d.symbols.size(); ++k) src.ids.push_back(next_id++);
     src.time_col = d.time_col;
     src.open_col = d.open_col;
     src.high_col = d.high_col;
@@ -259,7 +207,7 @@ run_result run_backtest(const run_options& opts) {
 
   data::csv_stats stats;
   run_result res = run_bundle(
-      b, symbols, std::make_unique<feed_source>(std::move(feed), opts.progress, &stats), opts);
+      b, b.symbols, std::make_unique<feed_source>(std::move(feed), opts.progress, &stats), opts);
   res.meta.bad_rows_skipped = static_cast<std::int64_t>(stats.bad_rows);
   res.meta.warnings.insert(res.meta.warnings.begin(), stats.first_errors.begin(),
                            stats.first_errors.end());
@@ -268,24 +216,21 @@ run_result run_backtest(const run_options& opts) {
 
 run_result run_bundle(const bundle_config& b, const std::vector<std::string>& symbols,
                       std::unique_ptr<backtest::bar_source> source, const run_options& opts) {
+  const bool per_symbol =
+      !b.checks.max_position_by_symbol.empty() || !b.checks.max_notional_by_symbol.empty();
+  if (per_symbol && symbols.size() != b.symbols.size()) {
+    throw std::runtime_error("run_bundle: per-symbol limits are given for the bundle's " +
+                             std::to_string(b.symbols.size()) + " symbols, the source has " +
+                             std::to_string(symbols.size()));
+  }
   backtest::engine_config cfg{
       .symbols = symbols,
       .num_strategies = static_cast<int>(b.strategy_files.size()),
       .capital = b.capital,
       .history_capacity = static_cast<std::size_t>(b.history),
       .seed = b.seed,
-      .venue = {.slippage = {.model = b.slippage_model == "fixed" ? market::slippage_model::fixed
-                                      : b.slippage_model == "percentage"
-                                          ? market::slippage_model::percentage
-                                      : b.slippage_model == "volume"
-                                          ? market::slippage_model::volume
-                                          : market::slippage_model::none,
-                             .value = b.slippage_value},
-                .commission = {.per_share = b.commission_per_share,
-                               .per_value = b.commission_per_value,
-                               .minimum = b.commission_minimum},
-                .volume_cap = b.volume_cap},
-      .checks = check_config_of(b, symbols),
+      .venue = b.venue,
+      .checks = b.checks,
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
   };
   backtest::engine eng(std::move(cfg), std::move(source));

@@ -1,6 +1,9 @@
 // Reads the table produced by scripts/nt/_bundle.lua into a bundle_config.
 #include "ntrun/host/bundle.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
 #include <stdexcept>
 
 #include "ntrun/host/lua_vm.hpp"
@@ -13,16 +16,39 @@ extern "C" {
 namespace ntrun::host {
 namespace {
 
-std::string get_string(lua_State* L, int idx, const char* key, const std::string& def = {}) {
+/// The validator fills in every key: a missing one is a bug between it and this reader.
+[[noreturn]] void missing(const char* key) {
+  throw std::logic_error(std::string("nt._bundle did not produce '") + key + "'");
+}
+
+std::string get_string(lua_State* L, int idx, const char* key) {
   lua_getfield(L, idx, key);
-  std::string out = lua_isstring(L, -1) ? lua_tostring(L, -1) : def;
+  if (!lua_isstring(L, -1)) missing(key);
+  std::string out = lua_tostring(L, -1);
   lua_pop(L, 1);
   return out;
 }
 
-double get_number(lua_State* L, int idx, const char* key, double def) {
+std::optional<std::string> opt_string(lua_State* L, int idx, const char* key) {
   lua_getfield(L, idx, key);
-  const double out = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : def;
+  std::optional<std::string> out;
+  if (lua_isstring(L, -1)) out = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  return out;
+}
+
+double get_number(lua_State* L, int idx, const char* key) {
+  lua_getfield(L, idx, key);
+  if (lua_type(L, -1) != LUA_TNUMBER) missing(key);
+  const double out = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return out;
+}
+
+bool get_bool(lua_State* L, int idx, const char* key) {
+  lua_getfield(L, idx, key);
+  if (!lua_isboolean(L, -1)) missing(key);
+  const bool out = lua_toboolean(L, -1) != 0;
   lua_pop(L, 1);
   return out;
 }
@@ -42,27 +68,52 @@ std::vector<std::string> get_strings(lua_State* L, int idx, const char* key) {
   return out;
 }
 
-/// A limit given as a number (every symbol: *all) or a table { SYMBOL = limit } (returned).
-std::optional<bundle_config::per_symbol> get_limit(lua_State* L, int idx, const char* key,
-                                                   double* all) {
+std::string column(lua_State* L, int idx, const char* key) {
+  return opt_string(L, idx, key).value_or("");
+}
+
+/// A limit given as a number (every symbol: *all) or a table { SYMBOL = limit }: then one
+/// value per symbol id (symbols left out: 0, no limit).
+std::vector<double> get_limit(lua_State* L, int idx, const char* key, double* all,
+                              const std::vector<std::string>& symbols) {
   lua_getfield(L, idx, key);
-  std::optional<bundle_config::per_symbol> out;
+  std::vector<double> out;
   if (lua_istable(L, -1)) {
-    out.emplace();
+    out.assign(symbols.size(), 0.0);
+    *all = 0;
     lua_pushnil(L);
     while (lua_next(L, -2) != 0) {
       // Keys are symbol names (validated by nt._bundle); copy before lua_tostring can touch them.
       lua_pushvalue(L, -2);
       if (lua_type(L, -1) == LUA_TSTRING && lua_isnumber(L, -2)) {
-        out->emplace_back(lua_tostring(L, -1), lua_tonumber(L, -2));
+        const std::string name = lua_tostring(L, -1);
+        const auto it = std::find(symbols.begin(), symbols.end(), name);
+        if (it == symbols.end()) {
+          throw std::runtime_error(std::string("bundle.lua: 'limits.") + key +
+                                   "': unknown symbol '" + name + "'; use the names declared in data");
+        }
+        out[static_cast<std::size_t>(it - symbols.begin())] = lua_tonumber(L, -2);
       }
       lua_pop(L, 2);
     }
-  } else if (lua_isnumber(L, -1)) {
+  } else if (lua_type(L, -1) == LUA_TNUMBER) {
     *all = lua_tonumber(L, -1);
+  } else {
+    missing(key);
   }
   lua_pop(L, 1);
   return out;
+}
+
+ts_ns seconds_to_ns(double s) {
+  return static_cast<ts_ns>(std::llround(s * static_cast<double>(ns_per_second)));
+}
+
+market::slippage_model slippage_of(const std::string& model) {
+  if (model == "fixed") return market::slippage_model::fixed;
+  if (model == "percentage") return market::slippage_model::percentage;
+  if (model == "volume") return market::slippage_model::volume;
+  return market::slippage_model::none;
 }
 
 }  // namespace
@@ -87,6 +138,11 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
     lua_settop(L, top);
     throw std::runtime_error(*err);
   }
+  struct restore {
+    lua_State* L;
+    int top;
+    ~restore() { lua_settop(L, top); }
+  } restore_stack{L, top};
   const int t = lua_gettop(L);
   bundle_config b;
   b.dir = get_string(L, t, "dir");
@@ -94,67 +150,75 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   b.strategy_files = get_strings(L, t, "strategies");
   lua_getfield(L, t, "data");
   const int n = static_cast<int>(lua_objlen(L, -1));
+  std::set<std::string> seen;
   for (int i = 1; i <= n; ++i) {
     lua_rawgeti(L, -1, i);
     const int d = lua_gettop(L);
     data_spec s;
     s.path = get_string(L, d, "path");
-    s.layout = get_string(L, d, "layout", "ohlcv");
+    s.layout = get_string(L, d, "layout");
     s.symbols = get_strings(L, d, "symbols");
+    for (const std::string& sym : s.symbols) {
+      if (!seen.insert(sym).second) {
+        throw std::runtime_error(dir + "/bundle.lua: symbol '" + sym +
+                                 "' is declared twice; symbol names must be unique");
+      }
+      b.symbols.push_back(sym);
+    }
     lua_getfield(L, d, "columns");
     const int c = lua_gettop(L);
-    s.time_col = get_string(L, c, "time");
-    s.open_col = get_string(L, c, "open");
-    s.high_col = get_string(L, c, "high");
-    s.low_col = get_string(L, c, "low");
-    s.close_col = get_string(L, c, "close");
-    s.volume_col = get_string(L, c, "volume");
+    s.time_col = column(L, c, "time");
+    s.open_col = column(L, c, "open");
+    s.high_col = column(L, c, "high");
+    s.low_col = column(L, c, "low");
+    s.close_col = column(L, c, "close");
+    s.volume_col = column(L, c, "volume");
     lua_pop(L, 2);
     b.data.push_back(std::move(s));
   }
   lua_pop(L, 1);
-  b.capital = get_number(L, t, "capital", b.capital);
+  b.capital = get_number(L, t, "capital");
+
   lua_getfield(L, t, "commission");
-  b.commission_per_share = get_number(L, -1, "per_share", 0);
-  b.commission_per_value = get_number(L, -1, "per_value", 0);
-  b.commission_minimum = get_number(L, -1, "minimum", 0);
+  b.venue.commission = {.per_share = get_number(L, -1, "per_share"),
+                        .per_value = get_number(L, -1, "per_value"),
+                        .minimum = get_number(L, -1, "minimum")};
   lua_pop(L, 1);
   lua_getfield(L, t, "slippage");
-  b.slippage_model = get_string(L, -1, "model", "none");
-  b.slippage_value = get_number(L, -1, "value", 0);
+  b.venue.slippage = {.model = slippage_of(get_string(L, -1, "model")),
+                      .value = get_number(L, -1, "value")};
   lua_pop(L, 1);
   lua_getfield(L, t, "venue");
-  b.volume_cap = get_number(L, -1, "volume_cap", 0);
+  b.venue.volume_cap = get_number(L, -1, "volume_cap");
   lua_pop(L, 1);
+
   lua_getfield(L, t, "limits");
   const int l = lua_gettop(L);
-  b.max_position_by_symbol = get_limit(L, l, "max_position", &b.max_position);
-  b.max_notional_by_symbol = get_limit(L, l, "max_notional", &b.max_notional);
-  b.max_order_notional = get_number(L, l, "max_order_notional", 0);
-  b.max_orders_per_second = get_number(L, l, "max_orders_per_second", 0);
-  b.max_leverage = get_number(L, l, "max_leverage", 1);
-  b.max_gross_exposure = get_number(L, l, "max_gross_exposure", 0);
-  b.max_net_exposure = get_number(L, l, "max_net_exposure", 0);
-  b.var_limit = get_number(L, l, "var_limit", 0);
-  b.var_confidence = get_number(L, l, "var_confidence", 0.99);
-  b.var_window = static_cast<std::int64_t>(get_number(L, l, "var_window", 250));
+  market::check_config& k = b.checks;
+  k.max_position_by_symbol = get_limit(L, l, "max_position", &k.max_position, b.symbols);
+  k.max_notional_by_symbol = get_limit(L, l, "max_notional", &k.max_notional, b.symbols);
+  k.max_order_notional = get_number(L, l, "max_order_notional");
+  k.max_orders_per_second = static_cast<std::uint32_t>(get_number(L, l, "max_orders_per_second"));
+  k.max_leverage = get_number(L, l, "max_leverage");
+  k.allow_short = get_bool(L, l, "allow_short");
+  k.max_gross_exposure = get_number(L, l, "max_gross_exposure");
+  k.max_net_exposure = get_number(L, l, "max_net_exposure");
+  k.var = {.limit = get_number(L, l, "var_limit"),
+           .confidence = get_number(L, l, "var_confidence"),
+           .window = static_cast<std::uint32_t>(get_number(L, l, "var_window"))};
   lua_getfield(L, l, "circuit_breaker");
-  if (lua_istable(L, -1)) {
-    b.breaker_loss = get_number(L, -1, "loss", 0);
-    b.breaker_window = get_number(L, -1, "window", 0);
-    b.breaker_max_drawdown = get_number(L, -1, "max_drawdown", 0);
-    b.breaker_cooldown = get_number(L, -1, "cooldown", 0);
-  }
-  lua_pop(L, 1);
-  lua_getfield(L, l, "allow_short");
-  b.allow_short = lua_isnil(L, -1) ? true : lua_toboolean(L, -1) != 0;
+  if (!lua_istable(L, -1)) missing("circuit_breaker");
+  k.breaker = {.loss = get_number(L, -1, "loss"),
+               .window = seconds_to_ns(get_number(L, -1, "window")),
+               .max_drawdown = get_number(L, -1, "max_drawdown"),
+               .cooldown = seconds_to_ns(get_number(L, -1, "cooldown"))};
   lua_pop(L, 2);
-  b.history = static_cast<std::int64_t>(get_number(L, t, "history", 1000));
-  if (auto s = get_string(L, t, "from"); !s.empty()) b.from = s;
-  if (auto s = get_string(L, t, "to"); !s.empty()) b.to = s;
-  b.seed = static_cast<std::uint64_t>(get_number(L, t, "seed", 0));
-  b.params_source = get_string(L, t, "params_source", "return {}");
-  lua_settop(L, top);
+
+  b.history = static_cast<std::int64_t>(get_number(L, t, "history"));
+  b.from = opt_string(L, t, "from");
+  b.to = opt_string(L, t, "to");
+  b.seed = static_cast<std::uint64_t>(get_number(L, t, "seed"));
+  b.params_source = get_string(L, t, "params_source");
   return b;
 }
 
