@@ -129,7 +129,9 @@ engine::engine(engine_config cfg, engine_parts parts)
       strategies_(static_cast<std::size_t>(std::max(cfg_.num_strategies, 1))) {
   engine_parts p = complete(cfg_, std::move(parts));
   clock_ = std::move(p.clock);
+  sim_ = dynamic_cast<simulated_clock*>(clock_.get());
   source_ = std::move(p.source);
+  replay_ = dynamic_cast<replay_source*>(source_.get());
   venue_ = std::move(p.execution);
   portfolio_ = std::move(p.portfolio);
   checks_ = std::move(p.checks);
@@ -262,13 +264,20 @@ std::optional<ts_ns> engine::peek_source() {
   }
 }
 
-std::optional<bar> engine::poll_source(ts_ns deadline) {
-  if (source_error_) return std::nullopt;
+bool engine::poll_source(ts_ns deadline, bar& out) {
+  if (source_error_) return false;
   try {
-    return source_->poll(deadline);
+    if (replay_) {
+      // A replay's next event is known: take it while it is due (poll() without the copy).
+      const std::optional<ts_ns> t = replay_->peek_ts();
+      return t && *t <= deadline && replay_->next(out);
+    }
+    const std::optional<bar> b = source_->poll(deadline);
+    if (b) out = *b;
+    return b.has_value();
   } catch (...) {
     source_error_ = std::current_exception();
-    return std::nullopt;
+    return false;
   }
 }
 
@@ -313,8 +322,8 @@ std::size_t engine::process_bars(ts_ns deadline) {
   // Match every bar up to the deadline before any strategy sees one of them: an order placed
   // on a bar at t is only eligible from the next timestamp on (no look-ahead).
   std::size_t n = 0;
-  while (const std::optional<bar> polled = poll_source(deadline)) {
-    const bar& b = *polled;
+  bar b;
+  while (poll_source(deadline, b)) {
     ++bars_;
     ++n;
     scratch_.clear();
@@ -372,17 +381,24 @@ void engine::record_equity() {
                        .gross_exposure = portfolio_->gross_exposure(),
                        .net_exposure = portfolio_->net_exposure()};
   // Keep the last point of each UTC day: memory grows per day, not per bar.
-  if (pending_point_ && utc_day(pending_point_->ts) != utc_day(p.ts)) {
-    record_.equity.push_back(*pending_point_);
-  }
+  const std::int64_t day = utc_day(p.ts);
+  if (pending_point_ && pending_day_ != day) record_.equity.push_back(*pending_point_);
   pending_point_ = p;
+  pending_day_ = day;
 }
 
 event_kind engine::next(int strategy, event_slot& out) {
   auto& st = strategies_[static_cast<std::size_t>(strategy)];
   for (;;) {
     if (st.head < st.queue.size()) {
-      out = st.queue[st.head++];
+      // A bar is copied once into the session's slot, not the whole union.
+      const event_slot& q = st.queue[st.head++];
+      if (q.kind == static_cast<std::int32_t>(event_kind::bar)) {
+        out.kind = q.kind;
+        out.bar = q.bar;
+      } else {
+        out = q;
+      }
       if (st.head == st.queue.size()) {
         st.queue.clear();
         st.head = 0;

@@ -86,7 +86,7 @@ class engine {
   [[nodiscard]] event_slot* slot(int strategy) noexcept {
     return &strategies_[static_cast<std::size_t>(strategy)].slot;
   }
-  [[nodiscard]] ts_ns now() const noexcept { return clock_->now(); }
+  [[nodiscard]] ts_ns now() const noexcept { return sim_ ? sim_->now() : clock_->now(); }
   [[nodiscard]] const engine_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_symbols() const noexcept { return cfg_.symbols.size(); }
   [[nodiscard]] std::int64_t bars_processed() const noexcept { return bars_; }
@@ -164,7 +164,7 @@ class engine {
   void record_equity();
   void risk_changed(market::risk_state previous);
   std::optional<ts_ns> peek_source();
-  std::optional<bar> poll_source(ts_ns deadline);
+  bool poll_source(ts_ns deadline, bar& out);
   bool advance_live();
   /// Bars up to the deadline through the venue, portfolio, checks, history and queues; the
   /// equity point after them. Returns how many.
@@ -173,7 +173,9 @@ class engine {
 
   engine_config cfg_;
   std::unique_ptr<ntrun::clock> clock_;
+  ntrun::simulated_clock* sim_ = nullptr;  ///< clock_ when it is the simulated one (no virtual call)
   std::unique_ptr<ntrun::event_source> source_;
+  ntrun::replay_source* replay_ = nullptr;  ///< source_ when it is a replay (peek + next)
   std::unique_ptr<market::execution_client> venue_;
   std::unique_ptr<market::portfolio> portfolio_;
   std::unique_ptr<market::pre_trade_checks> checks_;
@@ -184,6 +186,7 @@ class engine {
   std::vector<market::order_event> scratch_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
+  std::int64_t pending_day_ = 0;  ///< utc_day of pending_point_
   std::vector<breaker_trip> trips_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   std::int64_t bars_ = 0;
