@@ -332,10 +332,12 @@ std::size_t engine::process_bars(ts_ns deadline) {
     portfolio_->mark(b.sid, b.close);
     checks_->on_close(b.sid, b.close);
     history_.push(b);
-    event_slot s{};
-    s.kind = static_cast<std::int32_t>(event_kind::bar);
-    s.bar = b;
-    for (std::size_t i = 0; i < strategies_.size(); ++i) push(static_cast<int>(i), s);
+    for (strategy_state& st : strategies_) {
+      if (st.stopped) continue;
+      event_slot& q = st.queue.emplace_back();  // the bar's one copy into the queue
+      q.kind = static_cast<std::int32_t>(event_kind::bar);
+      q.bar = b;
+    }
   }
   if (n == 0) return 0;
   record_equity();

@@ -83,10 +83,12 @@ struct control_event_view {
 
 /// One event of a session. kind says which member of the union is valid.
 struct event_slot {
+  event_slot() noexcept : bar{} {}
+
   std::int32_t kind = 0;
   std::int32_t pad_ = 0;
   union {
-    ntrun::bar bar{};
+    ntrun::bar bar;
     order_event_view order;
     timer_event_view timer;
     risk_event_view risk;
