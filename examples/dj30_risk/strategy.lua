@@ -6,12 +6,8 @@
 -- move to the target weights with market orders at the next open.
 local nt = require "nt"
 
-local P
-local bars = 0
-local last_var, rebalances, scaled = nil, 0, 0
-
 function on_start(ctx)
-  P = ctx.params
+  local P = ctx.params
   for _, k in ipairs({ "lookback", "rebalance", "confidence", "var_budget", "kelly_fraction", "kelly_cap",
     "max_leverage" }) do
     if type(P[k]) ~= "number" or P[k] <= 0 then
@@ -21,15 +17,20 @@ function on_start(ctx)
   if P.lookback + 1 > ctx.history_capacity then
     error("dj30_risk: bad params.lookback in bundle.lua: needs history >= lookback + 1", 0)
   end
+  local s = ctx.state
+  s.bars = 0 -- days seen (bars of the last symbol)
+  s.rebalances, s.scaled = 0, 0 -- rebalances done, and how many were scaled to the VaR budget
+  s.last_var = nil -- the last rebalance's one-day VaR
 end
 
 -- Daily simple returns of the last `lookback` + 1 closes of a symbol (an nt.array).
 local function returns_of(ctx, sym)
-  local closes = ctx:history(sym, "close", P.lookback + 1)
+  local closes = ctx:history(sym, "close", ctx.params.lookback + 1)
   return nt.ind.pct_returns(closes):slice(2)
 end
 
 local function rebalance(ctx)
+  local P, s = ctx.params, ctx.state
   local syms, cols, weights = ctx.symbols, {}, {}
   local total = 0
   for i, sym in ipairs(syms) do
@@ -46,10 +47,10 @@ local function rebalance(ctx)
   local risk = nt.risk.portfolio_var(weights, cols, { confidence = P.confidence, method = P.var_method })
   if risk.var > P.var_budget then
     for i = 1, #weights do weights[i] = weights[i] * P.var_budget / risk.var end
-    scaled = scaled + 1
+    s.scaled = s.scaled + 1
   end
-  last_var = math.min(risk.var, P.var_budget)
-  rebalances = rebalances + 1
+  s.last_var = math.min(risk.var, P.var_budget)
+  s.rebalances = s.rebalances + 1
   -- Sales first; purchases only up to the cash on hand (the pre-trade check counts cash, not
   -- the proceeds of sales that fill at the next open): what does not fit waits a rebalance.
   local equity, budget, diffs = ctx:equity(), ctx:cash(), {}
@@ -71,11 +72,13 @@ end
 function on_bar(ctx, bar)
   -- Bars of one day arrive symbol by symbol: act once, on the last symbol's bar.
   if bar.sid ~= #ctx.symbols - 1 then return end
-  bars = bars + 1
-  if bars > P.lookback and (bars - P.lookback - 1) % P.rebalance == 0 then rebalance(ctx) end
+  local P, s = ctx.params, ctx.state
+  s.bars = s.bars + 1
+  if s.bars > P.lookback and (s.bars - P.lookback - 1) % P.rebalance == 0 then rebalance(ctx) end
 end
 
 function on_stop(ctx)
-  ctx:log(string.format("%d rebalances, %d scaled to the VaR budget, last 1-day VaR %.4f", rebalances, scaled,
-    last_var or 0))
+  local s = ctx.state
+  ctx:log(string.format("%d rebalances, %d scaled to the VaR budget, last 1-day VaR %.4f", s.rebalances, s.scaled,
+    s.last_var or 0))
 end

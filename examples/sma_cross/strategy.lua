@@ -1,20 +1,22 @@
 -- SMA crossover: long while SMA(fast) is above SMA(slow), flat otherwise. It buys when the
 -- fast SMA crosses above (or already is above on the first bar after the warm-up) and sells
--- everything when it crosses below. Market orders, filled at the next bar's open.
+-- everything when it crosses below. Market orders, filled at the next bar's open. Its state
+-- lives in ctx.state (docs/strategies.md, "Strategy state and hot reload").
 local nt = require "nt"
 
-local fast, slow, above
-
 function on_start(ctx)
-  fast = nt.ind.sma(ctx.params.fast)
-  slow = nt.ind.sma(ctx.params.slow)
+  local s = ctx.state
+  s.fast = nt.ind.sma(ctx.params.fast)
+  s.slow = nt.ind.sma(ctx.params.slow)
+  s.above = nil -- fast > slow at the latest bar past the warm-up (nil until then)
 end
 
 function on_bar(ctx, bar)
-  local f, s = fast:update(bar.close), slow:update(bar.close)
-  if s ~= s then return end -- slow SMA still warming up (NaN)
-  local now_above = f > s
-  if now_above ~= above then
+  local s = ctx.state
+  local fast, slow = s.fast:update(bar.close), s.slow:update(bar.close)
+  if slow ~= slow then return end -- slow SMA still warming up (NaN)
+  local now_above = fast > slow
+  if now_above ~= s.above then
     local pos = ctx:position(bar.symbol)
     if now_above and pos == 0 then
       local qty = math.floor(ctx:cash() * ctx.params.fraction / bar.close)
@@ -22,7 +24,7 @@ function on_bar(ctx, bar)
     elseif not now_above and pos > 0 then
       ctx:sell(bar.symbol, pos)
     end
-    above = now_above
+    s.above = now_above
   end
 end
 

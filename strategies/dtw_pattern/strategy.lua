@@ -7,11 +7,6 @@
 -- at the stop, the target or after `horizon` bars, whichever comes first.
 local nt = require "nt"
 
-local P, sym
-local position -- { side = 1 | -1, entry_bar =, stop =, target = } while in a trade
-local pending = false -- an order is on its way
-local bars = 0
-
 local function check_params(p, ctx)
   local function need(ok, name, rule)
     if not ok then error(string.format("dtw_pattern: bad params.%s in bundle.lua: %s (got %s)", name, rule,
@@ -38,13 +33,15 @@ local function check_params(p, ctx)
 end
 
 function on_start(ctx)
-  P = ctx.params
-  check_params(P, ctx)
-  sym = P.symbol
+  check_params(ctx.params, ctx)
+  local s = ctx.state
+  s.position = nil -- { side = 1 | -1, entry_bar =, stop =, target = } while in a trade
+  s.pending = false -- an order is on its way
+  s.bars = 0 -- bars of the symbol seen
 end
 
 -- Outcomes of the best matches: the return over `horizon` bars after each matched window.
-local function forecast(closes)
+local function forecast(P, closes)
   local n = #closes
   local W, H = P.window, P.horizon
   local query = closes:slice(n - W + 1, n)
@@ -69,45 +66,49 @@ local function forecast(closes)
 end
 
 function on_bar(ctx, bar)
+  local P, s = ctx.params, ctx.state
+  local sym = P.symbol
   if bar.symbol ~= sym then return end
-  bars = bars + 1
-  if pending then return end
+  s.bars = s.bars + 1
+  if s.pending then return end
   local price = bar.close
+  local position = s.position
   if position then
-    local held = bars - position.entry_bar
+    local held = s.bars - position.entry_bar
     local hit_stop = position.side > 0 and price <= position.stop or position.side < 0 and price >= position.stop
     local hit_target = position.side > 0 and price >= position.target or position.side < 0 and price <= position.target
     if hit_stop or hit_target or held >= P.horizon then
       local qty = ctx:position(sym)
       if qty > 0 then ctx:sell(sym, qty) elseif qty < 0 then ctx:buy(sym, -qty) end
-      pending, position = true, nil
+      s.pending, s.position = true, nil
     end
     return
   end
   local closes = ctx:history(sym, "close", P.lookback)
   if #closes < P.lookback then return end
-  local mean, agreement, spread = forecast(closes)
+  local mean, agreement, spread = forecast(P, closes)
   if agreement < P.min_agreement or math.abs(mean) < P.min_edge then return end
   local side = mean > 0 and 1 or -1
   if side < 0 and not P.allow_short then return end
   local qty = math.floor(ctx:cash() * P.fraction / price)
   if qty < 1 then return end
   if side > 0 then ctx:buy(sym, qty) else ctx:sell(sym, qty) end
-  pending = true
-  position = {
+  s.pending = true
+  s.position = {
     side = side,
-    entry_bar = bars,
+    entry_bar = s.bars,
     stop = price * (1 - side * P.stop_k * spread),
     target = price * (1 + side * P.take_k * spread),
   }
 end
 
 function on_order_filled(ctx, fill)
-  if fill.remaining == 0 then pending = false end
+  if fill.remaining == 0 then ctx.state.pending = false end
 end
 
 function on_order_rejected(ctx, ev)
   ctx:log_at("warn", "order rejected:", ev.reason)
-  pending = false
-  if ctx:position(sym) == 0 then position = nil end
+  local s = ctx.state
+  s.pending = false
+  if ctx:position(ctx.params.symbol) == 0 then s.position = nil end
 end

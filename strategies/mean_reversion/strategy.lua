@@ -3,9 +3,6 @@
 -- RSI is above `exit_rsi`. Market orders, filled at the next bar's open.
 local nt = require "nt"
 
-local P -- validated params
-local bands, rsi
-
 local function param(p, key, rule, ok)
   if not ok then
     error(string.format("mean_reversion: bad params.%s in bundle.lua: %s (got %s)", key, rule, tostring(p[key])), 0)
@@ -35,16 +32,19 @@ local function validate(ctx)
 end
 
 function on_start(ctx)
-  P = validate(ctx)
-  bands = nt.ind.bbands(P.bb_window, P.bb_k)
-  rsi = nt.ind.rsi(P.rsi_window)
+  local s = ctx.state
+  s.P = validate(ctx) -- validated params
+  s.bands = nt.ind.bbands(s.P.bb_window, s.P.bb_k)
+  s.rsi = nt.ind.rsi(s.P.rsi_window)
 end
 
 function on_bar(ctx, bar)
+  local s = ctx.state
+  local P = s.P
   if bar.symbol ~= P.symbol then return end
   local close = bar.close
-  local middle, _, lower = bands:update(close)
-  local r = rsi:update(close)
+  local middle, _, lower = s.bands:update(close)
+  local r = s.rsi:update(close)
   if middle ~= middle or r ~= r then return end -- warming up
   local pos = ctx:position(P.symbol)
   if pos == 0 and close < lower and r < P.oversold then

@@ -3,10 +3,6 @@
 -- entry, to min(fraction, vol_target / realised volatility) of equity; it is not rebalanced.
 local nt = require "nt"
 
-local P -- validated params
-local vol -- rolling sample std of daily log returns
-local prev_close
-
 local function param(p, key, rule, ok)
   if not ok then
     error(string.format("momentum: bad params.%s in bundle.lua: %s (got %s)", key, rule, tostring(p[key])), 0)
@@ -40,15 +36,19 @@ local function validate(ctx)
 end
 
 function on_start(ctx)
-  P = validate(ctx)
-  vol = nt.ind.std(P.vol_window)
+  local s = ctx.state
+  s.P = validate(ctx) -- validated params
+  s.vol = nt.ind.std(s.P.vol_window) -- rolling sample std of daily log returns
+  s.prev_close = nil -- the previous bar's close (nil before the first bar)
 end
 
 function on_bar(ctx, bar)
+  local s = ctx.state
+  local P = s.P
   if bar.symbol ~= P.symbol then return end
   local close = bar.close
-  if prev_close then vol:update(math.log(close / prev_close)) end
-  prev_close = close
+  if s.prev_close then s.vol:update(math.log(close / s.prev_close)) end
+  s.prev_close = close
   local h = ctx:history(P.symbol, "close", P.lookback + 1)
   if #h < P.lookback + 1 then return end -- warming up
   local ret = close / h[1] - 1
@@ -56,7 +56,7 @@ function on_bar(ctx, bar)
   if pos == 0 and ret > P.entry then
     local f = P.fraction
     if P.vol_target > 0 then
-      local sigma = vol.value * math.sqrt(252)
+      local sigma = s.vol.value * math.sqrt(252)
       if sigma ~= sigma or sigma <= 0 then return end -- volatility unknown (NaN while warming up) or zero
       f = math.min(f, P.vol_target / sigma)
     end

@@ -3,11 +3,6 @@
 -- at +/-entry, closes it near zero and stops it out beyond +/-stop.
 local nt = require "nt"
 
-local P -- validated params
-local ols, zs -- rolling OLS (lookback) and z-score of its residual (z_window)
-local last_t, last_px = {}, {} -- per symbol: time and close of its latest bar
-local armed = true -- false after a stop-out, until the spread is back inside +/- exit
-
 local function param(p, key, rule, ok)
   if not ok then
     error(string.format("pairs_trading: bad params.%s in bundle.lua: %s (got %s)", key, rule, tostring(p[key])), 0)
@@ -40,12 +35,16 @@ local function validate(ctx)
 end
 
 function on_start(ctx)
-  P = validate(ctx)
-  ols = nt.ind.ols(P.lookback)
-  zs = nt.ind.zscore(P.z_window)
+  local s = ctx.state
+  s.P = validate(ctx) -- validated params
+  s.ols = nt.ind.ols(s.P.lookback) -- rolling OLS of y on x
+  s.zs = nt.ind.zscore(s.P.z_window) -- z-score of its residual
+  s.last_t, s.last_px = {}, {} -- per symbol: time and close of its latest bar
+  s.armed = true -- false after a stop-out, until the spread is back inside +/- exit
 end
 
 local function close_legs(ctx, why, z)
+  local P = ctx.state.P
   ctx:log(why, string.format("z=%.3f", z))
   ctx:order_target(P.y, 0)
   ctx:order_target(P.x, 0)
@@ -54,19 +53,21 @@ end
 -- One decision per timestamp at which both rates exist, taken on whichever of the two bars
 -- arrives second (the engine delivers a timestamp's bars in the order of the data's symbols).
 function on_bar(ctx, bar)
-  local s = bar.symbol
-  if s ~= P.y and s ~= P.x then return end
-  last_t[s], last_px[s] = bar.time, bar.close
+  local s = ctx.state
+  local P, last_t, last_px = s.P, s.last_t, s.last_px
+  local sym = bar.symbol
+  if sym ~= P.y and sym ~= P.x then return end
+  last_t[sym], last_px[sym] = bar.time, bar.close
   if last_t[P.y] ~= last_t[P.x] then return end -- the other leg has no bar at this time (yet)
 
-  local beta, _, spread = ols:update(last_px[P.y], last_px[P.x])
+  local beta, _, spread = s.ols:update(last_px[P.y], last_px[P.x])
   if spread ~= spread then return end -- OLS warming up (or x constant over the window)
-  local z = zs:update(spread)
+  local z = s.zs:update(spread)
   if z ~= z then return end -- z-score warming up (or a constant spread)
   if #ctx:open_orders() > 0 then return end -- a leg has not filled yet: wait for it
 
   local qy, qx = ctx:position(P.y), ctx:position(P.x)
-  if math.abs(z) < P.exit then armed = true end
+  if math.abs(z) < P.exit then s.armed = true end
   if qy ~= 0 or qx ~= 0 then
     if qy == 0 or qx == 0 then
       close_legs(ctx, "one leg is missing (rejected order?): closing the other", z)
@@ -75,12 +76,12 @@ function on_bar(ctx, bar)
     elseif qy < 0 and z < P.exit then
       close_legs(ctx, "exit short spread", z)
     elseif math.abs(z) > P.stop then
-      armed = false
+      s.armed = false
       close_legs(ctx, "stop out", z)
     end
     return
   end
-  if not armed or math.abs(z) <= P.entry or math.abs(z) >= P.stop then return end
+  if not s.armed or math.abs(z) <= P.entry or math.abs(z) >= P.stop then return end
   if beta <= 0 then return end -- the legs do not move together: no hedge to put on
   local ny = math.floor(P.notional / last_px[P.y])
   local nx = math.floor(beta * ny + 0.5)
