@@ -232,6 +232,8 @@ local function plain(file, where, v, seen)
   return out
 end
 
+--- A shallow copy of t without the keys in skip (the manifest's and the strategies'
+--- standard tables).
 local function copy(t, skip)
   local out = {}
   for k, v in pairs(t) do
@@ -239,6 +241,7 @@ local function copy(t, skip)
   end
   return out
 end
+M.copy = copy
 
 local function evaluate(file)
   local env = {

@@ -21,13 +21,7 @@ local PUBLIC_MODULES = {
   ["nt.stats"] = true, ["nt.risk"] = true,
 }
 
-local function copy(t, skip)
-  local out = {}
-  for k, v in pairs(t) do
-    if not (skip and skip[k]) then out[k] = v end
-  end
-  return out
-end
+local copy = require("nt._bundle").copy
 
 -- A read-only proxy of a library table (nested tables proxied too): writes raise, and the
 -- real module stays out of reach, so one strategy file cannot poison what the library (or

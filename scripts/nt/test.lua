@@ -71,6 +71,13 @@ function A.truthy(v, msg) if not v then failure((msg or "expected a truthy value
 function A.falsy(v, msg) if v then failure((msg or "expected a falsy value") .. ", got " .. fmt(v), 2) end end
 function A.is_nan(v, msg) if v == v then failure((msg or "expected NaN") .. ", got " .. fmt(v), 2) end end
 --- has_error(fn[, pattern]): fn must raise; the message must contain `pattern` (plain text).
+--- contains(haystack, needle[, msg]): tostring(haystack) contains needle (plain text).
+function A.contains(haystack, needle, msg)
+  if not tostring(haystack):find(needle, 1, true) then
+    failure(string.format("%s%s does not contain %s", msg and (msg .. ": ") or "", fmt(tostring(haystack)),
+      fmt(needle)), 2)
+  end
+end
 function A.has_error(fn, pattern, msg)
   local ok, err = pcall(fn)
   if ok then failure(msg or "expected an error, none was raised", 2) end

@@ -9,29 +9,14 @@
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
+#include "support/vector_source.hpp"
 
 using namespace ntrun;
 using backtest::event_kind;
 
 namespace {
 
-class vector_source final : public backtest::bar_source {
- public:
-  explicit vector_source(std::vector<bar> bars) : bars_(std::move(bars)) {}
-  std::optional<ts_ns> peek_ts() override {
-    if (i_ >= bars_.size()) return std::nullopt;
-    return bars_[i_].ts_event;
-  }
-  bool next(bar& out) override {
-    if (i_ >= bars_.size()) return false;
-    out = bars_[i_++];
-    return true;
-  }
-
- private:
-  std::vector<bar> bars_;
-  std::size_t i_ = 0;
-};
+using test::vector_source;
 
 constexpr ts_ns day(int d) {
   return ns_per_day * (18262 + d);

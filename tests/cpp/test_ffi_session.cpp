@@ -14,33 +14,13 @@
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
+#include "support/vector_source.hpp"
 
 using namespace ntrun;
 
 namespace {
 
-class bars_source final : public backtest::bar_source {
- public:
-  explicit bars_source(std::vector<bar> bars, bool fail_at_end = false)
-      : bars_(std::move(bars)), fail_(fail_at_end) {}
-  std::optional<ts_ns> peek_ts() override {
-    if (i_ >= bars_.size()) {
-      if (fail_) throw market::market_error("data.csv:9: bad row: bad number in column 'close'");
-      return std::nullopt;
-    }
-    return bars_[i_].ts_event;
-  }
-  bool next(bar& out) override {
-    if (i_ >= bars_.size()) return false;
-    out = bars_[i_++];
-    return true;
-  }
-
- private:
-  std::vector<bar> bars_;
-  bool fail_;
-  std::size_t i_ = 0;
-};
+using test::vector_source;
 
 constexpr ts_ns day(int d) { return ns_per_day * (18262 + d); }
 
@@ -54,7 +34,7 @@ std::unique_ptr<backtest::engine> engine_of(int days, int strategies = 1, bool f
   for (int d = 0; d < days; ++d) bars.push_back(daily(d, 100 + d));
   return std::make_unique<backtest::engine>(
       backtest::engine_config{.symbols = {"A"}, .num_strategies = strategies, .capital = 100'000},
-      std::make_unique<bars_source>(std::move(bars), fail));
+      std::make_unique<vector_source>(std::move(bars), fail));
 }
 
 ntrun_session_t* handle(session& s) { return reinterpret_cast<ntrun_session_t*>(&s); }

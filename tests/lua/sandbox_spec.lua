@@ -9,12 +9,6 @@ local FIX = spec_dir .. "/fixtures/escape/"
 
 local function run(bundle, opts) return nt.backtest.run(FIX .. bundle, opts) end
 
-local function contains(haystack, needle, what)
-  if not tostring(haystack):find(needle, 1, true) then
-    error(string.format("%s: %q does not contain %q", what or "text", tostring(haystack), needle), 2)
-  end
-end
-
 describe("a hostile strategy", function()
   it("finds no pointer, no host handle and no writable handle field (checked in the strategy)", function()
     local r = run("memory")
@@ -26,20 +20,20 @@ describe("a hostile strategy", function()
     local r = run("crash_free")
     assert.equals(1, r.exit_code)
     assert.equals("stopped: strategy error in strategy.lua", r.status)
-    contains(r.errors[1], "strategy.lua:3: index data out of range (length 4)", "errors[1]")
+    assert.contains(r.errors[1], "strategy.lua:3: index data out of range (length 4)", "errors[1]")
     assert.is_not_nil(nt.json.decode(r.json).metrics, "the report is written")
   end)
 
   it("cannot lengthen an array to read past it", function()
     local r = run("crash_len")
     assert.equals(1, r.exit_code)
-    contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
+    assert.contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
   end)
 
   it("cannot lengthen a history view and hand it to an indicator", function()
     local r = run("crash_view")
     assert.equals(1, r.exit_code)
-    contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
+    assert.contains(r.errors[1], "strategy.lua:3: attempt to write to constant location", "errors[1]")
   end)
 
   it("gets nothing from what its manifest did to string (the manifest runs in the host's config state)", function()
