@@ -43,15 +43,60 @@ ffi.metatype("ntrun_bar_t", {
   end,
 })
 
+-- Order events reach the strategy as one reused read-only view (no table per event, as bars):
+-- ids and tags are Lua numbers, names are computed, and nothing in it is a pointer (the reason
+-- is kept here as a Lua string). Valid during the callback: copy the fields you keep.
+ffi.cdef [[
+typedef struct nt_order_event {
+  const double order_id, tag;
+  const int64_t ts_event, ts_init;
+  const uint32_t sid;
+  const int32_t side_, type_, status_;
+  const double quantity, price, commission, filled_qty, remaining;
+} nt_order_event;
+typedef struct nt_order_event_w {
+  double order_id, tag;
+  int64_t ts_event, ts_init;
+  uint32_t sid;
+  int32_t side_, type_, status_;
+  double quantity, price, commission, filled_qty, remaining;
+} nt_order_event_w;
+]]
+local order_view = ffi.new("nt_order_event")
+local order_w = ffi.cast("nt_order_event_w*", order_view)
+local order_reason -- the current event's reason (a Lua string) or nil
+
+local ORDER_FIELDS = "order_id, tag, symbol, side, type, status, quantity, price, commission, filled_qty, "
+  .. "remaining, reason, ts, time, ts_event, ts_init"
+ffi.metatype("nt_order_event", {
+  __index = function(o, k)
+    if k == "symbol" then return symbols[o.sid + 1] end
+    if k == "side" then return NAMES.side[o.side_] end
+    if k == "type" then return NAMES.type[o.type_] end
+    if k == "status" then return NAMES.status[o.status_] end
+    if k == "reason" then return order_reason end
+    if k == "ts" then return o.ts_event end
+    if k == "time" then return tonumber(o.ts_event) / 1e9 end
+    return nil
+  end,
+  __newindex = function(_, k)
+    error(string.format("an order event is read-only (cannot set '%s'; fields: %s)", tostring(k), ORDER_FIELDS), 2)
+  end,
+  __tostring = function(o)
+    return string.format("order_event(%s %d %s %s %g @ %g)", NAMES.status[o.status_], o.order_id,
+      NAMES.side[o.side_], tostring(symbols[o.sid + 1]), o.quantity, o.price)
+  end,
+})
+
 local function order_event(o)
-  return {
-    order_id = tonumber(o.order_id), tag = tonumber(o.tag), symbol = symbols[o.sid + 1],
-    side = NAMES.side[o.side], type = NAMES.type[o.type], status = NAMES.status[o.status],
-    quantity = o.quantity, price = o.price, commission = o.commission,
-    filled_qty = o.filled_qty, remaining = o.remaining,
-    reason = o.reason ~= nil and ffi.string(o.reason) or nil,
-    ts = o.ts_event, time = tonumber(o.ts_event) / 1e9,
-  }
+  local w = order_w
+  w.order_id, w.tag = o.order_id, o.tag
+  w.ts_event, w.ts_init = o.ts_event, o.ts_init
+  w.sid, w.side_, w.type_, w.status_ = o.sid, o.side, o.type, o.status
+  w.quantity, w.price, w.commission = o.quantity, o.price, o.commission
+  w.filled_qty, w.remaining = o.filled_qty, o.remaining
+  order_reason = o.reason ~= nil and ffi.string(o.reason) or nil
+  return order_view
 end
 
 --- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local

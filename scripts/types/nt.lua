@@ -816,7 +816,8 @@ function nt.backtest.run(bundle, opts) end
 ---@field time number Computed: seconds since the epoch.
 ---@field date string Computed: "YYYY-MM-DD".
 
----An order event passed to on_order_* callbacks.
+---An order event passed to on_order_* callbacks: a read-only view valid during the callback
+---(the same object carries the next event; copy the fields you keep).
 ---@class nt.OrderEvent
 ---@field order_id integer 0 for a rejected order (match it by tag).
 ---@field tag integer
