@@ -164,8 +164,16 @@ end
 
 --- Buys `quantity` of `symbol`. opts: limit=, stop=, type=, tif=, tag=.
 --- Returns the order id, or nil and the rejection reason.
-function Ctx:buy(symbol, quantity, opts) return submit(symbol, C.NTRUN_BUY, quantity, opts, "buy") end
-function Ctx:sell(symbol, quantity, opts) return submit(symbol, C.NTRUN_SELL, quantity, opts, "sell") end
+--- (Not tail calls: submit's errors name the caller's line, level 3, which a tail call would
+--- skip.)
+function Ctx:buy(symbol, quantity, opts)
+  local id, why, rid = submit(symbol, C.NTRUN_BUY, quantity, opts, "buy")
+  return id, why, rid
+end
+function Ctx:sell(symbol, quantity, opts)
+  local id, why, rid = submit(symbol, C.NTRUN_SELL, quantity, opts, "sell")
+  return id, why, rid
+end
 
 --- submit_order{symbol=, side="buy"|"sell", quantity=, type=, limit=, stop=, tif=, tag=}
 function Ctx:submit_order(o)
@@ -174,7 +182,8 @@ function Ctx:submit_order(o)
   if side == nil then
     error(string.format("bad 'side' field to ctx:submit_order: must be \"buy\" or \"sell\" (got %s)", tostring(o.side)), 2)
   end
-  return submit(o.symbol, side, o.quantity, o, "submit_order")
+  local id, why, rid = submit(o.symbol, side, o.quantity, o, "submit_order")
+  return id, why, rid
 end
 
 --- Trades toward a target position with a market order for the difference (ignores open orders).

@@ -14,6 +14,23 @@ local function contains(haystack, needle, what)
 end
 
 
+describe("a wrong argument to a ctx method", function()
+  -- Before: a bare "stack traceback:" with the message lost (a tail call moved the error's
+  -- position into the host's runner, whose lines the host strips).
+  for case, want in pairs({
+    quantity_string = "strategy.lua:4: bad 'quantity' argument to ctx:buy: number expected (got string)",
+    swapped = "strategy.lua:5: bad 'quantity' argument to ctx:buy: number expected (got string)",
+    bad_tif = "strategy.lua:6: bad 'tif' option to ctx:sell: must be gtc, day, ioc or fok (got forever)",
+  }) do
+    it("keeps its message and the strategy's file:line (" .. case .. ")", function()
+      local r = run("err_args/" .. case)
+      assert.equals(1, r.exit_code)
+      assert.contains(r.errors[1], want, "errors[1]")
+      assert.contains(r.errors[1], "stack traceback:", "errors[1]")
+    end)
+  end
+end)
+
 describe("a Lua error in a callback", function()
   it("stops the run with exit code 1, the file:line and a traceback", function()
     local r = run("err_on_bar")

@@ -76,10 +76,14 @@ void print_log(void* user, const session& s, std::int64_t ts, int level, std::st
                lv, static_cast<int>(msg.size()), msg.data());
 }
 
-/// The traceback frames of the host's own runner loop say nothing to a strategy author.
+/// The traceback frames of the host's own runner loop say nothing to a strategy author. The
+/// message (everything before "stack traceback:") is always kept whole.
 std::string without_runner_frames(const std::string& traceback) {
-  std::string out;
-  std::size_t pos = 0;
+  static constexpr std::string_view marker = "\nstack traceback:";
+  const std::size_t frames = traceback.find(marker);
+  if (frames == std::string::npos) return traceback;
+  std::string out = traceback.substr(0, frames);
+  std::size_t pos = frames + 1;
   while (pos < traceback.size()) {
     std::size_t end = traceback.find('\n', pos);
     if (end == std::string::npos) end = traceback.size();
@@ -87,7 +91,7 @@ std::string without_runner_frames(const std::string& traceback) {
     const bool internal = line.find("scripts/nt/_runner.lua") != std::string_view::npos ||
                           line.find("[C]: at 0x") != std::string_view::npos;
     if (!internal) {
-      if (!out.empty()) out += '\n';
+      out += '\n';
       out += line;
     }
     pos = end + 1;
