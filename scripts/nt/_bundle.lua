@@ -44,21 +44,31 @@ local function distance(a, b)
   return prev[#b]
 end
 
--- The message for the first key of t not in allowed (with a suggestion), or nil.
-local function unknown_key(t, allowed)
-  for k in pairs(t) do
-    if allowed[k] == nil then
-      local best, best_d = nil, 3
-      for name in pairs(allowed) do
-        local d = distance(tostring(k), name)
-        if d < best_d or (d == best_d and best and name < best) then best, best_d = name, d end
-      end
-      local hint = best and string.format("did you mean '%s'? ", best) or ""
-      return string.format("unknown key '%s' (%sallowed: %s)", tostring(k), hint, sorted_keys(allowed))
-    end
+--- The name of `allowed` (a set) nearest to `name` within two edits, or nil.
+local function nearest(name, allowed)
+  local best, best_d = nil, 3
+  for cand in pairs(allowed) do
+    local d = distance(name, cand)
+    if d < best_d or (d == best_d and best and cand < best) then best, best_d = cand, d end
   end
-  return nil
+  return best
 end
+M.nearest = nearest
+
+-- The message for the first key of t not in allowed (with a suggestion), or nil. Keys are
+-- visited in sorted order, so the message does not depend on hashing.
+local function unknown_key(t, allowed)
+  local keys = {}
+  for k in pairs(t) do
+    if allowed[k] == nil then keys[#keys + 1] = tostring(k) end
+  end
+  if #keys == 0 then return nil end
+  table.sort(keys)
+  local best = nearest(keys[1], allowed)
+  local hint = best and string.format("did you mean '%s'? ", best) or ""
+  return string.format("unknown key '%s' (%sallowed: %s)", keys[1], hint, sorted_keys(allowed))
+end
+M.unknown_key = unknown_key
 
 local function check_keys(file, where, t, allowed)
   local msg = unknown_key(t, allowed)

@@ -13,8 +13,30 @@ local SESSION = core.session
 local M = {}
 
 -- Every callback the runner calls (the LuaLS stubs and .luacheckrc are checked against it).
+-- on_save/on_load belong to the reload contract (docs/strategies.md).
 M.CALLBACKS = { "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
-  "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop" }
+  "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop",
+  "on_save", "on_load" }
+local CALLBACK_SET = {}
+for _, name in ipairs(M.CALLBACKS) do CALLBACK_SET[name] = true end
+
+-- A global or returned key that looks like a callback but is none (on_bars, onBar) would
+-- never be called: refuse it at load, naming the nearest callback.
+local function check_callback_names(t, path)
+  local bad = {}
+  for k in pairs(t) do
+    if type(k) == "string" and not CALLBACK_SET[k] and (k:find("^on_") or k:find("^on%u")) then
+      bad[#bad + 1] = k
+    end
+  end
+  if #bad == 0 then return end
+  table.sort(bad)
+  local k = bad[1]
+  local snake = k:gsub("(%u)", function(c) return "_" .. c:lower() end)
+  local best = require("nt._bundle").nearest(snake, CALLBACK_SET) or require("nt._bundle").nearest(k, CALLBACK_SET)
+  error(string.format("%s: '%s' is not a callback and would never be called (%scallbacks: %s)", path, k,
+    best and ("did you mean '" .. best .. "'? ") or "", table.concat(M.CALLBACKS, ", ")), 0)
+end
 
 local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRUN_EV_REJECTED
 local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
@@ -25,6 +47,10 @@ local ctx, S, ev, bar
 local symbols
 local timer_names = ctxmod.timer_names
 
+local BAR_FIELD_LIST = "open, high, low, close, volume, symbol, date, time, ts, ts_event, ts_init, sid, flags"
+local BAR_FIELDS = {}
+for name in BAR_FIELD_LIST:gmatch("[%w_]+") do BAR_FIELDS[name] = true end
+
 -- bar.symbol, bar.date, bar.time are computed; the numeric fields are read in place.
 ffi.metatype("ntrun_bar_t", {
   __index = function(b, k)
@@ -32,7 +58,10 @@ ffi.metatype("ntrun_bar_t", {
     if k == "ts" then return b.ts_event end
     if k == "time" then return tonumber(b.ts_event) / 1e9 end
     if k == "date" then return time.date(b.ts_event) end
-    return nil
+    -- Reading a field a bar does not have is a typo (bar.clsoe): say so here, not far away.
+    local best = require("nt._bundle").nearest(tostring(k), BAR_FIELDS)
+    error(string.format("a bar has no field '%s' (%sfields: %s)", tostring(k),
+      best and ("did you mean '" .. best .. "'? ") or "", BAR_FIELD_LIST), 2)
   end,
   __newindex = function(_, k)
     error(string.format("a bar is read-only (cannot set '%s')", tostring(k)), 2)
@@ -118,6 +147,7 @@ function M.load(path, bundle_dir, bundle_name, params_source)
     error(string.format("%s: a strategy file returns nothing or a table of callbacks (got %s)", path, type(res)), 0)
   end
   S = res or env
+  check_callback_names(S, path)
   for _, name in ipairs(M.CALLBACKS) do
     local f = rawget(S, name)
     if f ~= nil and type(f) ~= "function" then

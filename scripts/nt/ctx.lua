@@ -118,6 +118,18 @@ function Ctx:price(symbol)
   return view.data[0]
 end
 
+local ORDER_OPTS = { limit = true, price = true, stop = true, type = true, tif = true, tag = true }
+local ORDER_FIELDS = { symbol = true, side = true, quantity = true, limit = true, price = true, stop = true,
+  type = true, tif = true, tag = true }
+local CHANGES = { quantity = true, limit = true, price = true, stop = true }
+local TIMER_SPEC = { every = true, at = true, name = true }
+
+-- Unknown option keys are errors: {stop_price = 5} must not become a market order.
+local function check_keys(t, allowed, what, fn, level)
+  local msg = bundle.unknown_key(t, allowed)
+  if msg then error(string.format("bad '%s' argument to ctx:%s: %s", what, fn, msg), level + 1) end
+end
+
 local function submit(symbol, side, quantity, opts, fn)
   if type(quantity) ~= "number" then
     error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), 3)
@@ -131,6 +143,11 @@ local function submit(symbol, side, quantity, opts, fn)
   if opts ~= nil then
     if type(opts) ~= "table" then
       error(string.format("bad 'opts' argument to ctx:%s: table expected (got %s)", fn, type(opts)), 3)
+    end
+    if fn == "submit_order" then
+      check_keys(opts, ORDER_FIELDS, "order", fn, 3)
+    else
+      check_keys(opts, ORDER_OPTS, "opts", fn, 3)
     end
     local limit, stop = opts.limit or opts.price, opts.stop
     if opts.type ~= nil then
@@ -203,6 +220,7 @@ end
 --- Changes an open order: fields quantity=, limit=, stop= (others kept).
 function Ctx:modify_order(id, changes)
   if type(changes) ~= "table" then error("bad 'changes' argument to ctx:modify_order: table expected", 2) end
+  check_keys(changes, CHANGES, "changes", "modify_order", 2)
   local rc = C.ntrun_ffi_order_modify(S, core.num_arg(id, "id", 2),
     changes.quantity or 0 / 0, changes.limit or changes.price or 0 / 0, changes.stop or 0 / 0)
   return rc == core.OK
@@ -271,7 +289,10 @@ function Ctx:date() return time.date(C.ntrun_ffi_session_now(S)) end
 --- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more. Returns the id.
 function Ctx:set_timer(spec)
   local every, at, name = spec, nil, nil
-  if type(spec) == "table" then every, at, name = spec.every, spec.at, spec.name end
+  if type(spec) == "table" then
+    check_keys(spec, TIMER_SPEC, "spec", "set_timer", 2)
+    every, at, name = spec.every, spec.at, spec.name
+  end
   if every ~= nil and (type(every) ~= "number" or every < 0 or every ~= every) then
     error("bad 'every' argument to ctx:set_timer: seconds >= 0 expected (got " .. tostring(every) .. ")", 2)
   end

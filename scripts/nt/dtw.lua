@@ -13,6 +13,7 @@ local core = require "nt._core"
 local array = require "nt.array"
 local ffi, C = core.ffi, core.C
 
+local unknown_key = require("nt._bundle").unknown_key
 local M = {}
 local array_ct, series_ct = core.array_ct, core.series_ct
 
@@ -38,11 +39,23 @@ local function band_arg(v, name, fn)
 end
 
 -- Fills the shared options struct from an opts table (nil = defaults).
+-- The option keys each function reads: any other key is an error ({znorn = true} must not
+-- run without z-normalisation).
+local PAIR = { cost = true, band = true }
+local OPTION_KEYS = {
+  distance = PAIR, similarity = PAIR, path = PAIR,
+  batch = { cost = true, band = true, stride = true, length = true, out = true },
+  knn = { cost = true, band = true, window = true, k = true, znorm = true, prune = true },
+  search = { cost = true, band = true, window = true, k = true, znorm = true, prune = true, exclusion = true },
+}
+
 local function options(o, fn, search)
   local r = opts_buf
   r.cost, r.band, r.znorm, r.k, r.exclusion, r.prune = C.NTRUN_DTW_ABS, -1, 0, 1, 0, 1
   if o == nil then return r end
   if type(o) ~= "table" then error("bad 'opts' argument to nt.dtw." .. fn .. ": table expected", 3) end
+  local msg = unknown_key(o, OPTION_KEYS[fn])
+  if msg then error("bad 'opts' argument to nt.dtw." .. fn .. ": " .. msg, 3) end
   if o.cost ~= nil then
     local c = COSTS[o.cost]
     if c == nil then

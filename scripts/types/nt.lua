@@ -998,6 +998,8 @@ function Ctx:log_at(level, ...) end
 ---@field on_order_modified? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
 ---@field on_timer? fun(ctx: nt.Ctx, ev: nt.TimerEvent)
 ---@field on_risk_state? fun(ctx: nt.Ctx, state: nt.RiskState, info: table) The circuit breaker's state changed (info: previous, reason, ts, time).
+---@field on_save? fun(ctx: nt.Ctx): table For a code reload (`--watch`, coming): the state to hand to the new code; default ctx.state.
+---@field on_load? fun(ctx: nt.Ctx, state: table) For a code reload: takes the old code's state (sets ctx.state); default ctx.state = state.
 ---@field on_stop? fun(ctx: nt.Ctx) Once, after the last event (not after a strategy error).
 
 -- In a strategy's environment `print` goes to the run log, `math.random` draws from the run's
@@ -1025,6 +1027,10 @@ on_order_modified = nil
 on_timer = nil
 ---@type fun(ctx: nt.Ctx, state: nt.RiskState, info: table)?
 on_risk_state = nil
+---@type (fun(ctx: nt.Ctx): table)?
+on_save = nil
+---@type fun(ctx: nt.Ctx, state: table)?
+on_load = nil
 ---@type fun(ctx: nt.Ctx)?
 on_stop = nil
 

@@ -83,6 +83,8 @@ std::string without_runner_frames(const std::string& traceback) {
   const std::size_t frames = traceback.find(marker);
   if (frames == std::string::npos) return traceback;
   std::string out = traceback.substr(0, frames);
+  std::string kept;
+  bool user_frame = false;  // a frame outside the host's own code
   std::size_t pos = frames + 1;
   while (pos < traceback.size()) {
     std::size_t end = traceback.find('\n', pos);
@@ -91,12 +93,17 @@ std::string without_runner_frames(const std::string& traceback) {
     const bool internal = line.find("scripts/nt/_runner.lua") != std::string_view::npos ||
                           line.find("[C]: at 0x") != std::string_view::npos;
     if (!internal) {
-      out += '\n';
-      out += line;
+      kept += '\n';
+      kept += line;
+      user_frame = user_frame || (line.find("scripts/nt/") == std::string_view::npos &&
+                                  line.find("[C]:") == std::string_view::npos &&
+                                  line != "stack traceback:");
     }
     pos = end + 1;
   }
-  return out;
+  // An error the host raised about the strategy file (at load) names it already: its frames
+  // would only show the host's code.
+  return user_frame ? out + kept : out;
 }
 
 /// One strategy's Lua state, its session (attached to the engine's port for the strategy)
@@ -125,7 +132,7 @@ class strategy_vm {
     lua_pushstring(L, b.dir.c_str());
     lua_pushstring(L, b.name.c_str());
     lua_pushlstring(L, b.params_source.data(), b.params_source.size());
-    if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(*err);
+    if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(without_runner_frames(*err));
   }
 
   /// The nt._jitlog report lines of this state (when it was started).

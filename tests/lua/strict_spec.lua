@@ -1,0 +1,30 @@
+-- A typo must never run silently: unknown option keys, callback names that are not callbacks
+-- and unknown bar fields are errors that name the mistake and the nearest valid name.
+local nt = require "nt"
+
+local FIX = spec_dir .. "/fixtures/strict/"
+
+local function run(bundle) return nt.backtest.run(FIX .. bundle) end
+
+describe("strictness", function()
+  it("refuses unknown option keys in ctx methods and nt.dtw, placing nothing (checked in the strategy)", function()
+    local r = run("options")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals(0, r.metrics.num_orders)
+  end)
+
+  it("refuses a global that looks like a callback but is none, at load", function()
+    assert.has_error(function() run("typo_global") end,
+      "strategy.lua: 'on_bars' is not a callback and would never be called (did you mean 'on_bar'? callbacks: on_start")
+  end)
+
+  it("refuses a camel-case callback in a returned table, at load", function()
+    assert.has_error(function() run("typo_table") end, "'onBar' is not a callback and would never be called (did you mean 'on_bar'?")
+  end)
+
+  it("refuses an unknown bar field where it is read, listing the fields", function()
+    local r = run("bar_field")
+    assert.equals(1, r.exit_code)
+    assert.contains(r.errors[1], "strategy.lua:2: a bar has no field 'clsoe' (did you mean 'close'? fields: open, high")
+  end)
+end)
