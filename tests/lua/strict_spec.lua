@@ -22,6 +22,12 @@ describe("strictness", function()
     assert.has_error(function() run("typo_table") end, "'onBar' is not a callback and would never be called (did you mean 'on_bar'?")
   end)
 
+  it("reports what a rejected order asked for: its quantity (also an infinite one) and type", function()
+    local r = run("rejected")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals(3, r.metrics.num_rejected)
+  end)
+
   it("refuses an unknown bar field where it is read, listing the fields", function()
     local r = run("bar_field")
     assert.equals(1, r.exit_code)

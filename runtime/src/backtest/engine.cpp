@@ -216,9 +216,10 @@ void engine::route(const market::order_event& ev) {
       .tag = ev.tag,
       .sid = ev.symbol,
       .side = static_cast<std::int32_t>(ev.side),
-      .type = o ? static_cast<std::int32_t>(o->request.type) : 0,
+      .type = static_cast<std::int32_t>(o ? o->request.type : ev.type),
       .status = static_cast<std::int32_t>(ev.status),
-      .quantity = is_fill ? ev.fill_info.quantity : (o ? o->request.quantity : 0.0),
+      // A rejection has no order record: it carries what was asked.
+      .quantity = is_fill ? ev.fill_info.quantity : (o ? o->request.quantity : ev.remaining_qty),
       .price = is_fill ? ev.fill_info.price : std::nan(""),
       .commission = is_fill ? ev.fill_info.commission : 0.0,
       .filled_qty = ev.filled_qty,

@@ -60,6 +60,7 @@ order_event make_rejection(const order_request& req, ts_ns now, const char* why)
       .filled_qty = 0,
       .remaining_qty = req.quantity,
       .reason = why,
+      .type = req.type,
   };
 }
 

@@ -62,6 +62,7 @@ namespace {
       .filled_qty = o.filled_qty,
       .remaining_qty = o.remaining(),
       .reason = why,
+      .type = o.request.type,
   };
 }
 

@@ -144,6 +144,7 @@ struct order_event {
   double filled_qty = 0;
   double remaining_qty = 0;
   const char* reason = nullptr;  ///< static string (see `reason::`), or nullptr
+  order_type type = order_type::market;  ///< the order's (a rejection's: the request's)
 };
 
 /// The rejected event for a request refused before it reached the venue (e.g. by the
