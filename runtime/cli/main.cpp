@@ -14,8 +14,11 @@
 #include <vector>
 
 #include <tbb/global_control.h>
+#include <csignal>
+
 #include <unistd.h>
 
+#include "ntrun/engine/session.hpp"
 #include "ntrun/host/backtest_run.hpp"
 #include "ntrun/host/trusted.hpp"
 #include "ntrun/report/json.hpp"
@@ -41,8 +44,25 @@ bool write_file(const std::string& path, const char* what, Fn&& fn) {
   return true;
 }
 
+/// SIGINT/SIGTERM: every strategy stops between two events, on_stop runs, the report so far is
+/// printed and written (status "interrupted", exit 130). The handler resets itself, so a
+/// second signal ends the process at once.
+extern "C" void on_interrupt(int) {
+  ntrun::session::interrupt_all();
+}
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
             const std::string& equity_csv, const std::string& trades_csv) {
+  install_interrupt_handlers();
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   ntrun::host::run_result r;

@@ -117,3 +117,28 @@ file(WRITE ${WORK}/fail.lua "error('boom')\n")
 expect_run(1 exec ${WORK}/fail.lua)
 expect_contains("${last_err}" "fail.lua:1: boom" "exec error")
 message(STATUS "e2e cli: all checks passed")
+
+# SIGINT and SIGTERM stop the run between two events: on_stop runs, the report so far is
+# printed and written with status "interrupted", exit 130.
+find_program(TIMEOUT timeout REQUIRED)
+foreach(sig INT TERM)
+  execute_process(COMMAND ${TIMEOUT} --preserve-status -s ${sig} 1
+                          ${NTRUN} run tests/lua/fixtures/slow --json ${WORK}/interrupted.json
+                  WORKING_DIRECTORY ${SRC} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 130)
+    message(FATAL_ERROR "SIG${sig}: exit ${rc}, expected 130\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  expect_contains("${out}" "Status    interrupted" "SIG${sig}: the report table")
+  expect_contains("${err}" "on_stop ran after" "SIG${sig}: on_stop")
+  file(READ ${WORK}/interrupted.json j)
+  string(JSON status GET "${j}" status)
+  if(NOT status STREQUAL "interrupted")
+    message(FATAL_ERROR "SIG${sig}: JSON status '${status}', expected 'interrupted'")
+  endif()
+  string(JSON bars GET "${j}" data bars)
+  if(bars LESS 1 OR bars GREATER_EQUAL 5105)
+    message(FATAL_ERROR "SIG${sig}: ${bars} bars, expected a run stopped part-way")
+  endif()
+  string(JSON warning GET "${j}" warnings 0)
+  expect_contains("${warning}" "interrupted at " "SIG${sig}: the warning")
+endforeach()

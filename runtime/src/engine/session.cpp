@@ -8,7 +8,16 @@
 
 namespace ntrun {
 
+std::atomic<bool> session::interrupted_{false};
+
 event_kind session::next() noexcept {
+  if (interrupted()) {
+    slot_.kind = static_cast<std::int32_t>(event_kind::control);
+    slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,
+                                       .code = static_cast<std::int32_t>(control_code::stop),
+                                       .flags = static_cast<std::int32_t>(control_code::stop)};
+    return event_kind::control;
+  }
   if (const std::uint32_t f = flags(); f != 0) {
     // Stop before reload before deadline: the most final request wins.
     const control_code c = (f & static_cast<std::uint32_t>(control_code::stop)) != 0

@@ -277,10 +277,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     }
     return true;
   };
+  bool interrupted = false;
+  bool again = false;  // a runner returned for a control event: give it its turn back
   while (!all_failed()) {
     // Several strategies take turns per timestamp; once the data is done, one more turn
     // drains their queues (fills of the last bar).
-    const bool more = single || eng.advance();
+    const bool more = single || again || eng.advance();
+    again = false;
     bool ended = false;
     for (auto& s : vms) {
       if (s->failed) continue;
@@ -289,6 +292,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
         fail(*s, *err);
       } else if (kind == static_cast<int>(backtest::event_kind::end)) {
         ended = true;
+      } else if (kind == static_cast<int>(event_kind::control)) {
+        // The host's turn between two events: a stop (SIGINT/SIGTERM) ends the run here.
+        if (session::interrupted()) {
+          interrupted = true;
+        } else {
+          again = true;
+        }
       }
     }
     std::optional<std::string> data_err;
@@ -301,9 +311,16 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       res.status = "stopped: data error";
       break;
     }
+    if (interrupted) break;
+    if (again) continue;
     if (single || ended || !more) break;
   }
   if (opts.progress) std::fprintf(stderr, "\r%60s\r", "");
+  if (interrupted) {
+    // Stopped between two events: on_stop runs and the report covers the data up to here.
+    res.status = "interrupted";
+    if (res.exit_code == 0) res.exit_code = 130;
+  }
   for (auto& s : vms) {
     if (s->failed) continue;
     if (auto err = s->call("stop")) fail(*s, *err);
@@ -326,6 +343,10 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .bars = eng.bars_processed(),
       .status = res.status,
   };
+  if (interrupted) {
+    res.meta.warnings.push_back("interrupted at " + data::format_datetime(eng.now()) +
+                                ": the report covers the data up to there");
+  }
   // Circuit breaker trips, for the report (the first few; the count says how many).
   const auto& trips = eng.breaker_trips();
   for (std::size_t i = 0; i < trips.size() && i < 5; ++i) {

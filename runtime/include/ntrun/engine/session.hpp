@@ -49,6 +49,13 @@ class session {
   [[nodiscard]] std::uint32_t flags() const noexcept {
     return flags_.load(std::memory_order_relaxed);
   }
+  /// Asks every session of the process to stop before its next event (a control event
+  /// `stop`, repeated until the runner returns). Async-signal-safe: SIGINT/SIGTERM handlers
+  /// call it. Stays set for the rest of the process.
+  static void interrupt_all() noexcept { interrupted_.store(true, std::memory_order_relaxed); }
+  [[nodiscard]] static bool interrupted() noexcept {
+    return interrupted_.load(std::memory_order_relaxed);
+  }
   void clear(control_code c) noexcept {
     flags_.fetch_and(~static_cast<std::uint32_t>(c), std::memory_order_relaxed);
   }
@@ -85,6 +92,8 @@ class session {
   strategy_port* port_ = nullptr;
   event_slot slot_{};
   std::atomic<std::uint32_t> flags_{0};
+  static std::atomic<bool> interrupted_;
+  static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers set it");
   std::int64_t deadline_ = 0;
   log_fn log_fn_ = nullptr;
   void* log_user_ = nullptr;
