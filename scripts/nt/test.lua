@@ -4,9 +4,35 @@
 -- pending, before_each, after_each, assert, spec_dir (the spec file's folder).
 local M = {}
 
-local function fmt(v)
+-- Values as text for failure messages; tables are shown by their contents (sorted keys, a
+-- few levels deep), so "expected the same contents" says what differs.
+local function fmt(v, depth)
   if type(v) == "string" then return string.format("%q", v) end
-  return tostring(v)
+  if type(v) ~= "table" then return tostring(v) end
+  depth = depth or 0
+  if depth > 3 then return "{...}" end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    if type(a) ~= type(b) then return type(a) < type(b) end
+    if type(a) == "number" or type(a) == "string" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  local parts, n = {}, #v
+  for _, k in ipairs(keys) do
+    local item = fmt(v[k], depth + 1)
+    if type(k) == "number" and k >= 1 and k <= n and k == math.floor(k) then
+      parts[#parts + 1] = item
+    else
+      parts[#parts + 1] = (type(k) == "string" and k:match("^[%a_][%w_]*$") and k or "[" .. fmt(k) .. "]")
+        .. " = " .. item
+    end
+    if #parts >= 40 then
+      parts[#parts + 1] = "..."
+      break
+    end
+  end
+  return "{ " .. table.concat(parts, ", ") .. " }"
 end
 
 local function deep_equal(a, b, seen)

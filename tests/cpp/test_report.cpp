@@ -91,7 +91,13 @@ report_meta small_meta() {
           .bars = 4,
           .bad_rows_skipped = 0,
           .warnings = {"w1"},
-          .status = "completed"};
+          .status = "completed",
+          .open_positions = {{.symbol = "AAPL",
+                              .quantity = 5,
+                              .avg_price = 100,
+                              .last_price = 101.5,
+                              .unrealised_pnl = 7.5,
+                              .entry_ts = t0}}};
 }
 
 const std::vector<std::string> names{"AAPL", "MSFT"};
@@ -302,6 +308,9 @@ TEST_CASE("write_json: exact text of a small record") {
     {"time": "2024-01-02T21:00:00Z", "equity": 1000, "cash": 1000, "gross_exposure": 0, "net_exposure": 0},
     {"time": "2024-01-03T21:00:00Z", "equity": 1012.5, "cash": 500, "gross_exposure": 512.5, "net_exposure": -512.5}
   ],
+  "open_positions": [
+    {"symbol": "AAPL", "side": "long", "entry_time": "2024-01-02T21:00:00Z", "quantity": 5, "avg_price": 100, "last_price": 101.5, "unrealised_pnl": 7.5}
+  ],
   "warnings": [
     "w1"
   ]
@@ -357,7 +366,7 @@ TEST_CASE("write_json: byte-identical for identical inputs") {
   // One equity point per line: header lines + one per point.
   std::size_t lines = 0;
   for (char c : a) lines += c == '\n' ? 1 : 0;
-  CHECK(lines == 42 + run.equity.size());
+  CHECK(lines == 45 + run.equity.size());
 }
 
 TEST_CASE("write_json and write_trades_csv: unknown symbol id throws before writing") {
@@ -406,7 +415,9 @@ TEST_CASE("format_table: key figures, sections, 80 columns") {
   for (const char* s :
        {"ntrun 0.1.0 backtest report", "Performance", "Risk", "Trades", "Costs", "demo",
         "completed", "AAPL, MSFT (2 symbols)", "2024-01-02 .. 2024-01-03, 4 bars", "42", "25.00%",
-        "10.00%", "12.50%", "1.50", "1,012.50", "3.0 days", "2.00x", "Warnings (1)", "- w1"}) {
+        "10.00%", "12.50%", "1.50", "1,012.50", "3.0 days", "2.00x", "Warnings (1)", "- w1",
+        "Open positions at the end (1): marked to the last close, not in trades",
+        "- AAPL long 5 @ 100.00 since 2024-01-02, last 101.50, unrealised 7.50"}) {
     CHECK_MESSAGE(t.find(s) != std::string::npos, s);
   }
   CHECK(all_lines_fit(t));

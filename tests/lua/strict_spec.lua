@@ -28,6 +28,21 @@ describe("strictness", function()
     assert.equals(3, r.metrics.num_rejected)
   end)
 
+  it("sums up rejections by reason in the report, with their first dates", function()
+    local r = run("rejected")
+    assert.same({ "2 order(s) rejected: insufficient_cash (first 2024-01-01, 2024-01-01)",
+      "1 order(s) rejected: invalid_quantity (first 2024-01-01)" }, r.warnings)
+  end)
+
+  it("lists positions still open at the end, marked to the last close, and warns when equity goes negative", function()
+    local r = run("blowup")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.same({ { symbol = "AAA", side = "short", entry_time = "2024-01-02T00:00:00Z", quantity = -1000,
+      avg_price = 100, last_price = 106, unrealised_pnl = -6000 } }, r.open_positions)
+    assert.same({ "equity went below zero on 2024-01-02 (lowest -5000.00)" }, r.warnings)
+    assert.equals(0, #r.trades, "an open position is not a closed trade")
+  end)
+
   it("refuses an unknown bar field where it is read, listing the fields", function()
     local r = run("bar_field")
     assert.equals(1, r.exit_code)

@@ -202,6 +202,13 @@ void engine::route(const market::order_event& ev) {
     ++record_.num_fills;
   } else if (ev.kind == market::event_kind::rejected) {
     ++record_.num_rejected;
+    const char* why = ev.reason ? ev.reason : "unknown";
+    auto it = std::find_if(rejections_.begin(), rejections_.end(), [&](const rejection_count& r) {
+      return std::string_view(r.reason) == why;
+    });
+    if (it == rejections_.end()) it = rejections_.insert(rejections_.end(), {.reason = why});
+    ++it->count;
+    if (it->first.size() < 3) it->first.push_back(ev.ts_event);
   }
   const event_kind kind = kind_of(ev.kind);
   if (kind == event_kind::yield) return;
@@ -384,6 +391,8 @@ void engine::record_equity() {
                        .gross_exposure = portfolio_->gross_exposure(),
                        .net_exposure = portfolio_->net_exposure()};
   // Keep the last point of each UTC day: memory grows per day, not per bar.
+  if (p.equity < min_equity_) min_equity_ = p.equity;
+  if (p.equity < 0 && !negative_since_) negative_since_ = p.ts;
   const std::int64_t day = utc_day(p.ts);
   if (pending_point_ && pending_day_ != day) record_.equity.push_back(*pending_point_);
   pending_point_ = p;

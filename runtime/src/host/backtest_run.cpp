@@ -181,6 +181,12 @@ class strategy_vm {
   int runner_ref_ = LUA_NOREF;
 };
 
+std::string fmt_amount(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
 std::string display_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -347,6 +353,23 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     res.meta.warnings.push_back("interrupted at " + data::format_datetime(eng.now()) +
                                 ": the report covers the data up to there");
   }
+  // Positions still open: marked to the last close, listed apart from the closed trades.
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const auto sid = static_cast<symbol_id>(i);
+    const market::position_view p = eng.portfolio().position(sid);
+    if (p.qty == 0) continue;
+    const auto t = eng.portfolio().open_trade(sid);
+    res.meta.open_positions.push_back({.symbol = symbols[i],
+                                       .quantity = p.qty,
+                                       .avg_price = p.avg_price,
+                                       .last_price = p.last_price,
+                                       .unrealised_pnl = p.unrealised_pnl,
+                                       .entry_ts = t ? t->entry_ts : 0});
+  }
+  if (const auto since = eng.negative_equity_since()) {
+    res.meta.warnings.push_back("equity went below zero on " + data::format_date(*since) +
+                                " (lowest " + fmt_amount(eng.min_equity()) + ")");
+  }
   // Circuit breaker trips, for the report (the first few; the count says how many).
   const auto& trips = eng.breaker_trips();
   for (std::size_t i = 0; i < trips.size() && i < 5; ++i) {
@@ -359,6 +382,17 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   }
   if (const auto n = eng.venue().open_order_count(); n > 0) {
     res.meta.warnings.push_back(std::to_string(n) + " order(s) still open at the end of the data");
+  }
+  // Rejections by reason, with the first dates: a strategy that keeps sending refused orders
+  // must not look like one that chose not to trade.
+  for (const auto& r : eng.rejections()) {
+    std::string dates;
+    for (const ts_ns t : r.first) {
+      dates += (dates.empty() ? "" : ", ") +
+               (t % ns_per_day == 0 ? data::format_date(t) : data::format_datetime(t));
+    }
+    res.meta.warnings.push_back(std::to_string(r.count) + " order(s) rejected: " + r.reason +
+                                " (first " + dates + (r.count > 3 ? ", ..." : "") + ")");
   }
   return res;
 }

@@ -328,6 +328,25 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
     b.push_back('}');
   });
   put(b, ",\n");
+  key(b, "  ", "open_positions");
+  append_lines(b, meta.open_positions, [&](const open_position& p) {
+    b.push_back('{');
+    field(b, true, "symbol");
+    append_string(b, p.symbol);
+    field(b, false, "side");
+    append_string(b, p.quantity > 0 ? "long" : "short");
+    field(b, false, "entry_time");
+    append_time(b, p.entry_ts);
+    for (const auto& [name, v] : {std::pair<std::string_view, double>{"quantity", p.quantity},
+                                  {"avg_price", p.avg_price},
+                                  {"last_price", p.last_price},
+                                  {"unrealised_pnl", p.unrealised_pnl}}) {
+      field(b, false, name);
+      append_number(b, v);
+    }
+    b.push_back('}');
+  });
+  put(b, ",\n");
   key(b, "  ", "warnings");
   append_lines(b, meta.warnings, [&](const std::string& w) { append_string(b, w); });
   put(b, "\n}\n");

@@ -302,6 +302,18 @@ std::string format_table(const metrics& m, const report_meta& meta) {
                {"Fills", count(m.num_fills)},
                {"Orders", count(m.num_orders)},
                {"Rejected", count(m.num_rejected)}});
+  if (!meta.open_positions.empty()) {
+    out += fmt::format("\nOpen positions at the end ({}): marked to the last close, not in trades\n",
+                       meta.open_positions.size());
+    for (const open_position& p : meta.open_positions) {
+      append_wrapped(out,
+                     fmt::format("{} {} {} @ {:.2f} since {}, last {:.2f}, unrealised {}",
+                                 p.symbol, p.quantity > 0 ? "long" : "short",
+                                 fmt::format("{:g}", std::abs(p.quantity)), p.avg_price,
+                                 iso_date(p.entry_ts), p.last_price, money(p.unrealised_pnl)),
+                     "- ", "  ");
+    }
+  }
   if (!meta.warnings.empty()) {
     out += fmt::format("\nWarnings ({})\n", meta.warnings.size());
     const std::size_t shown = std::min(meta.warnings.size(), max_warnings_shown);

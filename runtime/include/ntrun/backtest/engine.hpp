@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +128,20 @@ class engine {
   };
   [[nodiscard]] const std::vector<breaker_trip>& breaker_trips() const noexcept { return trips_; }
 
+  /// Rejected orders by reason (static strings), in order of first occurrence, with the times
+  /// of the first few.
+  struct rejection_count {
+    const char* reason = nullptr;
+    std::int64_t count = 0;
+    std::vector<ts_ns> first{};  ///< at most 3
+  };
+  [[nodiscard]] const std::vector<rejection_count>& rejections() const noexcept {
+    return rejections_;
+  }
+  /// When equity first went below zero, and its lowest value (recorded points).
+  [[nodiscard]] std::optional<ts_ns> negative_equity_since() const noexcept { return negative_since_; }
+  [[nodiscard]] double min_equity() const noexcept { return min_equity_; }
+
   /// The port of strategy i (valid for the engine's lifetime).
   [[nodiscard]] strategy_port& port(int strategy) {
     return *ports_[static_cast<std::size_t>(strategy)];
@@ -188,6 +203,9 @@ class engine {
   std::optional<equity_point> pending_point_;
   std::int64_t pending_day_ = 0;  ///< utc_day of pending_point_
   std::vector<breaker_trip> trips_;
+  std::vector<rejection_count> rejections_;
+  std::optional<ts_ns> negative_since_;
+  double min_equity_ = std::numeric_limits<double>::infinity();
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   std::int64_t bars_ = 0;
   std::int64_t next_timer_id_ = 1;

@@ -15,6 +15,16 @@
 namespace ntrun::report {
 
 /// What the run was, as opposed to how it did (that is `metrics`).
+/// A position still open when the run ended: marked to the last close, not in `trades`.
+struct open_position {
+  std::string symbol{};
+  double quantity = 0;  ///< signed: > 0 long, < 0 short
+  double avg_price = 0;
+  double last_price = 0;
+  double unrealised_pnl = 0;
+  ts_ns entry_ts = 0;  ///< when the round trip in progress opened
+};
+
 struct report_meta {
   std::string version{};  ///< ntrun version string, the JSON "ntrun" key
   std::string bundle_name{};
@@ -26,6 +36,7 @@ struct report_meta {
   std::int64_t bad_rows_skipped = 0;
   std::vector<std::string> warnings{};
   std::string status = "completed";  ///< or e.g. "stopped: strategy error"
+  std::vector<open_position> open_positions{};  ///< at the end of the run, in symbol order
 };
 
 inline constexpr std::size_t table_width = 80;
