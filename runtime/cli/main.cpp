@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -18,6 +21,7 @@
 
 #include <unistd.h>
 
+#include "ntrun/data/time.hpp"
 #include "ntrun/engine/session.hpp"
 #include "ntrun/host/backtest_run.hpp"
 #include "ntrun/host/trusted.hpp"
@@ -106,6 +110,68 @@ int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
   return ok ? r.exit_code : 1;
 }
 
+// Usage errors of `ntrun run` found before the run starts (exit 2): every one names the option
+// and says what it expects. Output files are checked here too, so a missing folder does not
+// cost a whole backtest.
+CLI::Validator date_option(const char* name) {
+  return CLI::Validator(
+      [name](std::string& value) -> std::string {
+        if (ntrun::data::parse_timestamp(value)) return {};
+        return std::string(name) + ": expected a date YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], got '" +
+               value + "'";
+      },
+      "DATE");
+}
+
+CLI::Validator output_file(const char* name) {
+  return CLI::Validator(
+      [name](std::string& value) -> std::string {
+        namespace fs = std::filesystem;
+        if (value.empty()) return std::string(name) + ": expected a file name, got ''";
+        if (value.front() == '-') {
+          return std::string(name) + ": expected a file name, got '" + value +
+                 "' (an option? write ./" + value + " for a file of that name)";
+        }
+        const fs::path p(value);
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) return std::string(name) + ": '" + value + "' is a folder";
+        const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+        if (!fs::is_directory(dir, ec)) {
+          return std::string(name) + ": cannot write '" + value + "': folder '" + dir.string() +
+                 "' does not exist";
+        }
+        if (access(dir.c_str(), W_OK) != 0 || (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0)) {
+          return std::string(name) + ": cannot write '" + value + "': permission denied";
+        }
+        return {};
+      },
+      "FILE");
+}
+
+CLI::Validator positive_amount(const char* name) {
+  return CLI::Validator(
+      [name](std::string& value) -> std::string {
+        double v = 0;
+        const char* end = value.data() + value.size();
+        const auto r = std::from_chars(value.data(), end, v);
+        if (r.ec == std::errc() && r.ptr == end && std::isfinite(v) && v > 0) return {};
+        return std::string(name) + ": expected a positive amount, got '" + value + "'";
+      },
+      "AMOUNT");
+}
+
+CLI::Validator seed_option() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = value.data() + value.size();
+        const auto r = std::from_chars(value.data(), end, v);
+        if (!value.empty() && r.ec == std::errc() && r.ptr == end) return {};
+        return "--seed: expected a whole number in 0..18446744073709551615, got '" + value + "'";
+      },
+      "N");
+}
+
 // --threads N on the commands that run strategies or scripts: at most N oneTBB workers (the
 // DTW and risk kernels) for the whole command; 0 means all cores. Results do not depend on N.
 void add_threads_option(CLI::App* cmd, int& threads) {
@@ -142,14 +208,20 @@ int main(int argc, char** argv) {
   run->add_option("bundle", run_opts.bundle_dir, "Bundle folder (holds bundle.lua)")->required();
   run->add_option("--data", run_opts.data_files,
                   "Data file(s) replacing the bundle's, one per data entry, in order");
-  auto* from_opt = run->add_option("--from", from, "First date, YYYY-MM-DD (inclusive)");
-  auto* to_opt = run->add_option("--to", to, "Last date, YYYY-MM-DD (inclusive)");
+  auto* from_opt = run->add_option("--from", from, "First date, YYYY-MM-DD (inclusive)")
+                       ->check(date_option("--from"));
+  auto* to_opt =
+      run->add_option("--to", to, "Last date, YYYY-MM-DD (inclusive)")->check(date_option("--to"));
   auto* cap_opt =
-      run->add_option("--capital", capital, "Starting capital")->check(CLI::PositiveNumber);
-  auto* seed_opt = run->add_option("--seed", seed, "Seed of math.random in strategies");
-  run->add_option("--json", json_path, "Write the report as JSON to FILE");
-  run->add_option("--equity-csv", equity_csv, "Write the equity curve as CSV to FILE");
-  run->add_option("--trades-csv", trades_csv, "Write the closed trades as CSV to FILE");
+      run->add_option("--capital", capital, "Starting capital")->check(positive_amount("--capital"));
+  auto* seed_opt =
+      run->add_option("--seed", seed, "Seed of math.random in strategies")->check(seed_option());
+  run->add_option("--json", json_path, "Write the report as JSON to FILE")
+      ->check(output_file("--json"));
+  run->add_option("--equity-csv", equity_csv, "Write the equity curve as CSV to FILE")
+      ->check(output_file("--equity-csv"));
+  run->add_option("--trades-csv", trades_csv, "Write the closed trades as CSV to FILE")
+      ->check(output_file("--trades-csv"));
   run->add_flag("--skip-bad-rows", run_opts.skip_bad_rows,
                 "Skip and count malformed CSV rows instead of stopping at the first");
   run->add_flag("--quiet,-q", run_opts.quiet, "Hide strategy log lines below warn");
@@ -187,6 +259,20 @@ int main(int argc, char** argv) {
   }
 
   if (*run) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file(run_opts.bundle_dir, ec)) {
+      const fs::path folder = fs::path(run_opts.bundle_dir).parent_path();
+      std::fprintf(stderr,
+                   "ntrun run: '%s' is a file; give the bundle's folder (%s), which holds "
+                   "bundle.lua\n",
+                   run_opts.bundle_dir.c_str(), folder.empty() ? "." : folder.c_str());
+      return 2;
+    }
+    if (*from_opt && *to_opt && *ntrun::data::parse_timestamp(from) > *ntrun::data::parse_timestamp(to)) {
+      std::fprintf(stderr, "ntrun run: --from %s is after --to %s\n", from.c_str(), to.c_str());
+      return 2;
+    }
     if (*from_opt) run_opts.from = from;
     if (*to_opt) run_opts.to = to;
     if (*cap_opt) run_opts.capital = capital;

@@ -220,6 +220,14 @@ local function file_exists(path)
   return false
 end
 
+-- A name or a path: a non-empty string without NUL or other control characters.
+local function text(file, where, v)
+  expect(file, where, v, "string")
+  if v == "" then fail(file, where, "must not be empty") end
+  if v:find("%c") then fail(file, where, "must not hold control characters (NUL, newline, ...)") end
+  return v
+end
+
 local function check_date(file, where, v)
   expect(file, where, v, "string")
   if not v:match("^%d%d%d%d%-%d%d%-%d%d") then
@@ -295,7 +303,7 @@ function M.load(dir, data_override)
   check_keys(file, "", b, TOP)
   local out = { dir = dir }
 
-  out.name = b.name ~= nil and expect(file, "name", b.name, "string") or dir:match("([^/]+)$") or dir
+  out.name = b.name ~= nil and text(file, "name", b.name) or dir:match("([^/]+)$") or dir
 
   if b.strategy ~= nil and b.strategies ~= nil then
     fail(file, "strategy", "give either 'strategy' or 'strategies', not both")
@@ -308,6 +316,7 @@ function M.load(dir, data_override)
   out.strategies = {}
   for i, s in ipairs(list) do
     expect(file, "strategies[" .. i .. "]", s, "string")
+    text(file, "strategies[" .. i .. "]", s)
     local path = join(dir, s)
     if not file_exists(path) then fail(file, "strategy", string.format("file '%s' not found", path)) end
     out.strategies[i] = path
@@ -325,7 +334,7 @@ function M.load(dir, data_override)
     if type(d) == "string" then d = { file = d } end
     expect(file, w, d, "table")
     check_keys(file, w, d, DATA)
-    expect(file, w .. ".file", d.file, "string")
+    text(file, w .. ".file", d.file)
     local e = { path = join(dir, d.file), layout = d.layout or "ohlcv", symbols = {}, columns = {} }
     if e.layout ~= "ohlcv" and e.layout ~= "wide" then
       fail(file, w .. ".layout", "must be \"ohlcv\" or \"wide\" (got \"" .. tostring(e.layout) .. "\")")
@@ -340,10 +349,10 @@ function M.load(dir, data_override)
     end
     if d.symbol ~= nil and d.symbols ~= nil then fail(file, w, "give either 'symbol' or 'symbols'") end
     if d.symbol ~= nil then
-      e.symbols[1] = expect(file, w .. ".symbol", d.symbol, "string")
+      e.symbols[1] = text(file, w .. ".symbol", d.symbol)
     elseif d.symbols ~= nil then
       expect(file, w .. ".symbols", d.symbols, "table")
-      for j, s in ipairs(d.symbols) do e.symbols[j] = expect(file, w .. ".symbols[" .. j .. "]", s, "string") end
+      for j, s in ipairs(d.symbols) do e.symbols[j] = text(file, w .. ".symbols[" .. j .. "]", s) end
     end
     if e.layout == "ohlcv" and #e.symbols ~= 1 then
       fail(file, w, "an ohlcv file holds one symbol: give symbol = \"NAME\"")
@@ -404,7 +413,12 @@ function M.load(dir, data_override)
   out.from = b.from ~= nil and check_date(file, "from", b.from) or nil
   out.to = b.to ~= nil and check_date(file, "to", b.to) or nil
   out.seed = b.seed ~= nil and positive(file, "seed", b.seed, true) or 0
-  out.description = b.description
+  if out.seed ~= math.floor(out.seed) or out.seed > 2 ^ 53 then
+    -- Lua numbers hold whole numbers exactly up to 2^53; a larger seed would change silently.
+    fail(file, "seed", string.format("must be a whole number in 0..2^53 (got %s); larger seeds: --seed N",
+      tostring(b.seed)))
+  end
+  out.description = b.description ~= nil and expect(file, "description", b.description, "string") or nil
   out.params_source = M.serialize(out.params)
   return out
 end

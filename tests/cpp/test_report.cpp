@@ -97,7 +97,8 @@ report_meta small_meta() {
                               .avg_price = 100,
                               .last_price = 101.5,
                               .unrealised_pnl = 7.5,
-                              .entry_ts = t0}}};
+                              .entry_ts = t0}},
+          .errors = {"e1"}};
 }
 
 const std::vector<std::string> names{"AAPL", "MSFT"};
@@ -313,6 +314,9 @@ TEST_CASE("write_json: exact text of a small record") {
   ],
   "warnings": [
     "w1"
+  ],
+  "errors": [
+    "e1"
   ]
 }
 )";
@@ -366,7 +370,7 @@ TEST_CASE("write_json: byte-identical for identical inputs") {
   // One equity point per line: header lines + one per point.
   std::size_t lines = 0;
   for (char c : a) lines += c == '\n' ? 1 : 0;
-  CHECK(lines == 45 + run.equity.size());
+  CHECK(lines == 48 + run.equity.size());
 }
 
 TEST_CASE("write_json and write_trades_csv: unknown symbol id throws before writing") {

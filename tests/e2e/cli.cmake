@@ -116,7 +116,6 @@ expect_contains("${last_out}" "args\tx\ty" "exec --threads 1 arguments")
 file(WRITE ${WORK}/fail.lua "error('boom')\n")
 expect_run(1 exec ${WORK}/fail.lua)
 expect_contains("${last_err}" "fail.lua:1: boom" "exec error")
-message(STATUS "e2e cli: all checks passed")
 
 # SIGINT and SIGTERM stop the run between two events: on_stop runs, the report so far is
 # printed and written with status "interrupted", exit 130.
@@ -142,3 +141,40 @@ foreach(sig INT TERM)
   string(JSON warning GET "${j}" warnings 0)
   expect_contains("${warning}" "interrupted at " "SIG${sig}: the warning")
 endforeach()
+
+# Usage errors found before the run (exit 2), each naming the option and what it expects.
+expect_run(2 run examples/sma_cross --from 2020-01-01 --to 2019-01-01)
+expect_contains("${last_err}" "--from 2020-01-01 is after --to 2019-01-01" "--from after --to")
+expect_run(2 run examples/sma_cross --from 2020-13-01)
+expect_contains("${last_err}" "--from: expected a date YYYY-MM-DD" "a bad --from")
+foreach(bad 0 -5 nan inf 1e999 abc)
+  expect_run(2 run examples/sma_cross --capital ${bad})
+  expect_contains("${last_err}" "--capital: expected a positive amount, got '${bad}'" "--capital ${bad}")
+endforeach()
+foreach(bad -1 18446744073709551616 1.5)
+  expect_run(2 run examples/sma_cross --seed ${bad})
+  expect_contains("${last_err}" "--seed: expected a whole number" "--seed ${bad}")
+endforeach()
+expect_run(2 run examples/sma_cross --json --no-progress)
+expect_contains("${last_err}" "--json: expected a file name, got '--no-progress' (an option?" "--json --no-progress")
+expect_run(2 run examples/sma_cross --json "")
+expect_contains("${last_err}" "--json" "--json ''")
+expect_run(2 run examples/sma_cross --json ${WORK}/no_such_folder/r.json)
+expect_contains("${last_err}" "folder '${WORK}/no_such_folder' does not exist" "--json in a missing folder")
+expect_run(2 run examples/sma_cross/strategy.lua)
+expect_contains("${last_err}" "is a file; give the bundle's folder (examples/sma_cross)" "a strategy file as bundle")
+
+# A range with no data completes with a warning that says so.
+expect_run(0 run examples/sma_cross --from 1990-01-01 --to 1990-12-31 --json ${WORK}/empty.json -q)
+file(READ ${WORK}/empty.json j)
+string(JSON warning GET "${j}" warnings 0)
+expect_contains("${warning}" "no bars were replayed: the data has none between 1990-01-01 and 1990-12-31" "no data")
+
+# The JSON written after a strategy error holds the error and its traceback.
+expect_run(1 run tests/lua/fixtures/err_on_bar --json ${WORK}/err.json -q)
+file(READ ${WORK}/err.json j)
+string(JSON error GET "${j}" errors 0)
+expect_contains("${error}" "strategy.lua:10: boom on 2024-01-03" "errors[0] of the JSON")
+expect_contains("${error}" "stack traceback" "errors[0] of the JSON")
+
+message(STATUS "e2e cli: all checks passed")

@@ -90,6 +90,10 @@ describe("bundle.lua problems", function()
     { "syntax", "syntax/bundle.lua:3:" },
     { "uses_io", "uses_io/bundle.lua:2: attempt to index global 'io'" },
     { "duplicate_symbol", "bundle.lua: symbol 'AAA' is declared twice" },
+    { "description_type", "bundle.lua: 'description': expected string, got number" },
+    { "empty_symbol", "bundle.lua: 'data[1].symbol': must not be empty" },
+    { "nul_path", "bundle.lua: 'data[1].file': must not hold control characters" },
+    { "seed_big", "bundle.lua: 'seed': must be a whole number in 0..2^53 (got 1.844674407371e+19)" },
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " raises: " .. c[2], function()

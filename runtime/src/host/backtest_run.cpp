@@ -383,6 +383,15 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   if (const auto n = eng.venue().open_order_count(); n > 0) {
     res.meta.warnings.push_back(std::to_string(n) + " order(s) still open at the end of the data");
   }
+  if (res.meta.bars == 0 && res.errors.empty()) {
+    res.meta.warnings.push_back(
+        "no bars were replayed: the data has none" +
+        std::string(b.from || b.to ? " between " + b.from.value_or("the start") + " and " +
+                                         b.to.value_or("the end")
+                                   : "") +
+        " (check --from/--to against the data's dates)");
+  }
+  res.meta.errors = res.errors;
   // Rejections by reason, with the first dates: a strategy that keeps sending refused orders
   // must not look like one that chose not to trade.
   for (const auto& r : eng.rejections()) {

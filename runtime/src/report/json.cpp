@@ -349,6 +349,9 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
   put(b, ",\n");
   key(b, "  ", "warnings");
   append_lines(b, meta.warnings, [&](const std::string& w) { append_string(b, w); });
+  put(b, ",\n");
+  key(b, "  ", "errors");
+  append_lines(b, meta.errors, [&](const std::string& e) { append_string(b, e); });
   put(b, "\n}\n");
   flush(os, b, "JSON report");
 }

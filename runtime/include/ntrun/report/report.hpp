@@ -37,6 +37,7 @@ struct report_meta {
   std::vector<std::string> warnings{};
   std::string status = "completed";  ///< or e.g. "stopped: strategy error"
   std::vector<open_position> open_positions{};  ///< at the end of the run, in symbol order
+  std::vector<std::string> errors{};  ///< what stopped the run: Lua errors with tracebacks, data errors
 };
 
 inline constexpr std::size_t table_width = 80;
