@@ -202,6 +202,7 @@ typedef struct ntrun_order_event_t { /* mirrors ntrun::order_event_view */
   double filled_qty;    /* cumulative */
   double remaining;     /* order quantity - filled_qty */
   const char* reason;   /* static string for rejected/canceled/expired, else NULL */
+  double position;      /* fills: the strategy's own position in the symbol after this fill */
 } ntrun_order_event_t;
 
 typedef struct ntrun_timer_event_t {

@@ -37,6 +37,7 @@ NTRUN_SAME_LAYOUT(ntrun_order_event_t, ntrun::order_event_view, status);
 NTRUN_SAME_LAYOUT(ntrun_order_event_t, ntrun::order_event_view, quantity);
 NTRUN_SAME_LAYOUT(ntrun_order_event_t, ntrun::order_event_view, remaining);
 NTRUN_SAME_LAYOUT(ntrun_order_event_t, ntrun::order_event_view, reason);
+NTRUN_SAME_LAYOUT(ntrun_order_event_t, ntrun::order_event_view, position);
 static_assert(sizeof(ntrun_timer_event_t) == sizeof(ntrun::timer_event_view));
 NTRUN_SAME_LAYOUT(ntrun_timer_event_t, ntrun::timer_event_view, id);
 static_assert(sizeof(ntrun_risk_event_t) == sizeof(ntrun::risk_event_view));

@@ -81,14 +81,14 @@ typedef struct nt_order_event {
   const int64_t ts_event, ts_init;
   const uint32_t sid;
   const int32_t side_, type_, status_;
-  const double quantity, price, commission, filled_qty, remaining;
+  const double quantity, price, commission, filled_qty, remaining, position;
 } nt_order_event;
 typedef struct nt_order_event_w {
   double order_id, tag;
   int64_t ts_event, ts_init;
   uint32_t sid;
   int32_t side_, type_, status_;
-  double quantity, price, commission, filled_qty, remaining;
+  double quantity, price, commission, filled_qty, remaining, position;
 } nt_order_event_w;
 ]]
 local order_view = ffi.new("nt_order_event")
@@ -96,7 +96,7 @@ local order_w = ffi.cast("nt_order_event_w*", order_view)
 local order_reason -- the current event's reason (a Lua string) or nil
 
 local ORDER_FIELDS = "order_id, tag, symbol, side, type, status, quantity, price, commission, filled_qty, "
-  .. "remaining, reason, ts, time, ts_event, ts_init"
+  .. "remaining, position, reason, ts, time, ts_event, ts_init"
 ffi.metatype("nt_order_event", {
   __index = function(o, k)
     if k == "symbol" then return symbols[o.sid + 1] end
@@ -123,7 +123,7 @@ local function order_event(o)
   w.ts_event, w.ts_init = o.ts_event, o.ts_init
   w.sid, w.side_, w.type_, w.status_ = o.sid, o.side, o.type, o.status
   w.quantity, w.price, w.commission = o.quantity, o.price, o.commission
-  w.filled_qty, w.remaining = o.filled_qty, o.remaining
+  w.filled_qty, w.remaining, w.position = o.filled_qty, o.remaining, o.position
   order_reason = o.reason ~= nil and ffi.string(o.reason) or nil
   return order_view
 end

@@ -830,6 +830,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field commission number Fills: this fill's commission.
 ---@field filled_qty number Cumulative.
 ---@field remaining number Order quantity - filled_qty.
+---@field position number Fills: the strategy's position in the symbol after this fill (ctx:position() already counts every fill of the bar).
 ---@field reason string? Rejected/canceled/expired: e.g. "insufficient_cash", "canceled_by_strategy", "day_expired".
 ---@field ts ffi.cdata* Event time, int64 ns.
 ---@field time number Event time in seconds.

@@ -43,6 +43,11 @@ describe("strictness", function()
     assert.equals(0, #r.trades, "an open position is not a closed trade")
   end)
 
+  it("says in each fill event the position after that fill (ctx:position() counts every fill of the bar)", function()
+    local r = run("fill_position")
+    assert.equals(0, r.exit_code, r.errors[1])
+  end)
+
   it("refuses an unknown bar field where it is read, listing the fields", function()
     local r = run("bar_field")
     assert.equals(1, r.exit_code)

@@ -232,6 +232,11 @@ void engine::route(const market::order_event& ev) {
       .filled_qty = ev.filled_qty,
       .remaining = ev.remaining_qty,
       .reason = ev.reason,
+      // After this fill only: ctx:position() already counts every fill of the bar.
+      .position = is_fill && ev.strategy >= 0 &&
+                          static_cast<std::size_t>(ev.strategy) < strategies_.size()
+                      ? strategies_[static_cast<std::size_t>(ev.strategy)].holdings[ev.symbol].qty
+                      : 0.0,
   };
   if (ev.strategy >= 0 && static_cast<std::size_t>(ev.strategy) < strategies_.size()) {
     push(ev.strategy, s);

@@ -46,6 +46,7 @@ struct order_event_view {
   double filled_qty = 0;
   double remaining = 0;
   const char* reason = nullptr;  ///< static string
+  double position = 0;  ///< fills: the strategy's position in the symbol after this fill
 };
 
 /// Layout mirrored by ntrun_timer_event_t.
