@@ -104,6 +104,19 @@ function M.env(bundle_dir, ctx)
     __index = function(_, k)
       error(string.format("undefined global '%s'", tostring(k)), 2)
     end,
+    -- A new global that is not a callback is almost always a missing `local`, and it is lost
+    -- when the code is reloaded: say so once per name, where it is written (luacheck's rule).
+    -- Only the first write of a name gets here, so it costs nothing per bar.
+    __newindex = function(t, k, v)
+      if type(k) ~= "string" or not k:find("^on_") then
+        local info = debug.getinfo(2, "Sl")
+        local where = info and info.currentline and info.currentline > 0
+          and string.format("%s:%d: ", info.short_src, info.currentline) or ""
+        ctx:log_at("warn", string.format("%sglobal '%s' written: use a local (or ctx.state for state that "
+          .. "must survive a reload)", where, tostring(k)))
+      end
+      rawset(t, k, v)
+    end,
   })
 end
 

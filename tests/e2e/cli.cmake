@@ -177,4 +177,15 @@ string(JSON error GET "${j}" errors 0)
 expect_contains("${error}" "strategy.lua:10: boom on 2024-01-03" "errors[0] of the JSON")
 expect_contains("${error}" "stack traceback" "errors[0] of the JSON")
 
+
+# Writing a global that is not a callback warns once per name, with file:line.
+expect_run(0 run tests/lua/fixtures/strict/global_write -q)
+expect_contains("${last_err}" "strategy.lua:2: global 'count' written: use a local" "global write warning")
+expect_contains("${last_err}" "strategy.lua:6: global 'last_close' written" "global write warning")
+string(REGEX MATCHALL "global 'count' written" hits "${last_err}")
+list(LENGTH hits n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "global write: ${n} warnings for 'count', expected one")
+endif()
+
 message(STATUS "e2e cli: all checks passed")
