@@ -13,7 +13,7 @@ exclude_files = {
 -- signatures are fixed, so their usual unused parameters are not worth a warning.
 local strategy = {
   globals = {
-    "on_start", "on_bar", "on_order_accepted", "on_order_filled", "on_order_rejected",
+    "on_start", "on_bar", "on_timestamp", "on_order_accepted", "on_order_filled", "on_order_rejected",
     "on_order_canceled", "on_order_expired", "on_order_modified", "on_timer", "on_risk_state", "on_stop",
     "on_save", "on_load",
   },

@@ -157,7 +157,7 @@ typedef struct ntrun_bar_t { /* mirrors ntrun::bar (static_asserts in bindings) 
   NTRUN_RO int64_t ts_event;
   NTRUN_RO int64_t ts_init;
   NTRUN_RO uint32_t sid;
-  NTRUN_RO uint32_t flags; /* bit 0: close-only source */
+  NTRUN_RO uint32_t flags; /* bit 0: close-only source; bit 1: last bar of its timestamp */
   NTRUN_RO double open, high, low, close, volume;
 } ntrun_bar_t;
 

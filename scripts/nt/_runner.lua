@@ -14,7 +14,7 @@ local M = {}
 
 -- Every callback the runner calls (the LuaLS stubs and .luacheckrc are checked against it).
 -- on_save/on_load belong to the reload contract (docs/strategies.md).
-M.CALLBACKS = { "on_start", "on_bar", "on_order_filled", "on_order_rejected", "on_order_canceled",
+M.CALLBACKS = { "on_start", "on_bar", "on_timestamp", "on_order_filled", "on_order_rejected", "on_order_canceled",
   "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop",
   "on_save", "on_load" }
 local CALLBACK_SET = {}
@@ -42,12 +42,14 @@ local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRU
 local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
 local EV_ACCEPTED, EV_MODIFIED, EV_RISK = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED, C.NTRUN_EV_RISK
 local NAMES = ctxmod.NAMES
+local LAST_OF_TIME = 2 -- ntrun::bar_last_of_time: the last bar of its timestamp
 
 local ctx, S, ev, bar
 local symbols
 local timer_names = ctxmod.timer_names
 
-local BAR_FIELD_LIST = "open, high, low, close, volume, symbol, date, time, ts, ts_event, ts_init, sid, flags"
+local BAR_FIELD_LIST = "open, high, low, close, volume, symbol, date, time, ts, ts_event, ts_init, sid, flags, "
+  .. "last_of_time"
 local BAR_FIELDS = {}
 for name in BAR_FIELD_LIST:gmatch("[%w_]+") do BAR_FIELDS[name] = true end
 
@@ -58,6 +60,7 @@ ffi.metatype("ntrun_bar_t", {
     if k == "ts" then return b.ts_event end
     if k == "time" then return tonumber(b.ts_event) / 1e9 end
     if k == "date" then return time.date(b.ts_event) end
+    if k == "last_of_time" then return bit.band(b.flags, LAST_OF_TIME) ~= 0 end
     -- Reading a field a bar does not have is a typo (bar.clsoe): say so here, not far away.
     local best = require("nt._bundle").nearest(tostring(k), BAR_FIELDS)
     error(string.format("a bar has no field '%s' (%sfields: %s)", tostring(k),
@@ -174,6 +177,10 @@ function M.run()
     if k == EV_BAR then
       local on_bar = rawget(S, "on_bar")
       if on_bar then on_bar(ctx, bar) end
+      if bit.band(bar.flags, LAST_OF_TIME) ~= 0 then
+        local on_timestamp = rawget(S, "on_timestamp")
+        if on_timestamp then on_timestamp(ctx, bar.ts_event) end
+      end
     elseif k == EV_FILLED then
       local on_order_filled = rawget(S, "on_order_filled")
       if on_order_filled then on_order_filled(ctx, order_event(ev.order)) end

@@ -805,7 +805,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field ts_event ffi.cdata* Bar time, int64 ns since the epoch (UTC).
 ---@field ts_init ffi.cdata* When the host created the event, int64 ns.
 ---@field sid integer Symbol id (0-based index into ctx.symbols).
----@field flags integer Bit 0: close-only source (open = high = low = close).
+---@field flags integer Bit 0: close-only source (open = high = low = close); bit 1: the last bar of its timestamp.
 ---@field open number
 ---@field high number
 ---@field low number
@@ -815,6 +815,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field ts ffi.cdata* Computed: same as ts_event.
 ---@field time number Computed: seconds since the epoch.
 ---@field date string Computed: "YYYY-MM-DD".
+---@field last_of_time boolean Computed: the last bar of its timestamp (every symbol's bar of that time has been delivered).
 
 ---An order event passed to on_order_* callbacks: a read-only view valid during the callback
 ---(the same object carries the next event; copy the fields you keep).
@@ -991,6 +992,7 @@ function Ctx:log_at(level, ...) end
 ---@class nt.Strategy
 ---@field on_start? fun(ctx: nt.Ctx) Once, before the first event.
 ---@field on_bar? fun(ctx: nt.Ctx, bar: nt.Bar) Each bar of every symbol, in time order.
+---@field on_timestamp? fun(ctx: nt.Ctx, ts: ffi.cdata*) After the last bar of each timestamp (every symbol's bar of that time has been delivered): rebalance here.
 ---@field on_order_accepted? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
 ---@field on_order_filled? fun(ctx: nt.Ctx, ev: nt.OrderEvent) Each fill, partial or final.
 ---@field on_order_rejected? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
@@ -1012,6 +1014,8 @@ function Ctx:log_at(level, ...) end
 on_start = nil
 ---@type fun(ctx: nt.Ctx, bar: nt.Bar)?
 on_bar = nil
+---@type fun(ctx: nt.Ctx, ts: ffi.cdata*)?
+on_timestamp = nil
 ---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?
 on_order_accepted = nil
 ---@type fun(ctx: nt.Ctx, ev: nt.OrderEvent)?

@@ -48,6 +48,11 @@ describe("strictness", function()
     assert.equals(0, r.exit_code, r.errors[1])
   end)
 
+  it("calls on_timestamp after the last bar of each timestamp, every symbol's bar delivered", function()
+    local r = run("timestamps")
+    assert.equals(0, r.exit_code, r.errors[1])
+  end)
+
   it("refuses an unknown bar field where it is read, listing the fields", function()
     local r = run("bar_field")
     assert.equals(1, r.exit_code)

@@ -357,6 +357,16 @@ std::size_t engine::process_bars(ts_ns deadline) {
   // The breaker follows every equity point, so it trips between orders too.
   const market::risk_state was = checks_->risk().state;
   if (checks_->on_equity(now(), portfolio_->equity())) risk_changed(was);
+  // Every bar of the timestamp is queued: mark the last one, so a strategy knows it has seen
+  // them all (on_timestamp; multi-asset rebalancing). A risk event may follow it.
+  for (strategy_state& st : strategies_) {
+    for (auto it = st.queue.rbegin(); it != st.queue.rend(); ++it) {
+      if (it->kind == static_cast<std::int32_t>(event_kind::bar)) {
+        it->bar.flags |= bar_last_of_time;
+        break;
+      }
+    }
+  }
   return n;
 }
 

@@ -33,9 +33,13 @@ struct bar {
   ts_ns ts_event = 0;  ///< bar timestamp (for daily bars: 00:00 UTC of the date)
   ts_ns ts_init = 0;   ///< when the host created the event (replay: equals ts_event)
   symbol_id sid = 0;
-  std::uint32_t flags = 0;  ///< bit 0: close-only source (open = high = low = close)
+  /// bit 0: close-only source (open = high = low = close); bit 1 (bar_last_of_time): the last
+  /// bar of its timestamp, set by the engine on the copy it queues.
+  std::uint32_t flags = 0;
   double open = 0, high = 0, low = 0, close = 0, volume = 0;
 };
+
+inline constexpr std::uint32_t bar_last_of_time = 2;
 
 /// Bar fields readable from the history ring (values match NTRUN_F_* in the C ABI).
 enum class bar_field : std::int32_t { open = 0, high = 1, low = 2, close = 3, volume = 4 };
