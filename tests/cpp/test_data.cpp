@@ -231,6 +231,9 @@ TEST_CASE("csv: each bad row kind is reported with file:line and the row text") 
   check_row("2000-12-31,10,12,9,11,5",
             "timestamp not strictly increasing (2000-12-31 is not after 2001-01-01 on line 2)");
 
+  check_row("2001-01-02,-10,-8,-12,-9,5", "negative price in column 'open': \"-10\"");
+  check_row("2001-01-02,10,12,9,-1,5", "negative price in column 'close': \"-1\"");
+
   // Long rows are cut in the message.
   const std::string long_row = "2001-01-02,10,12,9,11," + std::string(300, '7') + "x";
   const auto path = dir.write("long.csv", std::string(ohlcv_header) + good_row + long_row + "\n");
@@ -281,14 +284,37 @@ TEST_CASE("csv: numbers parse to the same double as strtod") {
     text +=
         format_date(day("1990-01-01") + static_cast<ts_ns>(i) * ns_per_day) + "," + texts[i] + "\n";
   }
+  // Negative prices are bad rows (skipped here), so each negative text is also read
+  // without its sign; -0 is a good row.
+  std::vector<std::string> good;
+  std::uint64_t negative = 0;
+  for (const auto& t : texts) {
+    if (std::strtod(t.c_str(), nullptr) < 0) {
+      ++negative;
+      good.push_back(t.substr(1));
+    } else {
+      good.push_back(t);
+    }
+  }
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    text += format_date(day("1990-01-01") + static_cast<ts_ns>(texts.size() + i) * ns_per_day) +
+            "," + good[i] + "\n";
+  }
   temp_dir dir;
-  const auto bars = read_all({.path = dir.write("n.csv", text)});
-  REQUIRE(bars.size() == texts.size());
+  csv_bar_reader r({.path = dir.write("n.csv", text), .skip_bad_rows = true});
+  const auto bars = read_all(r);
+  CHECK(r.stats().bad_rows == negative);
+  std::vector<std::string> expected;
+  for (const auto& t : texts) {
+    if (std::strtod(t.c_str(), nullptr) >= 0) expected.push_back(t);
+  }
+  expected.insert(expected.end(), good.begin(), good.end());
+  REQUIRE(bars.size() == expected.size());
   std::size_t mismatches = 0;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (bars[i].close != std::strtod(texts[i].c_str(), nullptr)) {
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (bars[i].close != std::strtod(expected[i].c_str(), nullptr)) {
       ++mismatches;
-      MESSAGE("mismatch for ", texts[i]);
+      MESSAGE("mismatch for ", expected[i]);
     }
   }
   CHECK(mismatches == 0);
@@ -449,6 +475,95 @@ TEST_CASE("csv: header and file errors name the file and the columns") {
   CHECK(error_of({.path = one}).find("need a time column and at least one value") !=
         std::string::npos);
   CHECK(read_csv_header(gs) == std::vector<std::string>{"date", "gold", "silver"});
+}
+
+TEST_CASE("csv: negative prices are bad rows at the reader; zero is allowed") {
+  temp_dir dir;
+  const auto co = dir.write("co.csv", "date,close\n2001-01-01,1\n2001-01-02,-2\n");
+  CHECK(error_of({.path = co}) ==
+        fmt::format("{}:3: bad row: negative price in column 'close': \"-2\": "
+                    "\"2001-01-02,-2\"",
+                    co));
+  const auto w = dir.write("w.csv", "date,A,B\n2001-01-01,1,2\n2001-01-02,3, -4\n");
+  CHECK(error_of({.path = w, .layout = csv_layout::wide}) ==
+        fmt::format("{}:3: bad row: negative price in column 'B': \"-4\": "
+                    "\"2001-01-02,3, -4\"",
+                    w));
+  // Skipped like any bad row; zero and -0 pass, as the venue accepts them.
+  const auto o = dir.write("o.csv", std::string(ohlcv_header) + good_row +
+                                        "2001-01-02,-3,-1,-4,-2,5\n"
+                                        "2001-01-03,0,0,0,0,0\n"
+                                        "2001-01-04,-0,0,-0,0,-0\n");
+  csv_bar_reader r({.path = o, .skip_bad_rows = true});
+  const auto bars = read_all(r);
+  REQUIRE(bars.size() == 3);
+  CHECK(bars[1].close == 0.0);
+  CHECK(r.stats().bad_rows == 1);
+  REQUIRE(r.stats().first_errors.size() == 1);
+  CHECK(r.stats().first_errors[0].starts_with(
+      fmt::format("{}:3: bad row: negative price in column 'open'", o)));
+}
+
+TEST_CASE("csv: file text in messages is cut and made terminal-safe") {
+  temp_dir dir;
+  auto has_control = [](const std::string& m) {
+    return std::any_of(m.begin(), m.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return (u < 0x20 && c != '\t') || u == 0x7F;
+    });
+  };
+  // A huge header is not echoed whole: the column list is cut, with its full length.
+  const std::string wide_name(1'000'000, 'g');
+  const auto big = dir.write("big.csv", "date," + wide_name + ",silver\n");
+  std::string msg = error_of({.path = big});
+  CHECK(msg.starts_with(big + ": no close column;"));
+  CHECK(msg.size() < 600);
+  CHECK(msg.ends_with(fmt::format("... ({} bytes)", 6 + wide_name.size() + 8)));
+  // A huge cell: the cell and the row are both cut.
+  const std::string cell(100'000, '7');
+  const auto bigcell = dir.write(
+      "bc.csv", std::string(ohlcv_header) + good_row + "2001-01-02,10,12,9,11," + cell + "x\n");
+  msg = error_of({.path = bigcell});
+  CHECK(msg.starts_with(bigcell + ":3: bad row: bad number in column 'volume': \"777"));
+  CHECK(msg.size() < 600);
+  CHECK(msg.find(fmt::format("... ({} bytes)", cell.size() + 1)) != std::string::npos);
+  CHECK(msg.ends_with(fmt::format("... ({} bytes)\"", 22 + cell.size() + 1)));
+  // Control characters from the file are written as \xNN, in rows and headers.
+  const auto esc = dir.write(
+      "esc.csv", std::string(ohlcv_header) + good_row + "2001-01-02,10,12,9,1\x1b[2J1\r,5\x7f\n");
+  msg = error_of({.path = esc});
+  CHECK(msg == fmt::format("{}:3: bad row: bad number in column 'close': \"1\\x1B[2J1\\x0D\": "
+                           "\"2001-01-02,10,12,9,1\\x1B[2J1\\x0D,5\\x7F\"",
+                           esc));
+  CHECK_FALSE(has_control(msg));
+  const auto eh = dir.write("eh.csv", "date,g\x1b]0;owned\x07old,silver\n");
+  msg = error_of({.path = eh});
+  CHECK(msg.ends_with("columns: date, g\\x1B]0;owned\\x07old, silver"));
+  CHECK_FALSE(has_control(msg));
+  // A cut never splits a UTF-8 sequence: "date, " and 153 ASCII bytes, then two-byte
+  // characters, whose second byte would be byte 161.
+  std::string utf(153, 'a');
+  for (int i = 0; i < 10; ++i) utf += "\xC3\xA9";
+  const auto u8 = dir.write("u8.csv", "date," + utf + ",silver\n");
+  msg = error_of({.path = u8});
+  CHECK(msg.ends_with(
+      fmt::format("date, {}... ({} bytes)", std::string(153, 'a'), 6 + utf.size() + 8)));
+}
+
+TEST_CASE("csv: CR-only line endings are an error naming the file; CRLF still reads") {
+  temp_dir dir;
+  const auto mac = dir.write("mac.csv", "date,close\r2001-01-01,11\r2001-01-02,12\r");
+  const std::string msg = error_of({.path = mac});
+  CHECK(msg.starts_with(mac + ":1: the header line contains a CR"));
+  CHECK(msg.find("CR-only line endings") != std::string::npos);
+  CHECK(msg.find("tr '\\r' '\\n'") != std::string::npos);
+  CHECK_THROWS_AS((void)read_csv_header(mac), data_error);
+  // Without a final CR, and after blank lines, too.
+  CHECK(error_of({.path = dir.write("mac2.csv", "\n\ndate,close\r2001-01-01,11")})
+            .find(":3: the header line contains a CR") != std::string::npos);
+  // CRLF, and a header alone ending in CR, are fine.
+  CHECK(read_all({.path = dir.write("crlf.csv", "date,close\r\n2001-01-01,11\r\n")}).size() == 1);
+  CHECK(read_all({.path = dir.write("h.csv", "date,close\r")}).empty());
 }
 
 TEST_CASE("csv: from/to keep an inclusive range and stop reading past `to`") {

@@ -17,7 +17,7 @@ namespace ntrun::data {
 namespace {
 
 constexpr std::size_t max_line_bytes = std::size_t{64} << 20;
-constexpr std::size_t max_shown_chars = 160;
+constexpr std::size_t max_shown_bytes = 160;
 constexpr double ohlc_tolerance = 1e-9;  // relative: rounding in the source must not fail rows
 
 struct file_closer {
@@ -55,9 +55,27 @@ using file_ptr = std::unique_ptr<std::FILE, file_closer>;
   return true;
 }
 
-[[nodiscard]] std::string shown(std::string_view line) {
-  if (line.size() <= max_shown_chars) return std::string(line);
-  return fmt::format("{}...", line.substr(0, max_shown_chars));
+// Text from the file as it appears in a message: cut after max_shown_bytes (not inside a
+// UTF-8 sequence), "... (N bytes)" naming the full length `total` when cut, and made
+// terminal-safe: control bytes (below 0x20 but tab, and 0x7F) are written as \xNN.
+[[nodiscard]] std::string shown(std::string_view text, std::size_t total = std::string_view::npos) {
+  if (total == std::string_view::npos) total = text.size();
+  std::size_t keep = std::min(text.size(), max_shown_bytes);
+  if (keep < text.size()) {
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  }
+  std::string out;
+  out.reserve(keep + 24);
+  for (const char c : text.substr(0, keep)) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7F) {
+      out += fmt::format("\\x{:02X}", u);
+    } else {
+      out += c;
+    }
+  }
+  if (keep < total) out += fmt::format("... ({} bytes)", total);
+  return out;
 }
 
 [[nodiscard]] std::string format_ts(ts_ns ts) {
@@ -119,8 +137,13 @@ class line_source {
       pos_ = 0;
     } else if (end_ == cap_) {
       if (cap_ >= max_line_bytes) {
-        throw data_error(fmt::format("{}:{}: line longer than {} MiB; is this a CSV file?", path_,
-                                     line_no_ + 1, max_line_bytes >> 20));
+        const bool has_cr = std::memchr(buf_.get(), '\r', end_) != nullptr;
+        throw data_error(fmt::format(
+            "{}:{}: line longer than {} MiB; is this a CSV file?{}", path_, line_no_ + 1,
+            max_line_bytes >> 20,
+            has_cr ? " It contains CRs (\\r): if the file uses CR-only line endings (classic "
+                     "Mac), convert them to LF, e.g. tr '\\r' '\\n' < in.csv > out.csv"
+                   : ""));
       }
       const std::size_t bigger = std::min(cap_ * 2, max_line_bytes);
       auto grown = std::make_unique_for_overwrite<char[]>(bigger);
@@ -159,6 +182,17 @@ std::vector<std::string> read_header(line_source& lines, const std::string& path
     if (first && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     first = false;
     if (!is_blank(line)) break;
+  }
+  // A CR inside the header line with more text after it means CR-only line endings (classic
+  // Mac): read as one line, the file would be a header with no rows at all. (A trailing CR,
+  // as in CRLF, is already gone.)
+  if (const std::size_t cr = line.find('\r');
+      cr != std::string_view::npos && line.find_first_not_of(" \t\r", cr) != line.npos) {
+    throw data_error(fmt::format(
+        "{}:{}: the header line contains a CR (\\r) at byte {}: the file seems to use CR-only "
+        "line endings (classic Mac); convert them to LF, e.g. tr '\\r' '\\n' < in.csv > "
+        "out.csv",
+        path, lines.line_no(), cr + 1));
   }
   std::vector<std::string> names;
   for (;;) {
@@ -250,9 +284,18 @@ struct csv_bar_reader::impl {
   }
 
   [[noreturn]] void header_error(const std::string& what) const {
+    // The list is built only as far as it is shown: a header can be tens of MB.
     std::string cols;
-    for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
-    throw data_error(fmt::format("{}: {}; columns: {}", spec.path, what, cols));
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      const std::string_view sep = i == 0 ? "" : ", ";
+      total += sep.size() + header[i].size();
+      if (cols.size() <= max_shown_bytes) {
+        cols += sep;
+        cols.append(header[i], 0, max_shown_bytes + 1);
+      }
+    }
+    throw data_error(fmt::format("{}: {}; columns: {}", spec.path, what, shown(cols, total)));
   }
 
   // Index of the column named `name` (case-insensitive); none when absent.
@@ -260,7 +303,7 @@ struct csv_bar_reader::impl {
     std::size_t found = none;
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (!iequals(header[i], name)) continue;
-      if (found != none) header_error(fmt::format("column name '{}' is ambiguous", name));
+      if (found != none) header_error(fmt::format("column name '{}' is ambiguous", shown(name)));
       found = i;
     }
     return found;
@@ -271,7 +314,7 @@ struct csv_bar_reader::impl {
                                    std::string_view auto_name) const {
     if (given.empty()) return auto_name.empty() ? none : find(auto_name);
     const std::size_t i = find(given);
-    if (i == none) header_error(fmt::format("{} '{}' is not in the header", field, given));
+    if (i == none) header_error(fmt::format("{} '{}' is not in the header", field, shown(given)));
     return i;
   }
 
@@ -317,7 +360,7 @@ struct csv_bar_reader::impl {
     }
     for (const auto& s : spec.symbols) {
       const std::size_t i = column(s, "symbol column", "");
-      if (i == time_idx) header_error(fmt::format("symbol '{}' is the time column", s));
+      if (i == time_idx) header_error(fmt::format("symbol '{}' is the time column", shown(s)));
       value_cols.push_back(i);
       symbols.push_back(s);
     }
@@ -393,13 +436,15 @@ struct csv_bar_reader::impl {
       case num_status::ok:
         return true;
       case num_status::empty:
-        bad(line, fmt::format("empty '{}' cell while close is present", header[col]));
+        bad(line, fmt::format("empty '{}' cell while close is present", shown(header[col])));
         return false;
       case num_status::bad:
-        bad(line, fmt::format("bad number in column '{}': \"{}\"", header[col], fields[col]));
+        bad(line, fmt::format("bad number in column '{}': \"{}\"", shown(header[col]),
+                              shown(fields[col])));
         return false;
       case num_status::non_finite:
-        bad(line, fmt::format("non-finite value in column '{}': \"{}\"", header[col], fields[col]));
+        bad(line, fmt::format("non-finite value in column '{}': \"{}\"", shown(header[col]),
+                              shown(fields[col])));
         return false;
     }
     return false;
@@ -407,6 +452,15 @@ struct csv_bar_reader::impl {
 
   [[nodiscard]] bool number(std::string_view line, std::size_t col, double& out) {
     return cell_ok(parse_num(fields[col], out), line, col);
+  }
+
+  // Prices below zero are bad rows here, with file:line, rather than a stop in the venue;
+  // zero (and -0) is allowed, as the venue allows it.
+  [[nodiscard]] bool non_negative(std::string_view line, std::size_t col, double v) {
+    if (!(v < 0)) return true;
+    bad(line, fmt::format("negative price in column '{}': \"{}\"", shown(header[col]),
+                          shown(trim(fields[col]))));
+    return false;
   }
 
   [[nodiscard]] bar make_bar(ts_ns ts, std::size_t symbol_index) const noexcept {
@@ -424,7 +478,9 @@ struct csv_bar_reader::impl {
           ++empty;
           continue;
         }
-        if (!cell_ok(st, line, value_cols[k])) return false;
+        if (!cell_ok(st, line, value_cols[k]) || !non_negative(line, value_cols[k], v)) {
+          return false;
+        }
         bar b = make_bar(ts, k);
         b.flags = 1;
         b.open = b.high = b.low = b.close = v;
@@ -445,6 +501,12 @@ struct csv_bar_reader::impl {
       b.open = b.high = b.low = b.close;
     } else if (!number(line, open_idx, b.open) || !number(line, high_idx, b.high) ||
                !number(line, low_idx, b.low)) {
+      return false;
+    }
+    if ((!close_only &&
+         (!non_negative(line, open_idx, b.open) || !non_negative(line, high_idx, b.high) ||
+          !non_negative(line, low_idx, b.low))) ||
+        !non_negative(line, close_idx, b.close)) {
       return false;
     }
     if (volume_idx != none) {
@@ -511,13 +573,13 @@ struct csv_bar_reader::impl {
     const std::string_view ts_text = trim(fields[time_idx]);
     const time_parse_result t = parse_ts(ts_text);
     if (t.error != time_error::none) {
-      return bad(line, fmt::format("bad timestamp \"{}\" in column '{}': {}", ts_text,
-                                   header[time_idx], to_string(t.error)));
+      return bad(line, fmt::format("bad timestamp \"{}\" in column '{}': {}", shown(ts_text),
+                                   shown(header[time_idx]), to_string(t.error)));
     }
     if (have_prev && t.ts <= prev_ts) {
       return bad(line, fmt::format("timestamp not strictly increasing ({} is not after {} on "
                                    "line {})",
-                                   ts_text, format_ts(prev_ts), prev_line));
+                                   shown(ts_text), format_ts(prev_ts), prev_line));
     }
     if (spec.to && t.ts > *spec.to) {
       ++stats.filtered;
