@@ -59,7 +59,7 @@ void check_options(const options& opt, std::size_t n, std::size_t m, std::size_t
     throw_bad("band", item,
               "a band of " + std::to_string(opt.band) + " leaves no warping path between lengths " +
                   std::to_string(n) + " and " + std::to_string(m) +
-                  "; use a band >= |n - m| = " + std::to_string(gap) + ", or < 0 for none");
+                  "; use a band >= |n - m| = " + std::to_string(gap) + ", or no band");
 }
 
 void check_matrix_size(std::uint64_t cells, std::size_t n, std::size_t m) {

@@ -255,7 +255,8 @@ std::vector<neighbour> knn(std::span<const double> query,
     if (opt.dtw.band >= 0 && diff > static_cast<std::size_t>(opt.dtw.band))
       throw_bad("band", std::to_string(opt.dtw.band) + " is narrower than the length difference " +
                             std::to_string(diff) + " of the query and candidate " +
-                            std::to_string(c) + ", so no warping path exists; widen the band");
+                            std::to_string(c + 1) +
+                            " (from 1), so no warping path exists; widen the band");
     max_len = std::max(max_len, cand.size());
   }
   const std::size_t r = band_of(opt.dtw, n - 1);

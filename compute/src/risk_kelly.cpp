@@ -56,7 +56,11 @@ double kelly_from_returns(std::span<const double> returns, double fraction, doub
       ++losses;
     }
   }
-  const double p = static_cast<double>(wins) / static_cast<double>(returns.size());
+  // Zero returns are neither wins nor losses: the optimum of E[log(1 + f r)] over the
+  // win/lose/zero outcomes is (p_w b - p_l) / (b (p_w + p_l)), the binary bet conditioned on
+  // a decided outcome. Counting zeros as losses would bias f down.
+  if (wins + losses == 0) return 0;
+  const double p = static_cast<double>(wins) / static_cast<double>(wins + losses);
   // Limits of (p b - q) / b: no losses -> b = inf -> f = p; no wins -> b = 0 -> f = -inf.
   double f = 0;
   if (losses == 0)

@@ -109,11 +109,12 @@ function M.series(x, name, slot, level)
     name, ty == "cdata" and "a foreign cdata value" or ty), level)
 end
 
---- Checks an integer argument in [lo, hi].
-function M.int_arg(v, name, lo, hi, level)
+--- Checks an integer argument in [lo, hi]; `where` ("nt.dtw.knn") names the option's function.
+function M.int_arg(v, name, lo, hi, level, where)
   if type(v) ~= "number" or v ~= math.floor(v) or v < lo or v > (hi or 2 ^ 31 - 1) then
-    error(string.format("bad '%s' argument: must be an integer >= %d%s (got %s)", name, lo,
-      hi and (" and <= " .. hi) or "", tostring(v)), (level or 1) + 1)
+    error(string.format("bad '%s' %s: must be an integer >= %d%s (got %s)", name,
+      where and ("option to " .. where) or "argument", lo, hi and (" and <= " .. hi) or "", tostring(v)),
+      (level or 1) + 1)
   end
   return v
 end

@@ -68,8 +68,10 @@ local function options(o, fn, search)
   end
   r.band = band_arg(o.band or (search and o.window or nil), o.band ~= nil and "band" or "window", fn)
   if search then
-    if o.k ~= nil then r.k = core.int_arg(o.k, "k", 1, 2 ^ 40, 3) end
-    if o.exclusion ~= nil then r.exclusion = core.int_arg(o.exclusion, "exclusion", 0, 2 ^ 52, 3) end
+    if o.k ~= nil then r.k = core.int_arg(o.k, "k", 1, 2 ^ 40, 3, "nt.dtw." .. fn) end
+    if o.exclusion ~= nil then
+      r.exclusion = core.int_arg(o.exclusion, "exclusion", 0, 2 ^ 52, 3, "nt.dtw." .. fn)
+    end
     if o.znorm then r.znorm = 1 end
     if o.prune == false then r.prune = 0 end
   end
@@ -181,8 +183,8 @@ function M.batch(query, candidates, opts)
         .. "or pass a list of candidate series", 2)
     end
     local ps, len = core.series(candidates, "series", 2, 2)
-    local stride = core.int_arg(opts.stride, "stride", 1, 2 ^ 52, 2)
-    local window = opts.length and core.int_arg(opts.length, "length", 1, 2 ^ 52, 2) or n
+    local stride = core.int_arg(opts.stride, "stride", 1, 2 ^ 52, 2, "nt.dtw.batch")
+    local window = opts.length and core.int_arg(opts.length, "length", 1, 2 ^ 52, 2, "nt.dtw.batch") or n
     local count = len >= window and math.floor((len - window) / stride) + 1 or 0
     if count == 0 then
       error(string.format("bad 'series' argument to nt.dtw.batch: shorter (%d) than the window (%d)", len, window), 2)

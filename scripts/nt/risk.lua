@@ -70,13 +70,13 @@ local function var_options(o, fn)
     if o.method == "age_weighted" then r.lambda = 0.98 elseif o.method == "filtered" then r.lambda = 0.94 end
   end
   if o.confidence ~= nil then r.confidence = core.num_arg(o.confidence, "confidence", 3) end
-  if o.horizon ~= nil then r.horizon = core.int_arg(o.horizon, "horizon", 1, 2 ^ 31, 3) end
-  if o.sims ~= nil then r.sims = core.int_arg(o.sims, "sims", 1, 2 ^ 40, 3) end
-  if o.seed ~= nil then r.seed = core.int_arg(o.seed, "seed", 0, 2 ^ 53, 3) end
+  local where = "nt.risk." .. fn
+  if o.horizon ~= nil then r.horizon = core.int_arg(o.horizon, "horizon", 1, 2 ^ 31, 3, where) end
+  if o.sims ~= nil then r.sims = core.int_arg(o.sims, "sims", 1, 2 ^ 40, 3, where) end
+  if o.seed ~= nil then r.seed = core.int_arg(o.seed, "seed", 0, 2 ^ 53, 3, where) end
   if o.lambda ~= nil then r.lambda = core.num_arg(o.lambda, "lambda", 3) end
   if o.dof ~= nil then r.dof = core.num_arg(o.dof, "dof", 3) end
   if o.repair then r.repair_covariance = 1 end
-  if r.lambda == 0 then r.lambda = 0.98 end
   return r
 end
 

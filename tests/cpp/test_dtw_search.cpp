@@ -461,9 +461,11 @@ TEST_CASE("dtw knn: 1-NN classification of mayonnaise spectra and yeast time cou
   o.znorm = true;
   const double mayo_z = accuracy(mayo, o, false);
   dtw::search_options y;
+  y.dtw.metric = dtw::cost::sq;  // as the label below says (it ran with abs before)
   y.znorm = true;
   y.dtw.band = 2;
   const double yeast_z = accuracy(yeast, y, true);
+  y.dtw.metric = dtw::cost::abs;
   y.znorm = false;
   y.dtw.band = -1;
   const double yeast_full = accuracy(yeast, y, true);

@@ -545,16 +545,21 @@ describe("nt.dtw bad input", function()
   end)
 
   it("refuses k = 0, a query longer than the series, stride 0, and bad exclusions", function()
-    assert.has_error(function() d.knn({ 1 }, { { 1 } }, { k = 0 }) end, "bad 'k' argument")
-    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { k = 0 }) end, "bad 'k' argument")
-    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { k = 1.5 }) end, "bad 'k' argument")
+    assert.has_error(function() d.knn({ 1 }, { { 1 } }, { k = 0 }) end, "bad 'k' option to nt.dtw.knn: must be")
+    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { k = 0 }) end, "bad 'k' option to nt.dtw.search")
+    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { k = 1.5 }) end, "bad 'k' option to nt.dtw.search")
     assert.has_error(function() d.search({ 1, 2, 3 }, { 1, 2 }) end,
       "bad 'query' argument: its length 3 exceeds the series length 2")
-    assert.has_error(function() d.batch({ 1, 2 }, { 1, 2, 3 }, { stride = 0 }) end, "bad 'stride' argument")
-    assert.has_error(function() d.batch({ 1, 2 }, { 1, 2, 3 }, { stride = 1, length = 0 }) end, "bad 'length' argument")
+    assert.has_error(function() d.batch({ 1, 2 }, { 1, 2, 3 }, { stride = 0 }) end, "bad 'stride' option to nt.dtw.batch")
+    assert.has_error(function() d.batch({ 1, 2 }, { 1, 2, 3 }, { stride = 1, length = 0 }) end,
+      "bad 'length' option to nt.dtw.batch")
     assert.has_error(function() d.batch({ 1, 2, 3 }, { 1, 2 }, { stride = 1 }) end, "bad 'series' argument")
     assert.has_error(function() d.batch({ 1, 2 }, { 1, 2, 3 }) end, "give opts.stride")
-    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { exclusion = -1 }) end, "bad 'exclusion' argument")
+    assert.has_error(function() d.search({ 1 }, { 1, 2 }, { exclusion = -1 }) end,
+      "bad 'exclusion' option to nt.dtw.search")
+    -- Candidates count from 1 in every message, the band one too (before: from 0).
+    assert.has_error(function() d.knn({ 1, 2 }, { { 1, 2 }, { 1, 2, 3, 4, 5 } }, { band = 1 }) end,
+      "the query and candidate 2 (from 1), so no warping path exists")
   end)
 
   it("refuses a bad cost, opts that are not a table, and band with window", function()

@@ -266,7 +266,12 @@ describe("nt.risk Kelly", function()
     local p, b = 3 / 5, 0.02 / 0.015
     assert.near((p * b - (1 - p)) / b, risk.kelly(r), 1e-15)
     assert.near(0.5 * (p * b - (1 - p)) / b, risk.kelly(r, { fraction = 0.5 }), 1e-15)
-    assert.near(0.6, risk.kelly({ 0.01, 0, 0.02, 0, 0.03 }), 1e-15) -- no losses: f = p
+    assert.near(1, risk.kelly({ 0.01, 0, 0.02, 0, 0.03 }), 1e-15) -- no losses: f = p = 1 (zeros are no losses)
+    -- Zero returns are neither wins nor losses (before: counted as losses, biasing f down):
+    -- wins 0.02, 0.03 (mean 0.025), losses 0.01, 0.02 (mean 0.015): p = 1/2, b = 5/3,
+    -- f = (p b - (1 - p)) / b = (5/6 - 1/2) / (5/3) = 0.2.
+    assert.near(0.2, risk.kelly({ 0.02, -0.01, 0, 0.03, 0, -0.02 }), 1e-15)
+    assert.equals(0, risk.kelly({ 0, 0, 0 }))
     assert.near(-0.3, risk.kelly({ -0.01, -0.02 }, { cap = 0.3 }), 1e-15) -- no gains: -cap
   end)
 
@@ -305,6 +310,10 @@ describe("nt.risk bad input names the argument", function()
     assert.has_error(function() risk.var(r, { horizon = 0 }) end, "horizon")
     assert.has_error(function() risk.var(r, { method = "monte_carlo", dof = 2 }) end, "'dof'")
     assert.has_error(function() risk.var(r, 0.99) end, "'opts'")
+    -- lambda = 0 is an error, never silently the default (before: replaced by 0.98).
+    assert.has_error(function() risk.var(r, { method = "filtered", lambda = 0 }) end, "'lambda'")
+    assert.has_error(function() risk.var(r, { method = "age_weighted", lambda = 0 }) end, "'lambda'")
+    assert.truthy(risk.var(r, { method = "filtered" }).method:find("lambda 0.94", 1, true), "filtered's default")
     assert.has_error(function() risk.var({ 0.01, 0 / 0 }) end, "'returns'")
   end)
 
