@@ -1,7 +1,7 @@
 -- The `nt` library: what strategies and research scripts use (require "nt").
 -- Host primitives are reached through LuaJIT's FFI over bindings/ntrun_ffi.h.
 local core = require "nt._core"
-local array = require "nt.array"
+local array = require "nt._array"
 
 local nt = {
   version = core.ffi.string(core.C.ntrun_ffi_version()),

@@ -6,7 +6,7 @@
 local core = require "nt._core"
 local time = require "nt.time"
 local bundle = require "nt._bundle"
-local array = require "nt.array"
+local array = require "nt._array"
 local ffi, C = core.ffi, core.C
 local S = core.session
 

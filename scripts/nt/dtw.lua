@@ -10,7 +10,7 @@
 -- opts: cost = "abs" (default) or "sq"; band = w (Sakoe-Chiba |i-j| <= w, default none; in
 -- search, `window` is the same thing). Definitions: docs/dtw.md, docs/dtw_search.md.
 local core = require "nt._core"
-local array = require "nt.array"
+local array = require "nt._array"
 local ffi, C = core.ffi, core.C
 
 local unknown_key = require("nt._bundle").unknown_key

@@ -4,7 +4,7 @@
 -- A series is an nt.array, a history view or a table of numbers. Definitions:
 -- docs/indicators.md.
 local core = require "nt._core"
-local array = require "nt.array"
+local array = require "nt._array"
 local ffi, C = core.ffi, core.C
 
 local M = {}

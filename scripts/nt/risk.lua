@@ -10,7 +10,7 @@
 --   nt.risk.kelly(p, b, {fraction=, cap=}) or nt.risk.kelly(returns, opts)
 --   nt.risk.kelly_portfolio(mu, covariance, {fraction=, max_leverage=})
 local core = require "nt._core"
-local array = require "nt.array"
+local array = require "nt._array"
 local ffi, C = core.ffi, core.C
 
 local M = {}

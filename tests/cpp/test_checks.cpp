@@ -40,7 +40,7 @@ std::string_view verdict(pre_trade_checks& c, const order_request& r, const port
 }
 
 /// A portfolio holding `qty` of symbol 0 bought at `price` out of `cash` (and marked there).
-portfolio holding(double cash, double qty, double price) {
+portfolio portfolio_holding(double cash, double qty, double price) {
   portfolio pf({.initial_cash = cash, .num_symbols = 2});
   if (qty != 0) {
     pf.apply(fill{.symbol = 0,
@@ -56,23 +56,23 @@ portfolio holding(double cash, double qty, double price) {
 
 TEST_CASE("max_position: absolute units after the order; reducing orders pass") {
   pre_trade_checks c({.max_position = 100, .max_leverage = 0});
-  const portfolio flat = holding(1e6, 0, 10);
+  const portfolio flat = portfolio_holding(1e6, 0, 10);
   CHECK(verdict(c, order_of(order_side::buy, 100), flat, 10) == "ok");
   CHECK(verdict(c, order_of(order_side::buy, 101), flat, 10) == "max_position");
   CHECK(verdict(c, order_of(order_side::sell, 101), flat, 10) == "max_position");
-  const portfolio long90 = holding(1e6, 90, 10);
+  const portfolio long90 = portfolio_holding(1e6, 90, 10);
   CHECK(verdict(c, order_of(order_side::buy, 10), long90, 10) == "ok");
   CHECK(verdict(c, order_of(order_side::buy, 11), long90, 10) == "max_position");
   CHECK(verdict(c, order_of(order_side::sell, 190), long90, 10) == "ok");  // flips to -100
   CHECK(verdict(c, order_of(order_side::sell, 191), long90, 10) == "max_position");
-  const portfolio long150 = holding(1e6, 150, 10);  // above the limit already
+  const portfolio long150 = portfolio_holding(1e6, 150, 10);  // above the limit already
   CHECK(verdict(c, order_of(order_side::sell, 10), long150, 10) == "ok");
   CHECK(verdict(c, order_of(order_side::buy, 1), long150, 10) == "max_position");
 }
 
 TEST_CASE("max_order_notional: quantity * reference price") {
   pre_trade_checks c({.max_order_notional = 1'000, .max_leverage = 0});
-  const portfolio pf = holding(1e6, 0, 10);
+  const portfolio pf = portfolio_holding(1e6, 0, 10);
   CHECK(verdict(c, order_of(order_side::buy, 100), pf, 10) == "ok");
   CHECK(verdict(c, order_of(order_side::buy, 100), pf, 10.01) == "max_order_notional");
   CHECK(verdict(c, order_of(order_side::sell, 101), pf, 10) == "max_order_notional");
@@ -90,9 +90,9 @@ TEST_CASE("reference price: last for market, limit for limit and stop_limit, sto
 
 TEST_CASE("allow_short = false: no order may leave the position below zero") {
   pre_trade_checks c({.allow_short = false, .max_leverage = 0});
-  const portfolio flat = holding(1e6, 0, 10);
+  const portfolio flat = portfolio_holding(1e6, 0, 10);
   CHECK(verdict(c, order_of(order_side::sell, 1), flat, 10) == "short_not_allowed");
-  const portfolio long10 = holding(1e6, 10, 10);
+  const portfolio long10 = portfolio_holding(1e6, 10, 10);
   CHECK(verdict(c, order_of(order_side::sell, 10), long10, 10) == "ok");
   CHECK(verdict(c, order_of(order_side::sell, 11), long10, 10) == "short_not_allowed");
   CHECK(verdict(c, order_of(order_side::buy, 11), long10, 10) == "ok");
@@ -100,7 +100,7 @@ TEST_CASE("allow_short = false: no order may leave the position below zero") {
 
 TEST_CASE("buying power: gross exposure after the order <= max_leverage * equity") {
   pre_trade_checks cash_account({});  // max_leverage 1
-  const portfolio flat = holding(1'000, 0, 10);
+  const portfolio flat = portfolio_holding(1'000, 0, 10);
   CHECK(verdict(cash_account, order_of(order_side::buy, 100), flat, 10) == "ok");
   CHECK(verdict(cash_account, order_of(order_side::buy, 101), flat, 10) == "insufficient_cash");
   CHECK(verdict(cash_account, order_of(order_side::sell, 101), flat, 10) == "insufficient_cash");
@@ -113,7 +113,7 @@ TEST_CASE("buying power: gross exposure after the order <= max_leverage * equity
 
   // Long 100 from 1'000 cash, price halves: equity 500, gross 500. More buying is refused,
   // selling (reducing, and even flipping to a smaller short) passes.
-  portfolio under = holding(1'000, 100, 10);
+  portfolio under = portfolio_holding(1'000, 100, 10);
   under.mark(0, 5);
   CHECK(under.equity() == 500);
   CHECK(verdict(cash_account, order_of(order_side::buy, 1), under, 5) == "insufficient_cash");
@@ -121,7 +121,7 @@ TEST_CASE("buying power: gross exposure after the order <= max_leverage * equity
   CHECK(verdict(cash_account, order_of(order_side::sell, 150), under, 5) == "ok");
 
   // Equity at or below zero: nothing that adds exposure passes.
-  portfolio broke = holding(1'000, 100, 10);
+  portfolio broke = portfolio_holding(1'000, 100, 10);
   broke.mark(0, 0);
   CHECK(verdict(cash_account, order_of(order_side::buy, 1, order_type::limit, 1), broke, 1) ==
         "insufficient_cash");
@@ -132,7 +132,7 @@ TEST_CASE("buying power: gross exposure after the order <= max_leverage * equity
 
 TEST_CASE("max_orders_per_second: sliding window over simulated time; refusals not counted") {
   pre_trade_checks c({.max_orders_per_second = 3, .max_leverage = 0});
-  const portfolio pf = holding(1e6, 0, 10);
+  const portfolio pf = portfolio_holding(1e6, 0, 10);
   const auto at = [&](double seconds) {
     return verdict(c, order_of(order_side::buy, 1), pf, 10,
                    static_cast<ts_ns>(seconds * static_cast<double>(ns_per_second)));
@@ -160,7 +160,7 @@ TEST_CASE("bad requests, prices and configurations") {
   constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
   constexpr double pinf = std::numeric_limits<double>::infinity();
   pre_trade_checks c({});
-  const portfolio pf = holding(1e6, 0, 10);
+  const portfolio pf = portfolio_holding(1e6, 0, 10);
   for (const double q : {qnan, pinf, 0.0, -3.0}) {
     CHECK(verdict(c, order_of(order_side::buy, q), pf, 10) == "invalid_quantity");
   }

@@ -250,9 +250,7 @@ TEST_CASE("two sessions on one engine: each sees and commands only its own order
   auto e = engine_of(4, 2);
   session sa("a"), sb("b");
   sa.attach(&e->port(0));
-  sa.set_index(0);
   sb.attach(&e->port(1));
-  sb.set_index(1);
   ntrun_session_t *a = handle(sa), *b = handle(sb);
   REQUIRE(e->advance());
   CHECK(ntrun_ffi_session_next(a) == NTRUN_EV_BAR);

@@ -2,7 +2,7 @@
 -- ctx:history returns (built here over an array's memory, as the host builds them).
 local nt = require "nt"
 local core = require "nt._core"
-local array = require "nt.array"
+local array = require "nt._array"
 
 -- A series view over the first n values of array a (a must outlive the view).
 local function view_of(a, n)

@@ -44,7 +44,7 @@ local function incremental(obj, xs)
   return out
 end
 
-local function view_of(a) return require("nt.array").view(require("nt._core").ptr(a), #a) end
+local function view_of(a) return require("nt._array").view(require("nt._core").ptr(a), #a) end
 
 -- Calls fn(series) with the same numbers as a table, an nt.array and a series view.
 local function each_input(xs, fn)

@@ -64,7 +64,7 @@ describe("the LuaLS stubs", function()
   end)
 
   it("declare exactly the methods of arrays and series views", function()
-    local methods = require("nt.array")._methods
+    local methods = require("nt._array")._methods
     for class, real_methods in pairs({ Array = methods.array, SeriesView = methods.series }) do
       local declared = stub_set("\nfunction " .. class .. ":([%w_]+)%(")
       local real = {}

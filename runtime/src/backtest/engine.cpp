@@ -157,28 +157,8 @@ void engine::push(int strategy, const event_slot& ev) {
 
 void engine::book(int strategy, const market::fill& f) {
   if (strategy < 0 || static_cast<std::size_t>(strategy) >= strategies_.size()) return;
-  holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[f.symbol];
-  const double signed_qty = f.side == order_side::buy ? f.quantity : -f.quantity;
-  if (h.qty == 0 || (h.qty > 0) == (signed_qty > 0)) {
-    // Opening or adding: volume-weighted average price.
-    const double q = h.qty + signed_qty;
-    h.avg = (h.avg * std::abs(h.qty) + f.price * f.quantity) / std::abs(q);
-    h.qty = q;
-    return;
-  }
-  // Reducing, closing or flipping.
-  const double closed = std::min(std::abs(h.qty), f.quantity);
-  h.realised += closed * (f.price - h.avg) * (h.qty > 0 ? 1.0 : -1.0);
-  const double q = h.qty + signed_qty;
-  if (std::abs(q) <= market::qty_epsilon * (std::abs(h.qty) + f.quantity)) {
-    h.qty = 0;
-    h.avg = 0;
-  } else if ((q > 0) != (h.qty > 0)) {
-    h.qty = q;
-    h.avg = f.price;  // the remainder opens the other side at this fill's price
-  } else {
-    h.qty = q;
-  }
+  (void)market::apply_fill(strategies_[static_cast<std::size_t>(strategy)].holdings[f.symbol],
+                           f.side, f.quantity, f.price);
 }
 
 position_snapshot engine::strategy_position(int strategy, symbol_id sid) const {
@@ -186,7 +166,7 @@ position_snapshot engine::strategy_position(int strategy, symbol_id sid) const {
       sid >= cfg_.symbols.size()) {
     throw market::market_error("position: unknown strategy or symbol");
   }
-  const holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[sid];
+  const market::holding& h = strategies_[static_cast<std::size_t>(strategy)].holdings[sid];
   const double last = portfolio_->position(sid).last_price;
   return {.quantity = h.qty,
           .avg_price = h.avg,

@@ -121,7 +121,6 @@ class strategy_vm {
     }
     session& s = vm_.session();
     s.set_name(name);
-    s.set_index(index);
     s.set_log_sink(print_log, log);
     s.attach(&eng.port(index));
     lua_State* L = vm_.state();

@@ -16,6 +16,36 @@ namespace {
 
 }  // namespace
 
+holding_change apply_fill(holding& h, order_side side, double quantity, double price) noexcept {
+  const double dq = side == order_side::buy ? quantity : -quantity;
+  const double old = h.qty;
+  if (old == 0 || (old > 0) == (dq > 0)) {
+    h.avg = (h.avg * std::abs(old) + quantity * price) / (std::abs(old) + quantity);
+    h.qty = old + dq;
+    return {.closed = 0, .pnl = 0, .opened = quantity};
+  }
+  const double tolerance = qty_epsilon * (std::abs(old) + quantity);
+  double closed = std::min(quantity, std::abs(old));
+  double rest = quantity - closed;
+  if (rest <= tolerance) {
+    closed = quantity;
+    rest = 0;
+  }
+  const double pnl = closed * (price - h.avg) * (old > 0 ? 1.0 : -1.0);
+  h.realised += pnl;
+  const double next = old + dq;
+  if (std::abs(next) <= tolerance) {
+    h.qty = 0;
+    h.avg = 0;
+  } else if ((next > 0) == (old > 0)) {
+    h.qty = next;
+  } else {
+    h.qty = dq > 0 ? rest : -rest;
+    h.avg = price;
+  }
+  return {.closed = closed, .pnl = pnl, .opened = rest};
+}
+
 portfolio::portfolio(const portfolio_config& cfg)
     : initial_cash_(cfg.initial_cash), cash_(cfg.initial_cash) {
   if (bad_amount(cfg.initial_cash)) {
@@ -35,17 +65,17 @@ position_view portfolio::position(symbol_id symbol) const {
   }
   const state& s = positions_[symbol];
   return position_view{
-      .qty = s.qty,
-      .avg_price = s.avg,
-      .realised_pnl = s.realised,
-      .unrealised_pnl = s.qty == 0 ? 0 : s.qty * (s.last - s.avg),
+      .qty = s.h.qty,
+      .avg_price = s.h.avg,
+      .realised_pnl = s.h.realised,
+      .unrealised_pnl = s.h.qty == 0 ? 0 : s.h.qty * (s.last - s.h.avg),
       .last_price = s.last,
       .commission = s.commission,
   };
 }
 
 std::optional<trade> portfolio::open_trade(symbol_id symbol) const noexcept {
-  if (symbol >= positions_.size() || positions_[symbol].qty == 0) return std::nullopt;
+  if (symbol >= positions_.size() || positions_[symbol].h.qty == 0) return std::nullopt;
   return summary(positions_[symbol].rt);
 }
 
@@ -58,7 +88,7 @@ trade portfolio::summary(const round_trip& rt) noexcept {
 }
 
 void portfolio::set_contribution(const state& s, double sign) {
-  const double value = s.qty * s.last;
+  const double value = s.h.qty * s.last;
   net_exposure_ += sign * value;
   gross_exposure_ += sign * std::abs(value);
 }
@@ -103,49 +133,32 @@ void portfolio::apply(const fill& f) {
   if (!s.marked) s.last = f.price;
 
   const double q = f.quantity;
-  const double dq = f.side == order_side::buy ? q : -q;
-  const double old = s.qty;
+  const double old = s.h.qty;
   const double notional = q * f.price;
-  if (old == 0 || (old > 0) == (dq > 0)) {
-    if (old == 0) open_round_trip(s, f.symbol, dq > 0, f.ts_event);
-    s.avg = (s.avg * std::abs(old) + notional) / (std::abs(old) + q);
-    s.qty = old + dq;
+  const holding_change c = apply_fill(s.h, f.side, q, f.price);
+  if (c.closed == 0) {
+    if (old == 0) open_round_trip(s, f.symbol, f.side == order_side::buy, f.ts_event);
     s.rt.entry_notional += notional;
     s.rt.entry_qty += q;
     s.rt.t.commission += f.commission;
-    s.rt.t.quantity = std::max(s.rt.t.quantity, std::abs(s.qty));
+    s.rt.t.quantity = std::max(s.rt.t.quantity, std::abs(s.h.qty));
   } else {
-    const double tolerance = qty_epsilon * (std::abs(old) + q);
-    double close_q = std::min(q, std::abs(old));
-    double rest = q - close_q;
-    if (rest <= tolerance) {
-      close_q = q;
-      rest = 0;
-    }
-    const double pnl = close_q * (f.price - s.avg) * (old > 0 ? 1.0 : -1.0);
-    const double close_commission = f.commission * (close_q / q);
-    s.realised += pnl;
-    total_realised_ += pnl;
-    s.rt.realised += pnl;
-    s.rt.exit_notional += close_q * f.price;
-    s.rt.exit_qty += close_q;
+    const double close_commission = f.commission * (c.closed / q);
+    total_realised_ += c.pnl;
+    s.rt.realised += c.pnl;
+    s.rt.exit_notional += c.closed * f.price;
+    s.rt.exit_qty += c.closed;
     s.rt.t.commission += close_commission;
-    const double next = old + dq;
-    if (std::abs(next) <= tolerance) {
+    if (s.h.qty == 0) {
       close_round_trip(s, f.ts_event);
-      s.qty = 0;
-      s.avg = 0;
-    } else if ((next > 0) == (old > 0)) {
-      s.qty = next;
-    } else {
+    } else if ((s.h.qty > 0) != (old > 0)) {
+      // A flip: the round trip closes and the remainder opens the next one.
       close_round_trip(s, f.ts_event);
-      open_round_trip(s, f.symbol, dq > 0, f.ts_event);
-      s.qty = dq > 0 ? rest : -rest;
-      s.avg = f.price;
-      s.rt.entry_notional = rest * f.price;
-      s.rt.entry_qty = rest;
+      open_round_trip(s, f.symbol, s.h.qty > 0, f.ts_event);
+      s.rt.entry_notional = c.opened * f.price;
+      s.rt.entry_qty = c.opened;
       s.rt.t.commission = f.commission - close_commission;
-      s.rt.t.quantity = rest;
+      s.rt.t.quantity = c.opened;
     }
   }
   s.commission += f.commission;
@@ -156,7 +169,7 @@ void portfolio::apply(const fill& f) {
   ++fill_count_;
   set_contribution(s, +1);
   if (old != 0) --open_positions_;
-  if (s.qty != 0) ++open_positions_;
+  if (s.h.qty != 0) ++open_positions_;
   if (open_positions_ == 0) {
     net_exposure_ = 0;
     gross_exposure_ = 0;

@@ -159,13 +159,10 @@ class engine {
     std::int64_t id;
     int strategy;
   };
-  /// A strategy's own holding of one symbol (an OMS's per-strategy position).
-  struct holding {
-    double qty = 0, avg = 0, realised = 0;
-  };
   struct strategy_state {
     event_slot slot{};
-    std::vector<holding> holdings;
+    /// Its own holding of each symbol (an OMS's per-strategy position; the portfolio's math).
+    std::vector<market::holding> holdings;
     std::vector<event_slot> queue;
     std::size_t head = 0;
     rng64 rng;

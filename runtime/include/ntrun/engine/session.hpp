@@ -28,9 +28,6 @@ class session {
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
-  /// An index the host gives the session (a strategy's position in its bundle).
-  [[nodiscard]] int index() const noexcept { return index_; }
-  void set_index(int i) noexcept { index_ = i; }
 
   // ---- the engine ----
   /// Attaches the port (not owned; it must outlive the session's use). nullptr detaches.
@@ -88,7 +85,6 @@ class session {
 
  private:
   std::string name_;
-  int index_ = 0;
   strategy_port* port_ = nullptr;
   event_slot slot_{};
   std::atomic<std::uint32_t> flags_{0};

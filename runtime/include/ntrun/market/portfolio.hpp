@@ -17,6 +17,26 @@ struct portfolio_config {
   std::size_t num_symbols = 0;  ///< >= 1
 };
 
+/// One holding: signed quantity, average price of the open side, realised PnL (gross).
+struct holding {
+  double qty = 0;  ///< > 0 long, < 0 short
+  double avg = 0;  ///< 0 when flat
+  double realised = 0;
+};
+
+/// What one fill did to a holding.
+struct holding_change {
+  double closed = 0;  ///< quantity that reduced the position (0: the fill opened or added)
+  double pnl = 0;     ///< realised on `closed`
+  double opened = 0;  ///< quantity that opened or added; after a flip, the remainder
+};
+
+/// The position math of the portfolio and of each strategy's own book (backtest::engine):
+/// opening and adding average the price; reducing realises against it; a remainder within
+/// qty_epsilon of the quantities closes exactly; a flip opens the rest at the fill's price.
+/// quantity > 0.
+holding_change apply_fill(holding& h, order_side side, double quantity, double price) noexcept;
+
 /// A snapshot of one symbol's position.
 struct position_view {
   double qty = 0;             ///< signed: > 0 long, < 0 short
@@ -72,7 +92,8 @@ class portfolio {
     double entry_notional = 0, entry_qty = 0, exit_notional = 0, exit_qty = 0, realised = 0;
   };
   struct state {
-    double qty = 0, avg = 0, realised = 0, commission = 0, last = 0;
+    holding h{};
+    double commission = 0, last = 0;
     bool marked = false;
     round_trip rt{};
   };
