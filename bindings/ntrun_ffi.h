@@ -31,7 +31,7 @@ extern "C" {
 
 /* ---- ABI version and status codes --------------------------------------------------- */
 enum {
-  NTRUN_ABI_VERSION = 3,
+  NTRUN_ABI_VERSION = 4,
   NTRUN_OK = 0,
   NTRUN_EINVAL = -1,     /* bad argument (NaN, out of range, wrong length) */
   NTRUN_ENOMEM = -2,     /* allocation failed */
@@ -263,16 +263,28 @@ int32_t ntrun_ffi_history(const ntrun_session_t* s, uint32_t sid, int32_t field,
                           ntrun_series_t* out) NTRUN_NOEXCEPT;
 int64_t ntrun_ffi_history_capacity(const ntrun_session_t* s) NTRUN_NOEXCEPT;
 
+enum { NTRUN_ROLE_NONE = 0, NTRUN_ROLE_STOP_LOSS = 1, NTRUN_ROLE_TAKE_PROFIT = 2 };
 typedef struct ntrun_order_req_t {
   uint32_t sid;
   int32_t side, type, tif;
   double quantity, limit_price, stop_price;
   int64_t tag;
+  double trail_amount;   /* stop orders: the stop follows each close by this amount (0 = off) */
+  double trail_percent;  /* ... or by this fraction of the close (0.02 = 2%; 0 = off) */
+  int32_t reduce_only;   /* 1: fills only reduce the strategy's position */
+  int32_t role;          /* NTRUN_ROLE_*: names the exit of the trades it closes */
+  uint32_t parent;       /* lists only: 1-based index of its OTO parent in the list, 0 = none */
+  uint32_t oco;          /* lists only: OCO group number, 0 = none */
 } ntrun_order_req_t;
 /* Pre-trade checks then the venue. On rejection returns NTRUN_EREJECTED with *out_reason set
  * to a static string; the rejected event is also queued for on_order_rejected. */
 int32_t ntrun_ffi_order_submit(ntrun_session_t* s, const ntrun_order_req_t* req,
                                uint64_t* out_id, const char** out_reason) NTRUN_NOEXCEPT;
+/* Linked orders (docs/fill_model.md, contingent orders): n requests with their parent/oco
+ * links, all accepted (out_ids[i]) or all rejected (NTRUN_EREJECTED, *out_reason the failing
+ * rule; every order gets a rejected event). parent/oco of ntrun_ffi_order_submit are ignored. */
+int32_t ntrun_ffi_order_submit_list(ntrun_session_t* s, const ntrun_order_req_t* reqs, int32_t n,
+                                    uint64_t* out_ids, const char** out_reason) NTRUN_NOEXCEPT;
 /* NTRUN_ENOTFOUND for an order that is unknown, another strategy's, or no longer open. */
 int32_t ntrun_ffi_order_cancel(ntrun_session_t* s, uint64_t id) NTRUN_NOEXCEPT;
 /* NaN keeps a field as it is. */
@@ -285,6 +297,13 @@ typedef struct ntrun_order_info_t {
   uint32_t sid;
   int32_t side, type, tif, status;
   double quantity, filled_qty, avg_fill_price, limit_price, stop_price;
+  uint64_t parent_id;    /* OTO parent, 0 = none */
+  uint64_t oco_next;     /* next order of its OCO group, 0 = none */
+  int32_t active;        /* 0 while it waits for its parent's first fill */
+  int32_t reduce_only;
+  int32_t role;          /* NTRUN_ROLE_* */
+  int32_t pad_;
+  double trail_amount, trail_percent;
 } ntrun_order_info_t;
 /* Orders of this session's strategy only (NTRUN_ENOTFOUND for another's). */
 int32_t ntrun_ffi_order_get(const ntrun_session_t* s, uint64_t id, ntrun_order_info_t* out) NTRUN_NOEXCEPT;

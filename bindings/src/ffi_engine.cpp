@@ -3,6 +3,7 @@
 // the session (bindings/src/session_cast.hpp) and its strategy_port: never a concrete engine.
 // The event structs are layout-checked below, so Lua reads the session's slot in place.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -128,27 +129,67 @@ int64_t ntrun_ffi_history_capacity(const ntrun_session_t* s) noexcept {
   return p ? static_cast<int64_t>(p->history_capacity()) : 0;
 }
 
+namespace {
+
+bool bad_enums(const ntrun_order_req_t& r) noexcept {
+  return r.side < NTRUN_BUY || r.side > NTRUN_SELL || r.type < NTRUN_MARKET ||
+         r.type > NTRUN_STOP_LIMIT || r.tif < NTRUN_GTC || r.tif > NTRUN_FOK ||
+         r.role < NTRUN_ROLE_NONE || r.role > NTRUN_ROLE_TAKE_PROFIT;
+}
+
+ntrun::market::order_request request_of(const ntrun_order_req_t& r) noexcept {
+  return ntrun::market::order_request{
+      .symbol = r.sid,
+      .side = static_cast<ntrun::order_side>(r.side),
+      .type = static_cast<ntrun::order_type>(r.type),
+      .tif = static_cast<ntrun::time_in_force>(r.tif),
+      .quantity = r.quantity,
+      .limit_price = r.limit_price,
+      .stop_price = r.stop_price,
+      .strategy = 0,  // the port submits in its own strategy's name
+      .tag = r.tag,
+      .reduce_only = r.reduce_only != 0,
+      .role = static_cast<ntrun::market::order_role>(r.role),
+      .trail_amount = r.trail_amount,
+      .trail_percent = r.trail_percent,
+  };
+}
+
+}  // namespace
+
 int32_t ntrun_ffi_order_submit(ntrun_session_t* s, const ntrun_order_req_t* req, uint64_t* out_id,
                                const char** out_reason) noexcept {
   ntrun::strategy_port* p = P(s);
   if (!p) return NTRUN_ESTATE;
-  if (!req || req->side < NTRUN_BUY || req->side > NTRUN_SELL || req->type < NTRUN_MARKET ||
-      req->type > NTRUN_STOP_LIMIT || req->tif < NTRUN_GTC || req->tif > NTRUN_FOK) {
-    return NTRUN_EINVAL;
+  if (!req || bad_enums(*req)) return NTRUN_EINVAL;
+  return guarded(nullptr, 0, S(s), [&] {
+    const auto r = p->submit(request_of(*req));
+    if (out_id) *out_id = r.id;
+    if (out_reason) *out_reason = r.reason;
+    return r.reason ? NTRUN_EREJECTED : NTRUN_OK;
+  });
+}
+
+int32_t ntrun_ffi_order_submit_list(ntrun_session_t* s, const ntrun_order_req_t* reqs, int32_t n,
+                                    uint64_t* out_ids, const char** out_reason) noexcept {
+  ntrun::strategy_port* p = P(s);
+  if (!p) return NTRUN_ESTATE;
+  constexpr int32_t max_list = 64;
+  if (!reqs || !out_ids || n < 1 || n > max_list) return NTRUN_EINVAL;
+  for (int32_t i = 0; i < n; ++i) {
+    if (bad_enums(reqs[i])) return NTRUN_EINVAL;
   }
   return guarded(nullptr, 0, S(s), [&] {
-    const auto r = p->submit(ntrun::market::order_request{
-        .symbol = req->sid,
-        .side = static_cast<ntrun::order_side>(req->side),
-        .type = static_cast<ntrun::order_type>(req->type),
-        .tif = static_cast<ntrun::time_in_force>(req->tif),
-        .quantity = req->quantity,
-        .limit_price = req->limit_price,
-        .stop_price = req->stop_price,
-        .strategy = 0,  // the port submits in its own strategy's name
-        .tag = req->tag,
-    });
-    if (out_id) *out_id = r.id;
+    std::array<ntrun::market::order_request, max_list> list{};
+    std::array<ntrun::market::list_link, max_list> links{};
+    const auto count = static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i < count; ++i) {
+      list[i] = request_of(reqs[i]);
+      links[i] = {.parent = reqs[i].parent, .oco = reqs[i].oco};
+    }
+    const auto r = p->submit_list(std::span(list.data(), count),
+                                  std::span<const ntrun::market::list_link>(links.data(), count),
+                                  std::span(out_ids, count));
     if (out_reason) *out_reason = r.reason;
     return r.reason ? NTRUN_EREJECTED : NTRUN_OK;
   });
@@ -191,6 +232,14 @@ int32_t ntrun_ffi_order_get(const ntrun_session_t* s, uint64_t id,
         .avg_fill_price = o->avg_fill_price,
         .limit_price = o->request.limit_price,
         .stop_price = o->request.stop_price,
+        .parent_id = o->parent,
+        .oco_next = o->oco_next,
+        .active = o->active ? 1 : 0,
+        .reduce_only = o->request.reduce_only ? 1 : 0,
+        .role = static_cast<int32_t>(o->request.role),
+        .pad_ = 0,
+        .trail_amount = o->request.trail_amount,
+        .trail_percent = o->request.trail_percent,
     };
     return NTRUN_OK;
   });

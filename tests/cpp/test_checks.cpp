@@ -601,3 +601,61 @@ TEST_CASE("bad limits name the field") {
   CHECK(has(error_of({.var = {.window = 200'000}}), "'var_window'"));
   CHECK(error_of({.max_position_by_symbol = {1, 2}}) == "no error");
 }
+
+TEST_CASE("checks at fill time cut a fill to what the limits allow, and only fills that add") {
+  portfolio pf({.initial_cash = 10'000, .num_symbols = 2});
+  pf.apply({.id = 1, .symbol = 0, .side = order_side::buy, .quantity = 10, .price = 100});
+  pf.mark(0, 100);  // long 10 at 100: cash 9'000, equity 10'000, gross 1'000
+  const auto allow = [&](const check_config& cfg, order_side side, double qty, double price,
+                         std::string_view want_rule) {
+    const pre_trade_checks c(cfg, 2);
+    const char* why = nullptr;
+    const double got = c.fill_allowance(order_of(side, qty), qty, price, pf, &why);
+    CHECK(std::string_view(why == nullptr ? "none" : why) == want_rule);
+    return got;
+  };
+  SUBCASE("nothing on: the whole fill") {
+    CHECK(allow({.max_leverage = 0}, order_side::sell, 50, 100, "none") == 50);
+    CHECK_FALSE(pre_trade_checks(check_config{}, 2).limits_fills());
+  }
+  SUBCASE("allow_short = false: a sell goes down to flat, no further") {
+    CHECK(allow({.allow_short = false}, order_side::sell, 15, 100, "short_not_allowed") == 10);
+    CHECK(allow({.allow_short = false}, order_side::sell, 4, 100, "none") == 4);
+    CHECK(allow({.allow_short = false}, order_side::buy, 40, 100, "none") == 40);
+  }
+  SUBCASE("max_position 15: a buy adds 5; a sell may flip to -15; lowered below |pos| it shrinks") {
+    CHECK(allow({.max_position = 15}, order_side::buy, 10, 100, "max_position") == 5);
+    CHECK(allow({.max_position = 15}, order_side::sell, 30, 100, "max_position") == 25);
+    CHECK(allow({.max_position = 5}, order_side::buy, 1, 100, "max_position") == 0);
+    CHECK(allow({.max_position = 5}, order_side::sell, 12, 100, "none") == 12);
+  }
+  SUBCASE("max_notional 1'500 at a fill price of 120: |after| <= 12.5") {
+    CHECK(allow({.max_notional = 1500}, order_side::buy, 10, 120, "max_notional") ==
+          doctest::Approx(2.5));
+  }
+  SUBCASE("max_gross_exposure 0.5 of equity 10'000: 4'000 of room, 40 more units at 100") {
+    CHECK(allow({.max_gross_exposure = 0.5}, order_side::buy, 100, 100, "max_gross_exposure") ==
+          doctest::Approx(40));
+    // Selling: 10 to flat, then a short of up to 50 units (gross 5'000).
+    CHECK(allow({.max_gross_exposure = 0.5}, order_side::sell, 100, 100, "max_gross_exposure") ==
+          doctest::Approx(60));
+  }
+  SUBCASE("max_net_exposure 0.2: net 1'000 may reach +-2'000") {
+    CHECK(allow({.max_net_exposure = 0.2}, order_side::buy, 50, 100, "max_net_exposure") ==
+          doctest::Approx(10));
+    CHECK(allow({.max_net_exposure = 0.2}, order_side::sell, 50, 100, "max_net_exposure") ==
+          doctest::Approx(30));
+  }
+  SUBCASE("the tightest rule names the cut") {
+    CHECK(allow({.max_position = 12, .max_gross_exposure = 0.5}, order_side::buy, 100, 100,
+                "max_position") == 2);
+  }
+}
+
+TEST_CASE("a trailing stop without a stop price yet is checked at the last price") {
+  order_request r = order_of(order_side::sell, 1, order_type::stop, 0, 0);
+  r.trail_amount = 2;
+  CHECK(pre_trade_checks::reference_price(r, 50) == 50);
+  r.stop_price = 40;
+  CHECK(pre_trade_checks::reference_price(r, 50) == 40);
+}

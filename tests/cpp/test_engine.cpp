@@ -212,7 +212,9 @@ TEST_CASE("the C ABI mirrors the engine's event slot and rejects bad arguments")
                         .quantity = 5,
                         .limit_price = 9.5,
                         .stop_price = 0,
-                        .tag = 77};
+                        .tag = 77,
+                          .trail_amount = 0, .trail_percent = 0, .reduce_only = 0, .role = 0,
+                          .parent = 0, .oco = 0};
   uint64_t id = 0;
   const char* reason = nullptr;
   REQUIRE(ntrun_ffi_order_submit(eng, &req, &id, &reason) == NTRUN_OK);
@@ -493,6 +495,13 @@ class counting_venue final : public market::execution_client {
     ++submits;
     return v_.submit(r, now, out);
   }
+  bool submit_list(std::span<const market::order_request> r, std::span<const market::list_link> l,
+                   ts_ns now, std::vector<market::order_event>& out,
+                   std::span<order_id> ids) override {
+    submits += static_cast<int>(r.size());
+    return v_.submit_list(r, l, now, out, ids);
+  }
+  void set_fill_guard(market::fill_guard* g) noexcept override { v_.set_fill_guard(g); }
   bool cancel(order_id id, ts_ns now, std::vector<market::order_event>& out) override {
     return v_.cancel(id, now, out);
   }
@@ -559,4 +568,106 @@ TEST_CASE("an engine without an event source or symbols is refused") {
   CHECK_THROWS_AS(backtest::engine(backtest::engine_config{},
                                    std::make_unique<queue_source>()),
                   std::invalid_argument);
+}
+
+// ---- orders held to the limits when they fill; brackets through the engine ----------------
+
+TEST_CASE("allow_short = false holds at fill time: two unlinked exits on one bar never flip short") {
+  // The defect: a stop and a target placed separately, both crossed by one bar, filled both
+  // (checks ran only at submission) and the position flipped short.
+  for (const bool allow_short : {true, false}) {
+    CAPTURE(allow_short);
+    auto e = make_risk_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100),
+                               make_bar(2, 0, 100, 104, 96, 100)},
+                              {.allow_short = allow_short, .max_leverage = 0});
+    REQUIRE(e->next(0) == event_kind::bar);
+    REQUIRE(e->submit(0, market_buy(10)).id != 0);
+    while (e->next(0) != event_kind::bar) {
+    }
+    CHECK(e->portfolio().position(0).qty == 10);
+    REQUIRE(e->submit(0, {.symbol = 0, .side = order_side::sell, .type = order_type::stop,
+                          .quantity = 10, .stop_price = 97}).id != 0);
+    REQUIRE(e->submit(0, {.symbol = 0, .side = order_side::sell, .type = order_type::limit,
+                          .quantity = 10, .limit_price = 103}).id != 0);
+    std::vector<std::string> seen;
+    for (event_kind k; (k = e->next(0)) != event_kind::end;) {
+      if (k == event_kind::filled || k == event_kind::canceled) {
+        const auto& o = e->slot(0)->order;
+        seen.push_back(std::to_string(o.order_id) + (o.reason ? std::string(" ") + o.reason : ""));
+      }
+    }
+    // Path 100 -> 96 -> 104 (a tie: the low first): the stop (id 2) at 97 first.
+    if (allow_short) {
+      CHECK(seen == std::vector<std::string>{"2", "3"});
+      CHECK(e->portfolio().position(0).qty == -10);
+    } else {
+      CHECK(seen == std::vector<std::string>{"2", "3 short_not_allowed"});
+      CHECK(e->portfolio().position(0).qty == 0);
+    }
+  }
+}
+
+TEST_CASE("max_position holds at fill time: a second resting buy is cut, its rest canceled") {
+  auto e = make_risk_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 90, 95)},
+                            {.max_position = 15, .max_leverage = 0});
+  REQUIRE(e->next(0) == event_kind::bar);
+  const market::order_request lim{.symbol = 0, .side = order_side::buy, .type = order_type::limit,
+                                  .quantity = 10, .limit_price = 98};
+  REQUIRE(e->submit(0, lim).id != 0);  // each passes at submission: the position is 0
+  REQUIRE(e->submit(0, lim).id != 0);
+  std::vector<std::string> seen;
+  for (event_kind k; (k = e->next(0)) != event_kind::end;) {
+    if (k == event_kind::filled || k == event_kind::canceled) {
+      const auto& o = e->slot(0)->order;
+      seen.push_back(std::to_string(o.order_id) + " " + std::to_string(static_cast<int>(o.quantity)) +
+                     (o.reason ? std::string(" ") + o.reason : ""));
+    }
+  }
+  CHECK(seen == std::vector<std::string>{"1 10", "2 5", "2 10 max_position"});
+  CHECK(e->portfolio().position(0).qty == 15);
+}
+
+TEST_CASE("a bracket through the engine: entry checked, exits reduce-only, three events back") {
+  auto e = make_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 103, 97, 101),
+                        make_bar(2, 0, 101, 101, 101, 101)});
+  REQUIRE(e->next(0) == event_kind::bar);
+  std::vector<market::order_request> reqs{
+      market_buy(10),
+      {.symbol = 0, .side = order_side::sell, .type = order_type::stop, .quantity = 10,
+       .stop_price = 98, .reduce_only = true, .role = market::order_role::stop_loss},
+      {.symbol = 0, .side = order_side::sell, .type = order_type::limit, .quantity = 10,
+       .limit_price = 102, .reduce_only = true, .role = market::order_role::take_profit}};
+  const std::vector<market::list_link> links{{}, {.parent = 1, .oco = 1}, {.parent = 1, .oco = 1}};
+  std::vector<order_id> ids(3);
+  const auto r = e->submit_list(0, reqs, links, ids);
+  CHECK(r.reason == nullptr);
+  CHECK(r.id == 1);
+  CHECK(ids == std::vector<order_id>{1, 2, 3});
+  for (int i = 0; i < 3; ++i) CHECK(e->next(0) == event_kind::accepted);
+  CHECK(e->next(0) == event_kind::filled);  // the entry at 100
+  CHECK(e->slot(0)->order.position == 10);
+  CHECK(e->next(0) == event_kind::filled);  // the stop at 98 (path 100 -> 97 -> 103)
+  CHECK(e->slot(0)->order.price == 98);
+  CHECK(e->slot(0)->order.position == 0);
+  CHECK(e->next(0) == event_kind::canceled);
+  CHECK(std::string_view(e->slot(0)->order.reason) == "oco_filled");
+  while (e->next(0) != event_kind::end) {
+  }
+  e->finish();
+  REQUIRE(e->record().trades.size() == 1);
+  CHECK(std::string_view(e->record().trades[0].exit_reason) == "stop_loss");
+
+  SUBCASE("an entry the checks refuse takes its exits with it") {
+    auto f = make_risk_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100)},
+                              {.max_position = 5, .max_leverage = 0});
+    REQUIRE(f->next(0) == event_kind::bar);
+    const auto bad = f->submit_list(0, reqs, links, ids);
+    CHECK(std::string_view(bad.reason) == "max_position");
+    CHECK(ids == std::vector<order_id>{0, 0, 0});
+    for (const char* want : {"max_position", "linked_order_rejected", "linked_order_rejected"}) {
+      REQUIRE(f->next(0) == event_kind::rejected);
+      CHECK(std::string_view(f->slot(0)->order.reason) == want);
+    }
+    CHECK(f->venue().open_order_count() == 0);
+  }
 }

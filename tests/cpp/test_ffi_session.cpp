@@ -55,6 +55,10 @@ class throwing_port final : public strategy_port {
   }
   [[nodiscard]] std::size_t history_capacity() const noexcept override { return 10; }
   submit_result submit(const market::order_request&) override { raise(); }
+  submit_result submit_list(std::span<market::order_request>, std::span<const market::list_link>,
+                            std::span<order_id>) override {
+    raise();
+  }
   bool cancel(order_id) override { raise(); }
   bool modify(order_id, double, double, double) override { raise(); }
   [[nodiscard]] const market::order* find_order(order_id) const override { raise(); }
@@ -146,7 +150,9 @@ TEST_CASE("the guard maps every exception to its status and always delivers the 
     s.attach(&port);
     ntrun_session_t* h = handle(s);
     ntrun_order_req_t req{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
-                          .quantity = 1, .limit_price = 0, .stop_price = 0, .tag = 0};
+                          .quantity = 1, .limit_price = 0, .stop_price = 0, .tag = 0,
+                          .trail_amount = 0, .trail_percent = 0, .reduce_only = 0, .role = 0,
+                          .parent = 0, .oco = 0};
     uint64_t id = 0;
     const char* reason = nullptr;
     CHECK(ntrun_ffi_order_submit(h, &req, &id, &reason) == e.status);
@@ -256,7 +262,9 @@ TEST_CASE("two sessions on one engine: each sees and commands only its own order
   CHECK(ntrun_ffi_session_next(a) == NTRUN_EV_BAR);
   CHECK(ntrun_ffi_session_next(b) == NTRUN_EV_BAR);
   ntrun_order_req_t buy{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
-                        .quantity = 10, .limit_price = NAN, .stop_price = NAN, .tag = 0};
+                        .quantity = 10, .limit_price = NAN, .stop_price = NAN, .tag = 0,
+                          .trail_amount = 0, .trail_percent = 0, .reduce_only = 0, .role = 0,
+                          .parent = 0, .oco = 0};
   uint64_t ida = 0, idb = 0;
   const char* why = nullptr;
   REQUIRE(ntrun_ffi_order_submit(a, &buy, &ida, &why) == NTRUN_OK);
@@ -307,7 +315,9 @@ TEST_CASE("a strategy's own position: adding, reducing, flipping and closing, ha
   ntrun_session_t* h = handle(s);
   auto order = [&](int side, double q) {
     ntrun_order_req_t r{.sid = 0, .side = side, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
-                        .quantity = q, .limit_price = NAN, .stop_price = NAN, .tag = 0};
+                        .quantity = q, .limit_price = NAN, .stop_price = NAN, .tag = 0,
+                          .trail_amount = 0, .trail_percent = 0, .reduce_only = 0, .role = 0,
+                          .parent = 0, .oco = 0};
     uint64_t id = 0;
     const char* why = nullptr;
     REQUIRE(ntrun_ffi_order_submit(h, &r, &id, &why) == NTRUN_OK);

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <algorithm>
+#include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -640,4 +643,271 @@ TEST_CASE("closed orders beyond keep_closed_orders are forgotten; open ones neve
   CHECK(v.find(ids.front()) == nullptr);
   CHECK(v.find(ids.back()) != nullptr);   // recent closed orders still answer
   CHECK(v.find(ids.back())->status == order_status::filled);
+}
+
+// ---- contingent orders: bracket, OCO, OTO, reduce-only, trailing stops, the bar's path ----
+namespace {
+
+/// Answers reduce-only from the fills in the events so far (the engine's rule, without one).
+struct book_guard final : fill_guard {
+  const std::vector<order_event>* seen = nullptr;
+  double allow(const order& o, double qty, double, const char** why) override {
+    double pos = 0;
+    for (const auto& e : *seen) {
+      if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
+        pos += e.fill_info.side == order_side::buy ? e.fill_info.quantity : -e.fill_info.quantity;
+      }
+    }
+    if (!o.request.reduce_only) return qty;
+    const double room = o.request.side == order_side::sell ? std::max(pos, 0.0) : std::max(-pos, 0.0);
+    if (room < qty) *why = reason::reduce_only;
+    return std::min(room, qty);
+  }
+};
+
+/// A venue whose events accumulate over the whole test (the guard books from them).
+struct book {
+  simulated_venue venue;
+  std::vector<order_event> ev;
+  book_guard guard;
+  explicit book(venue_config cfg = {.num_symbols = 2}) : venue(cfg) {
+    guard.seen = &ev;
+    venue.set_fill_guard(&guard);
+  }
+  /// Entry + stop-loss + take-profit (children reduce-only, OCO with each other).
+  std::vector<order_id> bracket(order_request entry, double stop, double target, ts_ns now = 0) {
+    const order_side exit = entry.side == order_side::buy ? order_side::sell : order_side::buy;
+    order_request sl = req(exit, order_type::stop, entry.quantity, 0, stop);
+    order_request tp = req(exit, order_type::limit, entry.quantity, target);
+    sl.reduce_only = tp.reduce_only = true;
+    sl.role = order_role::stop_loss;
+    tp.role = order_role::take_profit;
+    const std::vector<order_request> reqs{entry, sl, tp};
+    const std::vector<list_link> links{{}, {.parent = 1, .oco = 1}, {.parent = 1, .oco = 1}};
+    std::vector<order_id> ids(3);
+    REQUIRE(venue.submit_list(reqs, links, now, ev, ids));
+    return ids;
+  }
+  /// "kind id price|reason" of the events from `from` on.
+  std::vector<std::string> since(std::size_t from) const {
+    std::vector<std::string> out;
+    for (std::size_t i = from; i < ev.size(); ++i) {
+      const order_event& e = ev[i];
+      std::string s = std::string(to_string(e.kind)) + " " + std::to_string(e.id);
+      if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %g@%g", e.fill_info.quantity, e.fill_info.price);
+        s += buf;
+      } else if (e.reason != nullptr) {
+        s += std::string(" ") + e.reason;
+      }
+      out.push_back(s);
+    }
+    return out;
+  }
+  std::size_t on_bar(const bar& b) {
+    const std::size_t from = ev.size();
+    venue.on_bar(b, ev);
+    return from;
+  }
+};
+
+using lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("bracket: the exits wake on the entry's fill and the first one on the bar's path wins") {
+  SUBCASE("the low comes first (a tie: 3 up, 3 down): the stop-loss at 98, the target canceled") {
+    book b;
+    const auto ids = b.bracket(req(order_side::buy, order_type::market, 10), 98, 102);
+    CHECK_FALSE(b.venue.find(ids[1])->active);
+    // Path 100 -> 97 -> 103 -> 101: entry at 100 (t 0), stop 98 at t 2/3, target 102 at t 1.83.
+    const auto from = b.on_bar(mk(1, 100, 103, 97, 101));
+    CHECK(b.since(from) == lines{"filled 1 10@100", "filled 2 10@98", "canceled 3 oco_filled"});
+    CHECK(b.venue.open_order_count() == 0);
+  }
+  SUBCASE("the high nearer the open comes first: the target at 102, the stop canceled") {
+    book b;
+    b.bracket(req(order_side::buy, order_type::market, 10), 98, 102);
+    // Path 100 -> 102 -> 97 -> 99: both legs touched, only the first fills.
+    const auto from = b.on_bar(mk(1, 100, 102, 97, 99));
+    CHECK(b.since(from) == lines{"filled 1 10@100", "filled 3 10@102", "canceled 2 oco_filled"});
+  }
+  SUBCASE("a gap through both legs: the stop fills at the open, the target never") {
+    book b;
+    b.bracket(req(order_side::buy, order_type::market, 10), 98, 102);
+    b.on_bar(mk(1, 100, 101, 99, 100));  // entry at 100; neither exit touched
+    CHECK(b.venue.open_order_count() == 2);
+    // Opens at 95 (below the stop), then rises through the target: the stop at the open wins.
+    const auto from = b.on_bar(mk(2, 95, 104, 94, 103));
+    CHECK(b.since(from) == lines{"filled 2 10@95", "canceled 3 oco_filled"});
+  }
+  SUBCASE("a short bracket mirrors it: stop above, target below") {
+    book b;
+    b.bracket(req(order_side::sell, order_type::market, 5), 103, 96);
+    // Path 100 -> 104 -> 95 -> 97 (up 4, down 5: the high first): the stop at 103 first.
+    const auto from = b.on_bar(mk(1, 100, 104, 95, 97));
+    CHECK(b.since(from) == lines{"filled 1 5@100", "filled 2 5@103", "canceled 3 oco_filled"});
+  }
+}
+
+TEST_CASE("OTO: a child fills on the same bar only where the path reaches it after the parent") {
+  SUBCASE("low first: the entry at 98 (t 1), then the path rises to 104 through the target 101") {
+    book b;
+    b.bracket(req(order_side::buy, order_type::limit, 1, 98), 90, 101);
+    const auto from = b.on_bar(mk(1, 100, 104, 98, 103));
+    CHECK(b.since(from) == lines{"filled 1 1@98", "filled 3 1@101", "canceled 2 oco_filled"});
+  }
+  SUBCASE("high first: the high of 102 came before the entry at 98, so the target waits") {
+    book b;
+    b.bracket(req(order_side::buy, order_type::limit, 1, 98), 90, 101);
+    // Path 100 -> 102 -> 97 -> 100: entry at t 1.8; after it the path never reaches 101.
+    const auto from = b.on_bar(mk(1, 100, 102, 97, 100));
+    CHECK(b.since(from) == lines{"filled 1 1@98"});
+    CHECK(b.venue.open_order_count() == 2);
+    const auto next = b.on_bar(mk(2, 100, 101.5, 99, 101));
+    CHECK(b.since(next) == lines{"filled 3 1@101", "canceled 2 oco_filled"});
+  }
+}
+
+TEST_CASE("a parent that never fills keeps its children asleep, and takes them along when it closes") {
+  book b;
+  const auto ids = b.bracket(req(order_side::buy, order_type::limit, 1, 90), 85, 120);
+  // Bars that reach the children's prices but not the entry's: nothing fills.
+  auto from = b.on_bar(mk(1, 100, 125, 95, 100));
+  CHECK(b.since(from).empty());
+  from = b.ev.size();
+  CHECK(b.venue.cancel(ids[0], 2, b.ev));
+  CHECK(b.since(from) == lines{"canceled 1 canceled_by_strategy", "canceled 2 parent_closed",
+                               "canceled 3 parent_closed"});
+  CHECK(b.venue.open_order_count() == 0);
+
+  SUBCASE("a DAY entry that expires") {
+    book d;
+    d.bracket(req(order_side::buy, order_type::limit, 1, 90, 0, time_in_force::day), 85, 120);
+    d.on_bar(mk(1, 100, 101, 99, 100));
+    const auto f = d.on_bar(mk(ns_per_day + 1, 100, 101, 99, 100));
+    CHECK(d.since(f) == lines{"expired 1 day_expired", "canceled 2 parent_closed",
+                              "canceled 3 parent_closed"});
+  }
+  SUBCASE("a child canceled alone leaves its sibling") {
+    book d;
+    const auto i = d.bracket(req(order_side::buy, order_type::market, 1), 85, 120);
+    const std::size_t f = d.ev.size();
+    CHECK(d.venue.cancel(i[2], 0, d.ev));
+    CHECK(d.since(f) == lines{"canceled 3 canceled_by_strategy"});
+    const auto g = d.on_bar(mk(1, 100, 101, 80, 90));
+    CHECK(d.since(g) == lines{"filled 1 1@100", "filled 2 1@85"});
+  }
+}
+
+TEST_CASE("partial fills under a volume cap: the exits cover what is held, the entry's rest goes") {
+  book b({.num_symbols = 1, .volume_cap = 0.1});
+  b.bracket(req(order_side::buy, order_type::market, 10), 98, 102);
+  // 5 units a bar (volume 50). Path 100 -> 101 -> 97 -> 99 (up 1: the high first): the entry
+  // fills 5 at the open; the stop wakes, fills 5 at 98 (t 1.75), which cancels the target and
+  // what is left of the entry.
+  auto from = b.on_bar(mk(1, 100, 101, 97, 99, 50));
+  CHECK(b.since(from) == lines{"partially_filled 1 5@100", "partially_filled 2 5@98",
+                               "canceled 3 oco_filled", "canceled 1 bracket_exited"});
+  // The stop's rest is a market order now, with nothing left to reduce: canceled.
+  from = b.on_bar(mk(2, 99, 100, 98, 99, 50));
+  CHECK(b.since(from) == lines{"canceled 2 reduce_only"});
+  CHECK(b.venue.open_order_count() == 0);
+}
+
+TEST_CASE("OCO without a parent: two resting exits, only the first touched fills") {
+  book b;
+  order_request stop = req(order_side::sell, order_type::stop, 1, 0, 95);
+  order_request target = req(order_side::sell, order_type::limit, 1, 105);
+  const std::vector<order_request> reqs{stop, target};
+  const std::vector<list_link> links{{.parent = 0, .oco = 7}, {.parent = 0, .oco = 7}};
+  std::vector<order_id> ids(2);
+  REQUIRE(b.venue.submit_list(reqs, links, 0, b.ev, ids));
+  CHECK(ids == std::vector<order_id>{1, 2});
+  // Path 100 -> 106 -> 94 -> 100 (up 6 < down 6? a tie: the low first): 100 -> 94 -> 106.
+  const auto from = b.on_bar(mk(1, 100, 106, 94, 100));
+  CHECK(b.since(from) == lines{"filled 1 1@95", "canceled 2 oco_filled"});
+}
+
+TEST_CASE("a list is accepted whole or rejected whole, naming the order that failed") {
+  book b;
+  const order_request good = req(order_side::buy, order_type::market, 1);
+  std::vector<order_id> ids(2, 99);
+  SUBCASE("a bad price in the second order") {
+    const std::vector<order_request> reqs{good, req(order_side::sell, order_type::limit, 1, -5)};
+    CHECK_FALSE(b.venue.submit_list(reqs, std::vector<list_link>{{}, {.parent = 1}}, 0, b.ev, ids));
+    CHECK(b.since(0) == lines{"rejected 0 linked_order_rejected", "rejected 0 invalid_price"});
+  }
+  SUBCASE("a parent after its child") {
+    const std::vector<order_request> reqs{good, good};
+    CHECK_FALSE(b.venue.submit_list(reqs, std::vector<list_link>{{.parent = 2}, {}}, 0, b.ev, ids));
+    CHECK(b.since(0) == lines{"rejected 0 invalid_link", "rejected 0 linked_order_rejected"});
+  }
+  SUBCASE("an OCO group of one") {
+    const std::vector<order_request> reqs{good, good};
+    CHECK_FALSE(b.venue.submit_list(reqs, std::vector<list_link>{{.oco = 1}, {}}, 0, b.ev, ids));
+    CHECK(b.since(0).front() == "rejected 0 invalid_link");
+  }
+  SUBCASE("a parent and its child in one OCO group") {
+    const std::vector<order_request> reqs{good, good};
+    CHECK_FALSE(b.venue.submit_list(reqs, std::vector<list_link>{{.oco = 1}, {.parent = 1, .oco = 1}},
+                                    0, b.ev, ids));
+  }
+  CHECK(ids == std::vector<order_id>{0, 0});
+  CHECK(b.venue.open_order_count() == 0);
+}
+
+TEST_CASE("trailing stops follow each close and never move back") {
+  book b;
+  b.on_bar(mk(1, 100, 101, 99, 100));  // the last close: 100
+  order_request t = req(order_side::sell, order_type::stop, 1, 0, qnan);
+  t.trail_amount = 2;
+  const order_id id = b.venue.submit(t, 1, b.ev);
+  REQUIRE(id != 0);
+  CHECK(b.venue.find(id)->request.stop_price == 98);  // 100 - 2
+  b.on_bar(mk(2, 100, 104, 99, 103));                  // low 99 > 98: no touch; close 103 -> 101
+  CHECK(b.venue.find(id)->request.stop_price == 101);
+  b.on_bar(mk(3, 103, 103, 101.5, 102));               // close 102 would give 100: stays 101
+  CHECK(b.venue.find(id)->request.stop_price == 101);
+  const auto from = b.on_bar(mk(4, 102, 102, 100, 100.5));
+  CHECK(b.since(from) == lines{"filled 1 1@101"});
+
+  SUBCASE("by percent, for a buy stop") {
+    book p;
+    p.on_bar(mk(1, 100, 101, 99, 100));
+    order_request s = req(order_side::buy, order_type::stop, 1, 0, 0);
+    s.trail_percent = 0.05;
+    const order_id i = p.venue.submit(s, 1, p.ev);
+    CHECK(p.venue.find(i)->request.stop_price == doctest::Approx(105));
+    p.on_bar(mk(2, 100, 100, 90, 90));  // 90 * 1.05 = 94.5
+    CHECK(p.venue.find(i)->request.stop_price == doctest::Approx(94.5));
+  }
+  SUBCASE("refused without a close to start from, or with a bad trail") {
+    book p;
+    std::vector<order_event> out;
+    order_request s = req(order_side::sell, order_type::stop, 1, 0, qnan);
+    s.trail_amount = 1;
+    CHECK(p.venue.submit(s, 0, out) == 0);
+    CHECK(std::string_view(out.back().reason) == reason::no_reference_price);
+    s.trail_percent = 0.1;  // both
+    CHECK(validate_request(s, 1) == std::string_view(reason::invalid_trail));
+    s.trail_amount = 0;
+    s.trail_percent = 1.5;
+    CHECK(validate_request(s, 1) == std::string_view(reason::invalid_trail));
+    s.trail_percent = 0.1;
+    s.type = order_type::limit;
+    s.limit_price = 10;
+    CHECK(validate_request(s, 1) == std::string_view(reason::invalid_trail));
+  }
+}
+
+TEST_CASE("fills carry the order's tag and kind, the exit reason of the trades they close") {
+  book b;
+  b.bracket(req(order_side::buy, order_type::market, 1), 98, 102);
+  b.on_bar(mk(1, 100, 103, 97, 101));
+  REQUIRE(b.ev.size() >= 5);
+  CHECK(std::string_view(b.ev[3].fill_info.kind) == "market");
+  CHECK(std::string_view(b.ev[4].fill_info.kind) == "stop_loss");
+  CHECK(b.ev[4].fill_info.tag == 77);
 }

@@ -84,16 +84,17 @@ describe("limit, stop and stop-limit orders", function()
     assert.same({}, r.warnings, "nothing left open: one canceled, one expired")
   end)
 
-  it("make round trips and equity as hand-worked", function()
+  it("fill along the bar's path, so the same fills make no round trip (never flat)", function()
     local r = completed("bt_orders")
-    -- 01-02 fills in id order: buy 98, buy 103, sell 103, sell 97 -> flat: one round trip
-    -- entry VWAP 100.5, exit VWAP 100, pnl -1; then buy 103 (stop-limit) opens the next.
-    assert.equals(1, #r.trades)
-    local t = r.trades[1]
-    assert.equals(2, t.quantity)
-    assert.equals(100.5, t.entry_price)
-    assert.equals(100, t.exit_price)
-    assert.equals(-1, t.pnl)
+    -- 01-02 (o100 h104 l96, a tie: the low first): 100 -> 96 -> 104. Fills in path order:
+    -- buy 99 (t .25), buy 98 (.5), sell 97 (.75), then at 103 (t 1.875) buy, sell, buy by id:
+    -- the position goes 1 2 1 2 1 2 and never back to 0 (before, in id order: 1 2 1 0, a
+    -- round trip of -1). The fixture's on_stop checks the order of the fills.
+    assert.equals(0, #r.trades)
+    assert.equals(1, #r.open_positions)
+    assert.equals("AAA", r.open_positions[1].symbol)
+    assert.equals(4, r.open_positions[1].quantity)
+    assert.equals("2024-01-02T00:00:00Z", r.open_positions[1].entry_time)
     -- Long 4 at the end: cash 100000 - 98 - 103 + 103 + 97 - 103 - 99 (01-02) - 95 + 95 - 95
     -- (01-03) - 105 + 105 (01-04) - 103 (01-05) = 99599, plus 4 * 106.
     assert.equals(99599, r.equity[#r.equity].cash)

@@ -81,6 +81,11 @@ class engine::port_impl final : public strategy_port {
     return e_.history().capacity();
   }
   submit_result submit(const market::order_request& req) override { return e_.submit(i_, req); }
+  submit_result submit_list(std::span<market::order_request> reqs,
+                            std::span<const market::list_link> links,
+                            std::span<order_id> ids) override {
+    return e_.submit_list(i_, reqs, links, ids);
+  }
   bool cancel(order_id id) override { return e_.cancel(i_, id); }
   bool modify(order_id id, double q, double limit, double stop) override {
     return e_.modify(i_, id, q, limit, stop);
@@ -120,6 +125,42 @@ class engine::port_impl final : public strategy_port {
   int i_;
 };
 
+/// Fill-time checks for the venue: reduce-only against the strategy's own position, then the
+/// run's position limits against the portfolio, both as they are after the bar's earlier fills.
+class engine::guard_impl final : public market::fill_guard {
+ public:
+  explicit guard_impl(engine& e) : e_(e) {}
+  double allow(const market::order& o, double qty, double price, const char** why) override {
+    e_.route_pending();
+    const market::order_request& r = o.request;
+    double allowed = qty;
+    if (r.reduce_only) {
+      double pos = 0;
+      if (r.strategy >= 0 && static_cast<std::size_t>(r.strategy) < e_.strategies_.size()) {
+        pos = e_.strategies_[static_cast<std::size_t>(r.strategy)].holdings[r.symbol].qty;
+      }
+      const double reducible =
+          r.side == order_side::sell ? std::max(pos, 0.0) : std::max(-pos, 0.0);
+      if (reducible < allowed * (1 - market::qty_epsilon)) {
+        allowed = reducible;
+        *why = market::reason::reduce_only;
+      }
+    }
+    if (allowed > 0 && e_.checks_->limits_fills()) {
+      const char* rule = nullptr;
+      const double a = e_.checks_->fill_allowance(r, allowed, price, *e_.portfolio_, &rule);
+      if (a < allowed) {
+        allowed = a;
+        *why = rule;
+      }
+    }
+    return allowed;
+  }
+
+ private:
+  engine& e_;
+};
+
 engine::engine(engine_config cfg, std::unique_ptr<ntrun::event_source> source)
     : engine(std::move(cfg), engine_parts{.source = std::move(source)}) {}
 
@@ -142,12 +183,20 @@ engine::engine(engine_config cfg, engine_parts parts)
     ports_.push_back(std::make_unique<port_impl>(*this, static_cast<int>(i)));
   }
   scratch_.reserve(64);
+  guard_ = std::make_unique<guard_impl>(*this);
+  venue_->set_fill_guard(guard_.get());
   record_.initial_capital = portfolio_->initial_cash();
   // A simulated clock starts at the first event (a data error there is raised by next()).
   if (auto ts = peek_source()) clock_->advance_to(*ts);
 }
 
-engine::~engine() = default;
+engine::~engine() {
+  if (venue_) venue_->set_fill_guard(nullptr);
+}
+
+void engine::route_pending() {
+  while (routed_ < scratch_.size()) route(scratch_[routed_++]);
+}
 
 void engine::push(int strategy, const event_slot& ev) {
   auto& st = strategies_[static_cast<std::size_t>(strategy)];
@@ -320,8 +369,9 @@ std::size_t engine::process_bars(ts_ns deadline) {
     ++bars_;
     ++n;
     scratch_.clear();
+    routed_ = 0;
     venue_->on_bar(b, scratch_);
-    for (const auto& ev : scratch_) route(ev);
+    route_pending();
     portfolio_->mark(b.sid, b.close);
     checks_->on_close(b.sid, b.close);
     history_.push(b);
@@ -442,20 +492,23 @@ void engine::finish() {
   record_.traded_notional = portfolio_->traded_notional();
 }
 
+const char* engine::pre_check(const market::order_request& req) {
+  const auto last = history_.last(req.symbol, bar_field::close, 1);
+  const double ref =
+      market::pre_trade_checks::reference_price(req, last.empty() ? std::nan("") : last.front());
+  return checks_->check(req, *portfolio_, ref, now());
+}
+
 submit_result engine::submit(int strategy, market::order_request req) {
   req.strategy = strategy;
   ++record_.num_orders;
   scratch_.clear();
+  routed_ = 0;
   order_id id = 0;
   // The venue validates the request itself first (quantity, prices, symbol), so the
   // checks only see well-formed orders.
   const char* why = market::validate_request(req, cfg_.symbols.size());
-  if (!why) {
-    const auto last = history_.last(req.symbol, bar_field::close, 1);
-    const double ref =
-        market::pre_trade_checks::reference_price(req, last.empty() ? std::nan("") : last.front());
-    why = checks_->check(req, *portfolio_, ref, now());
-  }
+  if (!why && !req.reduce_only) why = pre_check(req);
   if (why) {
     scratch_.push_back(market::make_rejection(req, now(), why));
   } else {
@@ -464,17 +517,57 @@ submit_result engine::submit(int strategy, market::order_request req) {
   const char* reason = nullptr;
   for (const auto& ev : scratch_) {
     if (ev.kind == market::event_kind::rejected) reason = ev.reason;
-    route(ev);
   }
+  route_pending();
   return {.id = id, .reason = reason};
+}
+
+submit_result engine::submit_list(int strategy, std::span<market::order_request> reqs,
+                                  std::span<const market::list_link> links,
+                                  std::span<order_id> ids) {
+  if (links.size() != reqs.size() || ids.size() != reqs.size()) {
+    throw std::invalid_argument("engine: submit_list needs one link and one id per order");
+  }
+  record_.num_orders += static_cast<std::int64_t>(reqs.size());
+  scratch_.clear();
+  routed_ = 0;
+  std::size_t bad = reqs.size();
+  const char* why = nullptr;
+  for (std::size_t i = 0; i < reqs.size() && !why; ++i) {
+    reqs[i].strategy = strategy;
+    why = market::validate_request(reqs[i], cfg_.symbols.size());
+    if (!why && links[i].parent == 0 && !reqs[i].reduce_only) why = pre_check(reqs[i]);
+    if (why) bad = i;
+  }
+  for (auto& r : reqs) r.strategy = strategy;
+  bool ok = false;
+  if (why) {
+    std::fill(ids.begin(), ids.end(), order_id{0});
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+      scratch_.push_back(market::make_rejection(
+          reqs[i], now(), i == bad ? why : market::reason::linked_order_rejected));
+    }
+  } else {
+    ok = venue_->submit_list(reqs, links, now(), scratch_, ids);
+  }
+  const char* reason = nullptr;
+  for (const auto& ev : scratch_) {
+    if (ev.kind == market::event_kind::rejected &&
+        (reason == nullptr || reason == market::reason::linked_order_rejected)) {
+      reason = ev.reason;
+    }
+  }
+  route_pending();
+  return {.id = ok && !ids.empty() ? ids[0] : 0, .reason = reason};
 }
 
 bool engine::cancel(int strategy, order_id id) {
   const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
   scratch_.clear();
+  routed_ = 0;
   const bool ok = venue_->cancel(id, now(), scratch_);
-  for (const auto& ev : scratch_) route(ev);
+  route_pending();
   return ok;
 }
 
@@ -483,15 +576,17 @@ bool engine::modify(int strategy, order_id id, double quantity, double limit_pri
   const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
   scratch_.clear();
+  routed_ = 0;
   const bool ok = venue_->modify(id, quantity, limit_price, stop_price, now(), scratch_);
-  for (const auto& ev : scratch_) route(ev);
+  route_pending();
   return ok;
 }
 
 void engine::cancel_all(int strategy) {
   scratch_.clear();
+  routed_ = 0;
   venue_->cancel_all(strategy, now(), scratch_);
-  for (const auto& ev : scratch_) route(ev);
+  route_pending();
 }
 
 void engine::stop_strategy(int strategy) {

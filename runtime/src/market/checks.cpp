@@ -340,9 +340,47 @@ double pre_trade_checks::reference_price(const order_request& req, double last_p
     case order_type::stop_limit:
       return req.limit_price;
     case order_type::stop:
+      if (req.trailing() && !(req.stop_price > 0)) return last_price;
       return req.stop_price;
   }
   return last_price;
+}
+
+double pre_trade_checks::fill_allowance(const order_request& req, double qty, double price,
+                                        const portfolio& pf, const char** why) const noexcept {
+  if (req.symbol >= pf.num_symbols() || !(price > 0)) return qty;
+  const position_view pos = pf.position(req.symbol);
+  const double before = pos.qty;
+  const bool buy = req.side == order_side::buy;
+  double allowed = qty;
+  const auto cut = [&](double most, const char* rule) {
+    // `most`: the largest quantity this rule lets through (negative: none).
+    if (most < allowed) {
+      allowed = std::max(most, 0.0);
+      *why = rule;
+    }
+  };
+  // Room to a bound on |position after|: a buy may go up to +bound, a sell down to -bound.
+  const auto to_bound = [&](double bound) { return buy ? bound - before : bound + before; };
+  if (!cfg_.allow_short && !buy) cut(std::max(before, 0.0), reason::short_not_allowed);
+  const double max_pos = limit_for(cfg_.max_position_by_symbol, cfg_.max_position, req.symbol);
+  // Reducing is always within a bound: a sell from long 10 under a bound of 5 may go to -5.
+  if (max_pos > 0) cut(to_bound(max_pos), reason::max_position);
+  const double max_val = limit_for(cfg_.max_notional_by_symbol, cfg_.max_notional, req.symbol);
+  if (max_val > 0) cut(to_bound(max_val / price), reason::max_notional);
+  const double equity = pf.equity();
+  if (cfg_.max_gross_exposure > 0) {
+    const double room = std::max(cfg_.max_gross_exposure * equity - pf.gross_exposure(), 0.0);
+    cut(to_bound(std::abs(before) + room / price), reason::max_gross_exposure);
+  }
+  if (cfg_.max_net_exposure > 0) {
+    const double net = pf.net_exposure();
+    const double bound = std::max(cfg_.max_net_exposure * equity, std::abs(net));
+    cut((buy ? bound - net : bound + net) / price, reason::max_net_exposure);
+  }
+  // Within rounding of the whole quantity: no cut.
+  if (allowed >= qty * (1 - qty_epsilon)) return qty;
+  return allowed;
 }
 
 const char* pre_trade_checks::check(const order_request& req, const portfolio& pf,

@@ -31,7 +31,11 @@ const char* validate_request(const order_request& req, std::size_t num_symbols) 
       if (!valid_price(req.limit_price)) return reason::invalid_price;
       break;
     case order_type::stop:
-      if (!valid_price(req.stop_price)) return reason::invalid_price;
+      // A trailing stop without a stop price starts at the last close (the venue sets it).
+      if (!valid_price(req.stop_price) &&
+          !(req.trailing() && (std::isnan(req.stop_price) || req.stop_price == 0))) {
+        return reason::invalid_price;
+      }
       break;
     case order_type::stop_limit:
       if (!valid_price(req.limit_price) || !valid_price(req.stop_price)) {
@@ -41,8 +45,33 @@ const char* validate_request(const order_request& req, std::size_t num_symbols) 
     default:
       return reason::invalid_order_type;
   }
+  if (static_cast<unsigned>(req.role) > static_cast<unsigned>(order_role::take_profit)) {
+    return reason::invalid_order_type;
+  }
+  const auto bad_trail = [](double v) { return !std::isfinite(v) || v < 0; };
+  if (bad_trail(req.trail_amount) || bad_trail(req.trail_percent) || req.trail_percent >= 1 ||
+      (req.trail_amount > 0 && req.trail_percent > 0) ||
+      (req.trailing() && req.type != order_type::stop)) {
+    return reason::invalid_trail;
+  }
   if (req.symbol >= num_symbols) return reason::unknown_symbol;
   return nullptr;
+}
+
+const char* exit_kind(const order_request& r) noexcept {
+  if (r.role == order_role::stop_loss) return "stop_loss";
+  if (r.role == order_role::take_profit) return "take_profit";
+  if (r.trailing()) return "trailing_stop";
+  switch (r.type) {
+    case order_type::market:
+      return "market";
+    case order_type::limit:
+      return "limit";
+    case order_type::stop:
+    case order_type::stop_limit:
+      return "stop";
+  }
+  return "market";
 }
 
 order_event make_rejection(const order_request& req, ts_ns now, const char* why) noexcept {

@@ -137,7 +137,10 @@ void portfolio::apply(const fill& f) {
   const double notional = q * f.price;
   const holding_change c = apply_fill(s.h, f.side, q, f.price);
   if (c.closed == 0) {
-    if (old == 0) open_round_trip(s, f.symbol, f.side == order_side::buy, f.ts_event);
+    if (old == 0) {
+      open_round_trip(s, f.symbol, f.side == order_side::buy, f.ts_event);
+      s.rt.t.entry_tag = f.tag;
+    }
     s.rt.entry_notional += notional;
     s.rt.entry_qty += q;
     s.rt.t.commission += f.commission;
@@ -149,12 +152,15 @@ void portfolio::apply(const fill& f) {
     s.rt.exit_notional += c.closed * f.price;
     s.rt.exit_qty += c.closed;
     s.rt.t.commission += close_commission;
+    s.rt.t.exit_reason = f.kind != nullptr ? f.kind : "market";
+    s.rt.t.exit_tag = f.tag;
     if (s.h.qty == 0) {
       close_round_trip(s, f.ts_event);
     } else if ((s.h.qty > 0) != (old > 0)) {
       // A flip: the round trip closes and the remainder opens the next one.
       close_round_trip(s, f.ts_event);
       open_round_trip(s, f.symbol, s.h.qty > 0, f.ts_event);
+      s.rt.t.entry_tag = f.tag;
       s.rt.entry_notional = c.opened * f.price;
       s.rt.entry_qty = c.opened;
       s.rt.t.commission = f.commission - close_commission;

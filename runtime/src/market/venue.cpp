@@ -18,28 +18,31 @@ namespace {
   return t == order_type::stop || t == order_type::stop_limit;
 }
 
-/// Fill price of a limit at `limit` on bar `b`, or NaN when the bar does not reach it.
-[[nodiscard]] double limit_price_on(order_side side, double limit, const bar& b) noexcept {
-  if (side == order_side::buy) {
-    if (b.open <= limit) return b.open;
-    if (b.low <= limit) return limit;
-  } else {
-    if (b.open >= limit) return b.open;
-    if (b.high >= limit) return limit;
+/// The first point at or after (t0, p0) on the bar's path where the price is at or beyond
+/// `level` (up: >= level, else <= level): already there gives (t0, p0), a crossing gives the
+/// level at the interpolated t. False when the rest of the path never gets there.
+[[nodiscard]] bool reach(const double (&p)[4], double t0, double p0, double level, bool up,
+                         double& t, double& price) noexcept {
+  const auto beyond = [&](double v) { return up ? v >= level : v <= level; };
+  if (beyond(p0)) {
+    t = t0;
+    price = p0;
+    return true;
   }
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
-/// Trigger price of a stop at `stop` on bar `b`, or NaN when the bar does not touch it.
-[[nodiscard]] double stop_price_on(order_side side, double stop, const bar& b) noexcept {
-  if (side == order_side::buy) {
-    if (b.open >= stop) return b.open;
-    if (b.high >= stop) return stop;
-  } else {
-    if (b.open <= stop) return b.open;
-    if (b.low <= stop) return stop;
+  double a = p0;
+  double ta = t0;
+  for (int k = static_cast<int>(t0); k < 3; ++k) {
+    const double b = p[k + 1];
+    const auto tb = static_cast<double>(k + 1);
+    if (beyond(b)) {
+      t = ta + (tb - ta) * (level - a) / (b - a);
+      price = level;
+      return true;
+    }
+    a = b;
+    ta = tb;
   }
-  return std::numeric_limits<double>::quiet_NaN();
+  return false;
 }
 
 [[nodiscard]] bool satisfies_limit(order_side side, double price, double limit) noexcept {
@@ -64,6 +67,14 @@ namespace {
       .reason = why,
       .type = o.request.type,
   };
+}
+
+[[nodiscard]] bool first_chance_only(time_in_force tif) noexcept {
+  return tif == time_in_force::ioc || tif == time_in_force::fok;
+}
+
+[[nodiscard]] const char* unfilled_reason(time_in_force tif) noexcept {
+  return tif == time_in_force::fok ? reason::fok_not_fillable : reason::ioc_unfilled;
 }
 
 [[nodiscard]] order_event refusal(event_kind kind, order_id id, const order* o, ts_ns now,
@@ -100,14 +111,20 @@ simulated_venue::simulated_venue(const venue_config& cfg) : cfg_(cfg) {
                        "; it must be in [0, 1] (0 = no cap)");
   }
   open_.resize(cfg.num_symbols);
+  last_close_.assign(cfg.num_symbols, std::numeric_limits<double>::quiet_NaN());
 }
 
-order_id simulated_venue::submit(const order_request& req, ts_ns now,
-                                 std::vector<order_event>& out) {
-  if (const char* why = validate_request(req, cfg_.num_symbols)) {
-    out.push_back(make_rejection(req, now, why));
-    return 0;
-  }
+const char* simulated_venue::prepare(order_request& req) const noexcept {
+  if (!req.trailing() || (std::isfinite(req.stop_price) && req.stop_price > 0)) return nullptr;
+  // A trailing stop without a stop price starts from the last close.
+  const double close = last_close_[req.symbol];
+  if (std::isnan(close)) return reason::no_reference_price;
+  const double offset = req.trail_amount > 0 ? req.trail_amount : close * req.trail_percent;
+  req.stop_price = req.side == order_side::sell ? close - offset : close + offset;
+  return req.stop_price > 0 ? nullptr : reason::invalid_trail;
+}
+
+order& simulated_venue::accept(const order_request& req, ts_ns now, std::vector<order_event>& out) {
   const order_id id = first_id_ + orders_.size();
   order& o = orders_.emplace_back(order{
       .id = id,
@@ -119,8 +136,84 @@ order_id simulated_venue::submit(const order_request& req, ts_ns now,
   open_[req.symbol].push_back(id);
   ++open_count_;
   out.push_back(event_of(o, event_kind::accepted, now, now, nullptr));
+  return o;
+}
+
+order_id simulated_venue::submit(const order_request& req, ts_ns now,
+                                 std::vector<order_event>& out) {
+  const char* why = validate_request(req, cfg_.num_symbols);
+  order_request r = req;
+  if (why == nullptr) why = prepare(r);
+  if (why != nullptr) {
+    out.push_back(make_rejection(req, now, why));
+    return 0;
+  }
+  const order_id id = accept(r, now, out).id;
   forget_closed();
   return id;
+}
+
+bool simulated_venue::submit_list(std::span<const order_request> reqs,
+                                  std::span<const list_link> links, ts_ns now,
+                                  std::vector<order_event>& out, std::span<order_id> ids) {
+  const std::size_t n = reqs.size();
+  if (links.size() != n || ids.size() != n) {
+    throw market_error("venue: submit_list needs one link and one id slot per order");
+  }
+  std::fill(ids.begin(), ids.end(), order_id{0});
+  list_.assign(reqs.begin(), reqs.end());
+  std::size_t bad = n;
+  const char* why = n == 0 ? reason::invalid_link : nullptr;
+  for (std::size_t i = 0; i < n && why == nullptr; ++i) {
+    why = validate_request(list_[i], cfg_.num_symbols);
+    if (why == nullptr) why = prepare(list_[i]);
+    // A parent comes before its children (1-based index of an earlier order).
+    if (why == nullptr && links[i].parent > i) why = reason::invalid_link;
+    if (why != nullptr) bad = i;
+  }
+  for (std::size_t i = 0; i < n && why == nullptr; ++i) {
+    if (links[i].oco == 0) continue;
+    // An OCO group has two or more orders, none the parent of another of the group.
+    std::size_t members = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (links[j].oco != links[i].oco) continue;
+      ++members;
+      if (links[j].parent != 0 && links[links[j].parent - 1].oco == links[i].oco) {
+        why = reason::invalid_link;
+      }
+    }
+    if (members < 2) why = reason::invalid_link;
+    if (why != nullptr) bad = i;
+  }
+  if (why != nullptr) {
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back(make_rejection(reqs[i], now, i == bad ? why : reason::linked_order_rejected));
+    }
+    return false;
+  }
+  for (std::size_t i = 0; i < n; ++i) ids[i] = accept(list_[i], now, out).id;
+  for (std::size_t i = 0; i < n; ++i) {
+    order& o = orders_[ids[i] - first_id_];
+    if (links[i].parent != 0) {
+      o.parent = ids[links[i].parent - 1];
+      o.active = false;
+      ++orders_[o.parent - first_id_].children;
+    }
+    if (links[i].oco != 0) {
+      // The ring: each member points to the next of its group, the last to the first.
+      std::size_t next = i;
+      for (std::size_t j = 1; j <= n; ++j) {
+        const std::size_t k = (i + j) % n;
+        if (links[k].oco == links[i].oco) {
+          next = k;
+          break;
+        }
+      }
+      o.oco_next = ids[next];
+    }
+  }
+  forget_closed();
+  return true;
 }
 
 void simulated_venue::forget_closed() noexcept {
@@ -159,6 +252,19 @@ void simulated_venue::close(order& o, order_status status, ts_ns now, ts_ns ts_i
   const event_kind kind =
       status == order_status::expired ? event_kind::expired : event_kind::canceled;
   out.push_back(event_of(o, kind, now, ts_init, why));
+  // The symbol being matched drops its closed orders once the bar is done.
+  if (o.request.symbol != in_bar_) drop_open(o);
+  if (o.children == 0 || o.filled_qty > 0) return;
+  // Closed before any fill: the children waiting for it never will be needed.
+  std::uint32_t seen = 0;
+  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < orders_.size(); ++c) {
+    order& child = orders_[c - first_id_];
+    if (child.parent != o.id) continue;
+    ++seen;
+    if (child.is_open() && !child.active) {
+      close(child, order_status::canceled, now, ts_init, reason::parent_closed, out);
+    }
+  }
 }
 
 bool simulated_venue::cancel(order_id id, ts_ns now, std::vector<order_event>& out) {
@@ -168,7 +274,6 @@ bool simulated_venue::cancel(order_id id, ts_ns now, std::vector<order_event>& o
     return false;
   }
   close(*o, order_status::canceled, now, now, reason::canceled_by_strategy, out);
-  drop_open(*o);
   return true;
 }
 
@@ -183,8 +288,8 @@ std::size_t simulated_venue::cancel_all(std::int32_t strategy, ts_ns now,
   std::sort(scratch_.begin(), scratch_.end());
   for (const order_id id : scratch_) {
     order& o = orders_[id - first_id_];
-    close(o, order_status::canceled, now, now, reason::canceled_by_strategy, out);
-    drop_open(o);
+    // A child may have gone with its parent already.
+    if (o.is_open()) close(o, order_status::canceled, now, now, reason::canceled_by_strategy, out);
   }
   return scratch_.size();
 }
@@ -237,74 +342,107 @@ std::span<const order_id> simulated_venue::open_order_ids(symbol_id symbol) cons
 void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
   check_bar(b, cfg_.num_symbols);
   auto& ids = open_[b.sid];
-  std::size_t kept = 0;
-  for (const order_id id : ids) {
-    order& o = orders_[id - first_id_];
-    const bool eligible = b.ts_event > o.ts_updated;
-    if (eligible && o.request.tif == time_in_force::day) {
-      // A DAY order lives for the trading day of its first eligible bar: on daily bars that is
-      // the next bar, on intraday bars the rest of the submission day.
-      const ts_ns today = utc_day(b.ts_event);
-      if (!o.session_day) o.session_day = today;
-      if (today > *o.session_day) {
-        close(o, order_status::expired, b.ts_event, b.ts_init, reason::day_expired, out);
-      } else {
-        match(o, b, out);
+  if (!ids.empty()) {
+    in_bar_ = b.sid;
+    // The bar's path: open, the extreme nearer the open (a tie: the low), the other, close.
+    const bool high_first = b.high - b.open < b.open - b.low;
+    const bar_path path{{b.open, high_first ? b.high : b.low, high_first ? b.low : b.high,
+                         b.close}};
+    touches_.clear();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      order& o = orders_[ids[i] - first_id_];
+      // No look-ahead: only orders placed or changed before this bar.
+      if (o.is_open() && o.active && b.ts_event > o.ts_updated) {
+        consider(o, b, path, 0, b.open, out);
       }
-    } else if (eligible) {
-      match(o, b, out);
     }
-    if (o.is_open()) {
-      ids[kept++] = id;
-    } else {
-      --open_count_;
+    // Earliest touch on the path first (ties: the older order); a fill may cancel touches
+    // still waiting (OCO) or add some (children activated on the rest of the path).
+    while (!touches_.empty()) {
+      const auto first = std::min_element(touches_.begin(), touches_.end(),
+                                          [](const touch& x, const touch& y) {
+                                            return x.t != y.t ? x.t < y.t : x.id < y.id;
+                                          });
+      const touch at = *first;
+      *first = touches_.back();
+      touches_.pop_back();
+      order& o = orders_[at.id - first_id_];
+      if (o.is_open()) fire(o, at, b, path, out);
     }
+    std::size_t kept = 0;
+    for (const order_id id : ids) {
+      order& o = orders_[id - first_id_];
+      if (o.is_open()) {
+        if (o.active && !o.triggered && o.request.trailing()) trail(o, b.close);
+        ids[kept++] = id;
+      } else {
+        --open_count_;
+      }
+    }
+    ids.resize(kept);
+    in_bar_ = static_cast<symbol_id>(-1);
   }
-  ids.resize(kept);
+  last_close_[b.sid] = b.close;
 }
 
-void simulated_venue::match(order& o, const bar& b, std::vector<order_event>& out) {
+void simulated_venue::consider(order& o, const bar& b, const bar_path& path, double t0,
+                               double p0, std::vector<order_event>& out) {
   const order_request& r = o.request;
-  double price = std::numeric_limits<double>::quiet_NaN();
-  bool slip = false;
+  if (r.tif == time_in_force::day) {
+    // A DAY order lives for the trading day of its first eligible bar: on daily bars that is
+    // the next bar, on intraday bars the rest of the submission day.
+    const ts_ns today = utc_day(b.ts_event);
+    if (!o.session_day) o.session_day = today;
+    if (today > *o.session_day) {
+      close(o, order_status::expired, b.ts_event, b.ts_init, reason::day_expired, out);
+      return;
+    }
+  }
+  touch at{.t = t0, .price = p0, .id = o.id};
+  bool touched = true;
   switch (r.type) {
     case order_type::market:
-      price = b.open;
-      slip = true;
       break;
     case order_type::limit:
-      price = limit_price_on(r.side, r.limit_price, b);
+      touched = reach(path.p, t0, p0, r.limit_price, r.side == order_side::sell, at.t, at.price);
       break;
     case order_type::stop:
       // A triggered stop is a market order for its remainder.
-      price = o.triggered ? b.open : stop_price_on(r.side, r.stop_price, b);
-      slip = true;
-      break;
-    case order_type::stop_limit:
-      if (o.triggered) {
-        price = limit_price_on(r.side, r.limit_price, b);
-      } else {
-        const double trigger = stop_price_on(r.side, r.stop_price, b);
-        if (!std::isnan(trigger)) {
-          o.triggered = true;
-          o.ts_updated = b.ts_event;
-          // The bar's path after the trigger is unknown: fill only at the trigger price, else
-          // rest as a limit from the next bar.
-          if (satisfies_limit(r.side, trigger, r.limit_price)) price = trigger;
-        }
+      if (!o.triggered) {
+        touched = reach(path.p, t0, p0, r.stop_price, r.side == order_side::buy, at.t, at.price);
       }
       break;
+    case order_type::stop_limit:
+      touched = o.triggered ? reach(path.p, t0, p0, r.limit_price, r.side == order_side::sell,
+                                    at.t, at.price)
+                            : reach(path.p, t0, p0, r.stop_price, r.side == order_side::buy,
+                                    at.t, at.price);
+      break;
   }
-  if (r.type == order_type::stop && !std::isnan(price)) o.triggered = true;
+  if (touched) {
+    touches_.push_back(at);
+  } else if (first_chance_only(r.tif)) {
+    close(o, order_status::canceled, b.ts_event, b.ts_init, unfilled_reason(r.tif), out);
+  }
+}
 
-  const bool first_chance_only = r.tif == time_in_force::ioc || r.tif == time_in_force::fok;
-  if (std::isnan(price)) {
-    if (first_chance_only) {
-      const char* why =
-          r.tif == time_in_force::fok ? reason::fok_not_fillable : reason::ioc_unfilled;
-      close(o, order_status::canceled, b.ts_event, b.ts_init, why, out);
+void simulated_venue::fire(order& o, const touch& at, const bar& b, const bar_path& path,
+                           std::vector<order_event>& out) {
+  const order_request& r = o.request;
+  bool slip = r.type == order_type::market || r.type == order_type::stop;
+  if (r.type == order_type::stop) o.triggered = true;
+  if (r.type == order_type::stop_limit && !o.triggered) {
+    o.triggered = true;
+    o.ts_updated = b.ts_event;
+    // The bar's path after the trigger is unknown: fill only at the trigger price, else
+    // rest as a limit from the next bar.
+    if (!satisfies_limit(r.side, at.price, r.limit_price)) {
+      if (first_chance_only(r.tif)) {
+        close(o, order_status::canceled, b.ts_event, b.ts_init, unfilled_reason(r.tif), out);
+      }
+      return;
     }
-    return;
+    slip = false;
   }
 
   const double remaining = o.remaining();
@@ -316,10 +454,73 @@ void simulated_venue::match(order& o, const bar& b, std::vector<order_event>& ou
     return;
   }
   if (complete) qty = remaining;
-  if (slip) price = apply_slippage(cfg_.slippage, r.side, price, qty, b.volume);
+  double price = slip ? apply_slippage(cfg_.slippage, r.side, at.price, qty, b.volume) : at.price;
+  const char* cut = nullptr;
+  if (guard_ != nullptr) {
+    const char* why = nullptr;
+    const double allowed = guard_->allow(o, qty, price, &why);
+    if (allowed < qty * (1 - qty_epsilon)) {
+      // Held to the position and the limits at the fill: what may not fill is canceled.
+      cut = why != nullptr ? why : reason::reduce_only;
+      if (allowed <= qty * qty_epsilon || r.tif == time_in_force::fok) {
+        close(o, order_status::canceled, b.ts_event, b.ts_init, cut, out);
+        return;
+      }
+      qty = allowed;
+      if (slip) price = apply_slippage(cfg_.slippage, r.side, at.price, qty, b.volume);
+    }
+  }
+  const bool first = o.filled_qty == 0;
   execute(o, b, price, qty, out);
-  if (r.tif == time_in_force::ioc && o.is_open()) {
+  if (o.is_open() && cut != nullptr) {
+    close(o, order_status::canceled, b.ts_event, b.ts_init, cut, out);
+  } else if (o.is_open() && r.tif == time_in_force::ioc) {
     close(o, order_status::canceled, b.ts_event, b.ts_init, reason::ioc_unfilled, out);
+  }
+  if (first) after_first_fill(o, at, b, path, out);
+}
+
+void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
+                                       const bar_path& path, std::vector<order_event>& out) {
+  // One order of an OCO group fills: the others are canceled.
+  for (order_id s = o.oco_next; s != 0 && s != o.id;) {
+    order& sibling = orders_[s - first_id_];
+    s = sibling.oco_next;
+    if (sibling.is_open()) {
+      close(sibling, order_status::canceled, b.ts_event, b.ts_init, reason::oco_filled, out);
+    }
+  }
+  // Its children wake up, and may fill on the rest of this bar's path.
+  std::uint32_t seen = 0;
+  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < orders_.size(); ++c) {
+    order& child = orders_[c - first_id_];
+    if (child.parent != o.id) continue;
+    ++seen;
+    if (!child.is_open() || child.active) continue;
+    child.active = true;
+    if (child.request.symbol == b.sid) {
+      consider(child, b, path, at.t, at.price, out);
+    } else {
+      child.ts_updated = b.ts_event;  // another symbol: from its next bar
+    }
+  }
+  // An exit filled: what is left of its entry is canceled.
+  if (o.parent != 0) {
+    if (order* p = find_open(o.parent)) {
+      close(*p, order_status::canceled, b.ts_event, b.ts_init, reason::bracket_exited, out);
+    }
+  }
+}
+
+void simulated_venue::trail(order& o, double close) noexcept {
+  order_request& r = o.request;
+  const double offset = r.trail_amount > 0 ? r.trail_amount : close * r.trail_percent;
+  if (r.side == order_side::sell) {
+    const double stop = close - offset;
+    if (stop > r.stop_price) r.stop_price = stop;
+  } else {
+    const double stop = close + offset;
+    if (stop < r.stop_price) r.stop_price = stop;
   }
 }
 
@@ -342,6 +543,8 @@ void simulated_venue::execute(order& o, const bar& b, double price, double qty,
       .price = price,
       .commission = commission,
       .ts_event = b.ts_event,
+      .tag = o.request.tag,
+      .kind = exit_kind(o.request),
   };
   out.push_back(ev);
 }

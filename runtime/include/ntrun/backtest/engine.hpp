@@ -9,6 +9,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,14 @@ class engine {
   [[nodiscard]] std::int64_t bars_processed() const noexcept { return bars_; }
 
   // ---- commands from strategies ----
+  /// Pre-trade checks, then the venue. Reduce-only orders skip the exposure checks (they
+  /// cannot add exposure; their fills are held to the position).
   submit_result submit(int strategy, market::order_request req);
+  /// A list of linked orders (venue::submit_list): the orders without a parent pass the
+  /// pre-trade checks, children are held to the position and the limits when they fill. All
+  /// accepted (ids, result.id = the first) or all rejected (result.reason: the failing rule).
+  submit_result submit_list(int strategy, std::span<market::order_request> reqs,
+                            std::span<const market::list_link> links, std::span<order_id> ids);
   bool cancel(int strategy, order_id id);
   bool modify(int strategy, order_id id, double quantity, double limit_price, double stop_price);
   /// Cancels every open order of the strategy.
@@ -170,7 +178,12 @@ class engine {
   };
 
   class port_impl;
+  class guard_impl;
   void route(const market::order_event& ev);
+  /// Routes the events of scratch_ not yet routed (the venue's fill guard calls it mid-bar so
+  /// the position it judges includes the bar's earlier fills).
+  void route_pending();
+  [[nodiscard]] const char* pre_check(const market::order_request& req);
   void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);
   void record_equity();
@@ -196,6 +209,8 @@ class engine {
   std::vector<std::unique_ptr<strategy_port>> ports_;
   std::vector<timer> timers_;  ///< min-heap on (at, id)
   std::vector<market::order_event> scratch_;
+  std::size_t routed_ = 0;  ///< events of scratch_ already routed
+  std::unique_ptr<guard_impl> guard_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
   std::int64_t pending_day_ = 0;  ///< utc_day of pending_point_

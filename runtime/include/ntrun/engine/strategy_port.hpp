@@ -49,6 +49,11 @@ class strategy_port {
   [[nodiscard]] virtual std::size_t history_capacity() const noexcept = 0;
 
   virtual submit_result submit(const market::order_request& req) = 0;
+  /// Linked orders (bracket, OCO, OTO; backtest::engine::submit_list). `reqs` is the port's
+  /// to change (the strategy field is set to its own).
+  virtual submit_result submit_list(std::span<market::order_request> reqs,
+                                    std::span<const market::list_link> links,
+                                    std::span<order_id> ids) = 0;
   /// False when the order is unknown, not this strategy's, or no longer open.
   virtual bool cancel(order_id id) = 0;
   virtual bool modify(order_id id, double quantity, double limit_price, double stop_price) = 0;

@@ -140,7 +140,22 @@ class pre_trade_checks {
   [[nodiscard]] const char* check(const order_request& req, const portfolio& pf,
                                   double reference_price, ts_ns now);
 
-  /// The reference price rule above, given the symbol's last price.
+  /// Checks at fill time: the largest part of `qty` that a fill of `req` at `price` may take
+  /// without breaching allow_short, max_position, max_notional, max_gross_exposure or
+  /// max_net_exposure, given the portfolio as it is now (docs/fill_model.md). Fills that do not
+  /// increase |position| are never cut by the exposure rules. When the answer is below qty,
+  /// *why names the rule. Allocation-free; stateless.
+  [[nodiscard]] double fill_allowance(const order_request& req, double qty, double price,
+                                      const portfolio& pf, const char** why) const noexcept;
+  /// True when some rule of fill_allowance is on (the engine skips it otherwise).
+  [[nodiscard]] bool limits_fills() const noexcept {
+    return !cfg_.allow_short || cfg_.max_position > 0 || cfg_.max_notional > 0 ||
+           !cfg_.max_position_by_symbol.empty() || !cfg_.max_notional_by_symbol.empty() ||
+           cfg_.max_gross_exposure > 0 || cfg_.max_net_exposure > 0;
+  }
+
+  /// The reference price rule above, given the symbol's last price (a trailing stop without a
+  /// stop price yet: the last price).
   [[nodiscard]] static double reference_price(const order_request& req, double last_price) noexcept;
 
   /// New limits at run time (validated as in the constructor; throws and keeps the old ones

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ntrun/market/order.hpp"
@@ -12,12 +13,31 @@
 
 namespace ntrun::market {
 
+/// Asked by a venue before each fill: how much of it may go through now. The engine answers
+/// with the strategy's position (reduce-only) and the run's position limits, so a resting order
+/// that fills later is held to them as well (docs/fill_model.md, "Checks at fill time").
+class fill_guard {
+ public:
+  virtual ~fill_guard() = default;
+  /// The quantity in [0, qty] order `o` may fill at `price` now; when less than qty, *why is
+  /// set to the static name of the rule that cut it.
+  [[nodiscard]] virtual double allow(const order& o, double qty, double price,
+                                     const char** why) = 0;
+};
+
 class execution_client {
  public:
   virtual ~execution_client() = default;
   /// Accepts (id >= 1, accepted event) or rejects (0, rejected event with the reason).
   [[nodiscard]] virtual order_id submit(const order_request& req, ts_ns now,
                                         std::vector<order_event>& out) = 0;
+  /// Orders linked by OTO (a child waits for its parent's first fill) and OCO (a fill of one
+  /// cancels the others): all accepted (ids in `ids`, true) or all rejected (false; the
+  /// failing order gets its reason, the others linked_order_rejected).
+  virtual bool submit_list(std::span<const order_request> reqs, std::span<const list_link> links,
+                           ts_ns now, std::vector<order_event>& out, std::span<order_id> ids) = 0;
+  /// The guard asked before each fill (nullptr: none). Must outlive the client's use of it.
+  virtual void set_fill_guard(fill_guard* guard) noexcept = 0;
   virtual bool cancel(order_id id, ts_ns now, std::vector<order_event>& out) = 0;
   /// NaN keeps a field.
   virtual bool modify(order_id id, double quantity, double limit_price, double stop_price,

@@ -42,7 +42,23 @@ inline constexpr const char* day_expired = "day_expired";
 inline constexpr const char* ioc_unfilled = "ioc_unfilled";
 inline constexpr const char* canceled_by_strategy = "canceled_by_strategy";
 inline constexpr const char* order_not_open = "order_not_open";
+inline constexpr const char* invalid_trail = "invalid_trail";
+inline constexpr const char* invalid_link = "invalid_link";
+/// The list an order belonged to was refused because of another of its orders.
+inline constexpr const char* linked_order_rejected = "linked_order_rejected";
+/// Canceled because an order of its OCO group filled.
+inline constexpr const char* oco_filled = "oco_filled";
+/// A child canceled because its parent closed (canceled, expired) before any fill.
+inline constexpr const char* parent_closed = "parent_closed";
+/// What was left of an entry, canceled because one of its exits filled.
+inline constexpr const char* bracket_exited = "bracket_exited";
+/// A reduce-only order cut (or canceled) where it would have increased the position.
+inline constexpr const char* reduce_only = "reduce_only";
 }  // namespace reason
+
+/// What an order is for, when the strategy said so (ctx:bracket does): it names the exit of
+/// the trades the order closes (trade::exit_reason).
+enum class order_role : std::uint8_t { none = 0, stop_loss = 1, take_profit = 2 };
 
 /// Relative tolerance on quantities, shared by the venue, the portfolio and the checks: a
 /// remainder smaller than this fraction of the quantities involved is zero (fractional fills
@@ -60,6 +76,22 @@ struct order_request {
   double stop_price = 0;      ///< stop and stop_limit: > 0
   std::int32_t strategy = 0;  ///< owner index, echoed in every event
   std::int64_t tag = 0;       ///< user tag, echoed in every event
+  /// Fills only reduce the strategy's position: cut to it, canceled when there is none.
+  bool reduce_only = false;
+  order_role role = order_role::none;
+  /// Trailing stop (stop orders): the stop follows each close by this amount (price units) or
+  /// this fraction of the close, never moving back. A stop price of 0 or NaN starts it at the
+  /// last close. At most one of the two is > 0.
+  double trail_amount = 0;
+  double trail_percent = 0;
+
+  [[nodiscard]] bool trailing() const noexcept { return trail_amount > 0 || trail_percent > 0; }
+};
+
+/// How an order of a list (venue::submit_list) links to the others. 0 = none.
+struct list_link {
+  std::uint32_t parent = 0;  ///< OTO: 1-based index of its parent in the list (an earlier one)
+  std::uint32_t oco = 0;     ///< OCO group number; orders with the same number cancel each other
 };
 
 /// The venue's record of an accepted order.
@@ -74,7 +106,11 @@ struct order {
   bool triggered = false;
   /// DAY orders: UTC day (days since the epoch) of the first bar they were eligible on;
   /// they expire at the first bar of a later day. Unset until that first eligible bar.
-  std::optional<std::int64_t> session_day{};  ///< stop or stop_limit whose stop has been touched
+  std::optional<std::int64_t> session_day{};
+  order_id parent = 0;         ///< OTO: waits (inactive) for this order's first fill
+  order_id oco_next = 0;       ///< the next order of its OCO group (a ring); 0 = none
+  std::uint32_t children = 0;  ///< orders waiting for this one (ids after it)
+  bool active = true;          ///< false while waiting for its parent
 
   [[nodiscard]] double remaining() const noexcept { return request.quantity - filled_qty; }
   [[nodiscard]] bool is_open() const noexcept {
@@ -91,7 +127,14 @@ struct fill {
   double price = 0;       ///< execution price, slippage included
   double commission = 0;  ///< charged on this fill
   ts_ns ts_event = 0;
+  std::int64_t tag = 0;   ///< the order's tag
+  /// What the order was (static string, see exit_kind()): the exit reason of a trade it closes.
+  const char* kind = nullptr;
 };
+
+/// The exit reason an order gives the trades it closes: "stop_loss", "take_profit" (bracket
+/// roles), "trailing_stop", "stop", "limit" or "market" (static strings).
+[[nodiscard]] const char* exit_kind(const order_request& r) noexcept;
 
 enum class event_kind : std::uint8_t {
   accepted = 0,

@@ -103,6 +103,11 @@ struct trade {
   double exit_price = 0;   ///< volume-weighted average exit price
   double pnl = 0;          ///< realised PnL net of the commissions of all its fills
   double commission = 0;   ///< commissions of all its fills
+  /// What closed it: the kind of its last reducing fill's order ("stop_loss", "take_profit",
+  /// "trailing_stop", "stop", "limit", "market"; static string), nullptr while open.
+  const char* exit_reason = nullptr;
+  std::int64_t entry_tag = 0;  ///< tag of the order whose fill opened it
+  std::int64_t exit_tag = 0;   ///< tag of the order whose fill closed it
 };
 
 /// One point of the equity curve, taken after all bars of a timestamp are processed

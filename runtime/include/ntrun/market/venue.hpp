@@ -41,7 +41,17 @@ class simulated_venue final : public execution_client {
   [[nodiscard]] order_id submit(const order_request& req, ts_ns now,
                                 std::vector<order_event>& out) override;
 
-  /// Cancels an open order (canceled event, reason "canceled_by_strategy"). An unknown or
+  /// A list of linked orders (bracket, OCO, OTO): all accepted, in list order, or all
+  /// rejected. A child (links[i].parent = 1-based index of an earlier order) is accepted but
+  /// inactive until its parent's first fill; then it may fill on the rest of that bar's path.
+  /// Orders sharing an OCO number cancel each other when one fills. `ids` gets the ids (0 on
+  /// rejection); links.size() and ids.size() must equal reqs.size().
+  bool submit_list(std::span<const order_request> reqs, std::span<const list_link> links,
+                   ts_ns now, std::vector<order_event>& out, std::span<order_id> ids) override;
+  void set_fill_guard(fill_guard* guard) noexcept override { guard_ = guard; }
+
+  /// Cancels an open order (canceled event, reason "canceled_by_strategy"); its children
+  /// that still wait for a first fill are canceled with it. An unknown or
   /// closed id appends cancel_rejected ("order_not_open") and returns false.
   bool cancel(order_id id, ts_ns now, std::vector<order_event>& out) override;
 
@@ -55,7 +65,9 @@ class simulated_venue final : public execution_client {
   /// Returns how many were canceled.
   std::size_t cancel_all(std::int32_t strategy, ts_ns now, std::vector<order_event>& out) override;
 
-  /// Expires DAY orders and matches the open orders of bar.symbol, in id order. Throws
+  /// Expires DAY orders and matches the open orders of bar.symbol along the bar's price path
+  /// (open, nearer extreme, farther extreme, close), earliest touch first; then moves the
+  /// trailing stops. Throws
   /// market_error for an unknown symbol or prices/volume that are NaN, infinite or negative.
   void on_bar(const bar& b, std::vector<order_event>& out) override;
 
@@ -73,15 +85,41 @@ class simulated_venue final : public execution_client {
   [[nodiscard]] const venue_config& config() const noexcept { return cfg_; }
 
  private:
-  void match(order& o, const bar& b, std::vector<order_event>& out);
+  /// Where an order first reaches its price on the bar's path: t in [0, 3] (0 open, 1 the
+  /// nearer extreme, 2 the farther one, 3 close) and the path's price there (before slippage).
+  struct touch {
+    double t = 0;
+    double price = 0;
+    order_id id = 0;
+  };
+  struct bar_path {
+    double p[4];
+  };
+  [[nodiscard]] const char* prepare(order_request& req) const noexcept;
+  order& accept(const order_request& req, ts_ns now, std::vector<order_event>& out);
+  /// DAY expiry, then the order's touch from (t0, p0) on into touches_, or the IOC/FOK
+  /// cancel when it has none.
+  void consider(order& o, const bar& b, const bar_path& path, double t0, double p0,
+                std::vector<order_event>& out);
+  void fire(order& o, const touch& at, const bar& b, const bar_path& path,
+            std::vector<order_event>& out);
   void execute(order& o, const bar& b, double price, double qty, std::vector<order_event>& out);
+  void after_first_fill(order& o, const touch& at, const bar& b, const bar_path& path,
+                        std::vector<order_event>& out);
   void close(order& o, order_status status, ts_ns now, ts_ns ts_init, const char* why,
              std::vector<order_event>& out);
+  void trail(order& o, double close) noexcept;
   [[nodiscard]] order* find_open(order_id id) noexcept;
   void drop_open(const order& o);
 
   venue_config cfg_;
   void forget_closed() noexcept;
+
+  fill_guard* guard_ = nullptr;
+  std::vector<double> last_close_;  ///< per symbol; NaN before its first bar (trailing stops)
+  std::vector<touch> touches_;      ///< reused by on_bar
+  std::vector<order_request> list_; ///< reused by submit_list
+  symbol_id in_bar_ = static_cast<symbol_id>(-1);  ///< symbol being matched: compacted at the end
 
   std::deque<order> orders_;  ///< accepted orders from first_id_ on; index = id - first_id_
   order_id first_id_ = 1;     ///< older records were closed and forgotten
