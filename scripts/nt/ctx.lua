@@ -41,6 +41,9 @@ local Ctx = {}
 -- Private state of this Lua state's one context (one strategy per state).
 local symbols, sid_of = {}, {}
 local req = ffi.new("ntrun_order_req_t")
+local MAX_LIST = 64 -- ntrun_ffi_order_submit_list's limit
+local list_reqs = ffi.new("ntrun_order_req_t[?]", MAX_LIST)
+local list_ids = ffi.new("uint64_t[?]", MAX_LIST)
 local id_out = ffi.new("uint64_t[1]")
 local reason_out = ffi.new("const char*[1]")
 local pos = ffi.new("ntrun_position_t")
@@ -118,9 +121,18 @@ function Ctx:price(symbol)
   return view.data[0]
 end
 
-local ORDER_OPTS = { limit = true, price = true, stop = true, type = true, tif = true, tag = true }
-local ORDER_FIELDS = { symbol = true, side = true, quantity = true, limit = true, price = true, stop = true,
-  type = true, tif = true, tag = true }
+local ORDER_OPTS = { limit = true, price = true, stop = true, type = true, tif = true, tag = true,
+  reduce_only = true, trail = true, trail_percent = true }
+local ORDER_FIELDS = { symbol = true, side = true, quantity = true }
+for k in pairs(ORDER_OPTS) do ORDER_FIELDS[k] = true end
+local LIST_FIELDS = { parent = true, oco = true }
+for k in pairs(ORDER_FIELDS) do LIST_FIELDS[k] = true end
+local BRACKET_FIELDS = { stop_loss = true, take_profit = true, trail = true, trail_percent = true,
+  symbol = true, side = true, quantity = true, limit = true, price = true, stop = true, type = true,
+  tif = true, tag = true }
+local ROLES = { stop_loss = C.NTRUN_ROLE_STOP_LOSS, take_profit = C.NTRUN_ROLE_TAKE_PROFIT }
+NAMES.role = { [C.NTRUN_ROLE_NONE] = nil, [C.NTRUN_ROLE_STOP_LOSS] = "stop_loss",
+  [C.NTRUN_ROLE_TAKE_PROFIT] = "take_profit" }
 local CHANGES = { quantity = true, limit = true, price = true, stop = true }
 local TIMER_SPEC = { every = true, at = true, name = true }
 
@@ -130,52 +142,78 @@ local function check_keys(t, allowed, what, fn, level)
   if msg then error(string.format("bad '%s' argument to ctx:%s: %s", what, fn, msg), level + 1) end
 end
 
-local function submit(symbol, side, quantity, opts, fn)
+-- Fills request r from the arguments; errors name ctx:<fn> and the caller's line (level).
+local function fill_request(r, symbol, side, quantity, opts, fn, level)
   if type(quantity) ~= "number" then
-    error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), 3)
+    error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), level)
   end
-  local r = req
   -- An unknown symbol is a rejection, not a Lua error: the venue names it.
   r.sid = sid_of[symbol] or UNKNOWN_SID
   r.side = side
   r.quantity = quantity
   r.type, r.tif, r.limit_price, r.stop_price, r.tag = C.NTRUN_MARKET, C.NTRUN_GTC, 0 / 0, 0 / 0, 0
+  r.trail_amount, r.trail_percent, r.reduce_only, r.role, r.parent, r.oco = 0, 0, 0, 0, 0, 0
+  if opts == nil then return end
+  local limit, stop = opts.limit or opts.price, opts.stop
+  local trailing = opts.trail ~= nil or opts.trail_percent ~= nil
+  if opts.type ~= nil then
+    local t = TYPES[opts.type]
+    if t == nil then
+      error(string.format("bad 'type' option to ctx:%s: must be market, limit, stop or stop_limit (got %s)", fn,
+        tostring(opts.type)), level)
+    end
+    r.type = t
+  elseif limit ~= nil and stop ~= nil then r.type = C.NTRUN_STOP_LIMIT
+  elseif limit ~= nil then r.type = C.NTRUN_LIMIT
+  elseif stop ~= nil or trailing then r.type = C.NTRUN_STOP
+  end
+  if limit ~= nil then r.limit_price = core.num_arg(limit, "limit", level) end
+  if stop ~= nil then r.stop_price = core.num_arg(stop, "stop", level) end
+  if opts.trail ~= nil then r.trail_amount = core.num_arg(opts.trail, "trail", level) end
+  if opts.trail_percent ~= nil then r.trail_percent = core.num_arg(opts.trail_percent, "trail_percent", level) end
+  if opts.tif ~= nil then
+    local t = TIFS[opts.tif]
+    if t == nil then
+      error(string.format("bad 'tif' option to ctx:%s: must be gtc, day, ioc or fok (got %s)", fn,
+        tostring(opts.tif)), level)
+    end
+    r.tif = t
+  end
+  if opts.tag ~= nil then r.tag = core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, level) end
+  if opts.reduce_only ~= nil then
+    if type(opts.reduce_only) ~= "boolean" then
+      error(string.format("bad 'reduce_only' option to ctx:%s: boolean expected (got %s)", fn,
+        type(opts.reduce_only)), level)
+    end
+    r.reduce_only = opts.reduce_only and 1 or 0
+  end
+end
+
+local function submit(symbol, side, quantity, opts, fn)
   if opts ~= nil then
     if type(opts) ~= "table" then
       error(string.format("bad 'opts' argument to ctx:%s: table expected (got %s)", fn, type(opts)), 3)
     end
-    if fn == "submit_order" then
-      check_keys(opts, ORDER_FIELDS, "order", fn, 3)
-    else
-      check_keys(opts, ORDER_OPTS, "opts", fn, 3)
-    end
-    local limit, stop = opts.limit or opts.price, opts.stop
-    if opts.type ~= nil then
-      local t = TYPES[opts.type]
-      if t == nil then
-        error(string.format("bad 'type' option to ctx:%s: must be market, limit, stop or stop_limit (got %s)", fn,
-          tostring(opts.type)), 3)
-      end
-      r.type = t
-    elseif limit ~= nil and stop ~= nil then r.type = C.NTRUN_STOP_LIMIT
-    elseif limit ~= nil then r.type = C.NTRUN_LIMIT
-    elseif stop ~= nil then r.type = C.NTRUN_STOP
-    end
-    if limit ~= nil then r.limit_price = core.num_arg(limit, "limit", 3) end
-    if stop ~= nil then r.stop_price = core.num_arg(stop, "stop", 3) end
-    if opts.tif ~= nil then
-      local t = TIFS[opts.tif]
-      if t == nil then
-        error(string.format("bad 'tif' option to ctx:%s: must be gtc, day, ioc or fok (got %s)", fn,
-          tostring(opts.tif)), 3)
-      end
-      r.tif = t
-    end
-    if opts.tag ~= nil then r.tag = core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, 3) end
+    check_keys(opts, fn == "submit_order" and ORDER_FIELDS or ORDER_OPTS, fn == "submit_order" and "order" or "opts",
+      fn, 3)
   end
+  local r = req
+  fill_request(r, symbol, side, quantity, opts, fn, 4)
   local rc = C.ntrun_ffi_order_submit(S, r, id_out, reason_out)
   if rc == core.OK then return tonumber(id_out[0]) end
   if rc == core.EREJECTED then return nil, ffi.string(reason_out[0]), tonumber(id_out[0]) end
+  error("ctx:" .. fn .. ": " .. (core.session_error() or core.strerror(rc)), 3)
+end
+
+-- Submits list_reqs[0 .. n-1] as one list: a table of ids, or nil and the reason.
+local function submit_list(n, fn)
+  local rc = C.ntrun_ffi_order_submit_list(S, list_reqs, n, list_ids, reason_out)
+  if rc == core.OK then
+    local ids = {}
+    for i = 0, n - 1 do ids[i + 1] = tonumber(list_ids[i]) end
+    return ids
+  end
+  if rc == core.EREJECTED then return nil, ffi.string(reason_out[0]) end
   error("ctx:" .. fn .. ": " .. (core.session_error() or core.strerror(rc)), 3)
 end
 
@@ -201,6 +239,86 @@ function Ctx:submit_order(o)
   end
   local id, why, rid = submit(o.symbol, side, o.quantity, o, "submit_order")
   return id, why, rid
+end
+
+--- Orders linked to each other, submitted as one: every order a submit_order table, plus
+--- parent = index of an earlier order in the list (OTO: it waits for that order's first fill)
+--- and oco = any key shared by the orders that cancel each other when one fills. All accepted
+--- (a list of ids, in order) or all rejected (nil and the failing rule).
+function Ctx:submit_orders(list)
+  if type(list) ~= "table" or #list == 0 then
+    error("bad argument to ctx:submit_orders: a non-empty list of order tables expected", 2)
+  end
+  if #list > MAX_LIST then
+    error(string.format("bad argument to ctx:submit_orders: at most %d orders in a list (got %d)", MAX_LIST, #list), 2)
+  end
+  local groups, ngroups = {}, 0
+  for i, o in ipairs(list) do
+    if type(o) ~= "table" then
+      error(string.format("bad order %d to ctx:submit_orders: table expected (got %s)", i, type(o)), 2)
+    end
+    local msg = bundle.unknown_key(o, LIST_FIELDS)
+    if msg then error(string.format("bad order %d to ctx:submit_orders: %s", i, msg), 2) end
+    local side = SIDES[o.side]
+    if side == nil then
+      error(string.format("bad 'side' field of order %d to ctx:submit_orders: must be \"buy\" or \"sell\" (got %s)", i,
+        tostring(o.side)), 2)
+    end
+    local r = list_reqs[i - 1]
+    fill_request(r, o.symbol, side, o.quantity, o, "submit_orders", 3)
+    if o.parent ~= nil then
+      r.parent = core.int_arg(o.parent, "parent", 1, i - 1, 2, "ctx:submit_orders (an earlier order's index)")
+    end
+    if o.oco ~= nil then
+      if groups[o.oco] == nil then
+        ngroups = ngroups + 1
+        groups[o.oco] = ngroups
+      end
+      r.oco = groups[o.oco]
+    end
+  end
+  local ids, why = submit_list(#list, "submit_orders")
+  return ids, why
+end
+
+--- A bracket: an entry (market unless limit=/stop= say otherwise) with a stop-loss and/or a
+--- take-profit that wait for its first fill, cancel each other, and only reduce the position.
+--- spec: symbol=, side="buy"|"sell" (the entry's; default buy), quantity=, limit=, stop=,
+--- type=, tif=, tag=, stop_loss=price, take_profit=price, trail= or trail_percent= (the
+--- stop-loss trails the close; without stop_loss it starts from the last close).
+--- Returns entry_id, stop_loss_id, take_profit_id (nil for a leg not asked for), or nil and
+--- the failing rule.
+function Ctx:bracket(spec)
+  if type(spec) ~= "table" then error("bad argument to ctx:bracket: table expected", 2) end
+  check_keys(spec, BRACKET_FIELDS, "spec", "bracket", 2)
+  local side = spec.side == nil and C.NTRUN_BUY or SIDES[spec.side]
+  if side == nil then
+    error(string.format("bad 'side' field to ctx:bracket: must be \"buy\" or \"sell\" (got %s)", tostring(spec.side)), 2)
+  end
+  local trailing = spec.trail ~= nil or spec.trail_percent ~= nil
+  if spec.stop_loss == nil and spec.take_profit == nil and not trailing then
+    error("ctx:bracket needs stop_loss=, take_profit= or trail= (else use ctx:buy / ctx:sell)", 2)
+  end
+  local exit = side == C.NTRUN_BUY and C.NTRUN_SELL or C.NTRUN_BUY
+  local entry = { limit = spec.limit, price = spec.price, stop = spec.stop, type = spec.type, tif = spec.tif,
+    tag = spec.tag }
+  fill_request(list_reqs[0], spec.symbol, side, spec.quantity, entry, "bracket", 3)
+  local n, legs = 1, {}
+  local function leg(role, opts)
+    local r = list_reqs[n]
+    fill_request(r, spec.symbol, exit, spec.quantity, opts, "bracket", 4)
+    r.reduce_only, r.role, r.parent = 1, ROLES[role], 1
+    n = n + 1
+    legs[role] = n
+  end
+  if spec.stop_loss ~= nil or trailing then
+    leg("stop_loss", { stop = spec.stop_loss, trail = spec.trail, trail_percent = spec.trail_percent, tag = spec.tag })
+  end
+  if spec.take_profit ~= nil then leg("take_profit", { limit = spec.take_profit, tag = spec.tag }) end
+  if n == 3 then list_reqs[1].oco, list_reqs[2].oco = 1, 1 end
+  local ids, why = submit_list(n, "bracket")
+  if not ids then return nil, why end
+  return ids[1], legs.stop_loss and ids[legs.stop_loss], legs.take_profit and ids[legs.take_profit]
 end
 
 --- Trades toward a target position with a market order for the difference (ignores open orders).
@@ -236,6 +354,11 @@ function Ctx:order(id)
     status = NAMES.status[o.status], quantity = o.quantity, filled_qty = o.filled_qty,
     avg_fill_price = o.avg_fill_price, limit = o.limit_price, stop = o.stop_price,
     ts_submitted = o.ts_submitted,
+    parent = o.parent_id ~= 0 and tonumber(o.parent_id) or nil,
+    oco_next = o.oco_next ~= 0 and tonumber(o.oco_next) or nil,
+    active = o.active ~= 0, reduce_only = o.reduce_only ~= 0, role = NAMES.role[o.role],
+    trail = o.trail_amount > 0 and o.trail_amount or nil,
+    trail_percent = o.trail_percent > 0 and o.trail_percent or nil,
   }
 end
 

@@ -659,6 +659,9 @@ nt.backtest = {}
 ---@field pnl number Net of commissions.
 ---@field commission number
 ---@field return number|nt.json.Null pnl / |entry_price * quantity|.
+---@field exit_reason "stop_loss"|"take_profit"|"trailing_stop"|"stop"|"limit"|"market" What closed it.
+---@field entry_tag integer Tag of the order whose fill opened it.
+---@field exit_tag integer Tag of the order whose fill closed it.
 
 ---The equity curve: the last point of each UTC day.
 ---@class nt.backtest.EquityPoint
@@ -709,12 +712,36 @@ function nt.backtest.run(bundle, opts) end
 ---@field type? nt.OrderType
 ---@field tif? nt.TimeInForce Default "gtc".
 ---@field tag? integer Strategy's own tag, echoed in every event of the order.
+---@field reduce_only? boolean Fills only reduce the position: cut to it, canceled without one.
+---@field trail? number Trailing stop: the stop follows each close by this amount.
+---@field trail_percent? number Trailing stop by a fraction of the close (0.02 = 2%).
 
 ---ctx:submit_order's argument.
 ---@class nt.OrderRequest: nt.OrderOptions
 ---@field symbol string
 ---@field side nt.Side
 ---@field quantity number > 0
+
+---An order of ctx:submit_orders: an order table plus its links.
+---@class nt.ListOrder: nt.OrderRequest
+---@field parent? integer Index of an earlier order of the list: waits for its first fill (OTO).
+---@field oco? any Orders sharing this key cancel each other when one fills (OCO).
+
+---ctx:bracket's argument: the entry's fields and its exits.
+---@class nt.BracketSpec
+---@field symbol string
+---@field side? nt.Side The entry's side (default "buy").
+---@field quantity number > 0
+---@field limit? number Entry limit price (else market).
+---@field price? number Alias of limit.
+---@field stop? number Entry stop price.
+---@field type? nt.OrderType
+---@field tif? nt.TimeInForce The entry's.
+---@field tag? integer Tags all three orders.
+---@field stop_loss? number Stop price of the protective exit.
+---@field take_profit? number Limit price of the target exit.
+---@field trail? number The stop-loss trails each close by this amount.
+---@field trail_percent? number ... or by this fraction of the close.
 
 ---ctx:modify_order's changes; fields left out are kept.
 ---@class nt.OrderChanges
@@ -738,6 +765,13 @@ function nt.backtest.run(bundle, opts) end
 ---@field limit number NaN when unused.
 ---@field stop number NaN when unused.
 ---@field ts_submitted ffi.cdata* int64 ns.
+---@field parent integer? The OTO parent's id.
+---@field oco_next integer? The next order of its OCO group.
+---@field active boolean False while it waits for its parent's first fill.
+---@field reduce_only boolean
+---@field role "stop_loss"|"take_profit"|nil Set by ctx:bracket.
+---@field trail number? Trailing amount.
+---@field trail_percent number? Trailing fraction.
 
 ---@class nt.PositionInfo
 ---@field quantity number Signed: > 0 long, < 0 short.
@@ -888,6 +922,22 @@ function Ctx:sell(symbol, quantity, opts) end
 ---@return integer? id
 ---@return string? reason
 function Ctx:submit_order(order) end
+
+---Orders linked to each other, accepted or rejected as one (docs/fill_model.md, contingent
+---orders). Returns the ids in list order, or nil and the failing rule.
+---@param list nt.ListOrder[]
+---@return integer[]? ids
+---@return string? reason
+function Ctx:submit_orders(list) end
+
+---An entry with a stop-loss and/or a take-profit that wake on its first fill, cancel each other
+---(OCO) and only reduce the position. Returns the three ids (nil for a leg not asked for), or
+---nil and the failing rule.
+---@param spec nt.BracketSpec
+---@return integer? entry
+---@return integer|string? stop_loss The stop-loss id, or the reason when rejected.
+---@return integer? take_profit
+function Ctx:bracket(spec) end
 
 ---Trades toward a target position with a market order for the difference (ignores open
 ---orders). Returns nil, "no_change" when already there.

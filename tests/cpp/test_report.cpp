@@ -303,7 +303,7 @@ TEST_CASE("write_json: exact text of a small record") {
     "num_rejected": 1
   },
   "trades": [
-    {"symbol": "MSFT", "side": "short", "entry_time": "2024-01-02T21:00:00Z", "exit_time": "2024-01-03T21:00:00Z", "quantity": 10, "entry_price": 50, "exit_price": 48.75, "pnl": 12.5, "commission": 0, "return": 0.025}
+    {"symbol": "MSFT", "side": "short", "entry_time": "2024-01-02T21:00:00Z", "exit_time": "2024-01-03T21:00:00Z", "quantity": 10, "entry_price": 50, "exit_price": 48.75, "pnl": 12.5, "commission": 0, "return": 0.025, "exit_reason": "market", "entry_tag": 0, "exit_tag": 0}
   ],
   "equity": [
     {"time": "2024-01-02T21:00:00Z", "equity": 1000, "cash": 1000, "gross_exposure": 0, "net_exposure": 0},
@@ -352,7 +352,7 @@ TEST_CASE("write_json: empty run, odd strings, NaN everywhere") {
   const std::string nan_json = json_of(run, all_nan, small_meta());
   CHECK(json_well_formed(nan_json));
   CHECK(nan_json.find("\"cash\": null") != std::string::npos);
-  CHECK(nan_json.find("\"return\": null}") != std::string::npos);
+  CHECK(nan_json.find("\"return\": null, \"exit_reason\"") != std::string::npos);
 }
 
 TEST_CASE("write_json: byte-identical for identical inputs") {
@@ -404,9 +404,9 @@ TEST_CASE("CSV exports: exact text, quoting, empty fields for NaN") {
   write_trades_csv(tr, run, {"AAPL", "odd,\"name\""});
   CHECK(tr.str() ==
         "symbol,side,entry_time,exit_time,quantity,entry_price,exit_price,pnl,commission,"
-        "return\n"
+        "return,exit_reason,entry_tag,exit_tag\n"
         "\"odd,\"\"name\"\"\",short,2024-01-02T21:00:00Z,2024-01-03T21:00:00Z,10,50,48.75,"
-        "12.5,0,0.025\n");
+        "12.5,0,0.025,market,0,0\n");
 }
 
 TEST_CASE("trade_return: pnl over entry notional") {

@@ -59,9 +59,9 @@ const char* validate_request(const order_request& req, std::size_t num_symbols) 
 }
 
 const char* exit_kind(const order_request& r) noexcept {
+  if (r.trailing()) return "trailing_stop";  // a trailing stop-loss too
   if (r.role == order_role::stop_loss) return "stop_loss";
   if (r.role == order_role::take_profit) return "take_profit";
-  if (r.trailing()) return "trailing_stop";
   switch (r.type) {
     case order_type::market:
       return "market";

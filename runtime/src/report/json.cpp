@@ -310,6 +310,12 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
       field(b, false, name);
       append_number(b, v);
     }
+    field(b, false, "exit_reason");
+    append_string(b, t.exit_reason != nullptr ? t.exit_reason : "market");
+    field(b, false, "entry_tag");
+    append_number(b, static_cast<double>(t.entry_tag));
+    field(b, false, "exit_tag");
+    append_number(b, static_cast<double>(t.exit_tag));
     b.push_back('}');
   });
   put(b, ",\n");
@@ -376,7 +382,7 @@ void write_trades_csv(std::ostream& os, const run_record& run,
   buffer b;
   put(b,
       "symbol,side,entry_time,exit_time,quantity,entry_price,exit_price,pnl,commission,"
-      "return\n");
+      "return,exit_reason,entry_tag,exit_tag\n");
   for (const auto& t : run.trades) {
     append_csv_field(b, symbol_name(symbol_names, t.symbol));
     put(b, t.is_long ? ",long," : ",short,");
@@ -387,6 +393,12 @@ void write_trades_csv(std::ostream& os, const run_record& run,
          {t.quantity, t.entry_price, t.exit_price, t.pnl, t.commission, trade_return(t)}) {
       b.push_back(',');
       append_csv_number(b, v);
+    }
+    b.push_back(',');
+    put(b, t.exit_reason != nullptr ? t.exit_reason : "market");
+    for (const std::int64_t tag : {t.entry_tag, t.exit_tag}) {
+      b.push_back(',');
+      put(b, std::to_string(tag));
     }
     b.push_back('\n');
   }

@@ -132,8 +132,8 @@ struct fill {
   const char* kind = nullptr;
 };
 
-/// The exit reason an order gives the trades it closes: "stop_loss", "take_profit" (bracket
-/// roles), "trailing_stop", "stop", "limit" or "market" (static strings).
+/// The exit reason an order gives the trades it closes: "trailing_stop" (any trailing stop),
+/// "stop_loss", "take_profit" (bracket roles), "stop", "limit" or "market" (static strings).
 [[nodiscard]] const char* exit_kind(const order_request& r) noexcept;
 
 enum class event_kind : std::uint8_t {
