@@ -7,6 +7,8 @@
 //   - Empty on_bar: >= 10M bars/s. Report the host->Lua callback cost per bar.
 //   - Peak RSS for 10M bars streamed within 50 MB of that for 1M bars.
 //   - Order path in-process (submit -> checks -> venue -> on_order_filled): under 1 us.
+//   - The same with brackets (issue 8: bracket -> checks -> venue -> its events back to Lua):
+//     under 1.5 us per bracket; `bracket_every_bar` reports orders (3 per bracket).
 //   - An FFI primitive call from Lua (an indicator update): under 10 ns.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -79,7 +81,7 @@ ntrun::host::run_result run_bundle(const char* name, std::int64_t bars) {
 
 void bench_bundle(benchmark::State& state, const char* name) {
   const std::int64_t bars = state.range(0);
-  std::int64_t fills = 0;
+  std::int64_t fills = 0, orders = 0;
   for (auto _ : state) {
     auto r = run_bundle(name, bars);
     if (r.exit_code != 0) {
@@ -87,7 +89,9 @@ void bench_bundle(benchmark::State& state, const char* name) {
       return;
     }
     fills = r.record.num_fills;
+    orders = r.record.num_orders;
   }
+  state.counters["orders"] = static_cast<double>(orders);
   state.SetItemsProcessed(state.iterations() * bars);
   state.counters["fills"] = static_cast<double>(fills);
   state.counters["ns_per_bar"] =
@@ -120,6 +124,9 @@ void BM_sma_cross(benchmark::State& state) {
 }
 void BM_order_every_bar(benchmark::State& state) {
   bench_bundle(state, "order_every_bar");
+}
+void BM_bracket_every_bar(benchmark::State& state) {
+  bench_bundle(state, "bracket_every_bar");
 }
 
 /// Lua loop of n FFI calls (sma:update) against the same loop doing plain arithmetic; the
@@ -171,4 +178,5 @@ BENCHMARK(BM_sma_cross)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK(BM_order_every_bar)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_bracket_every_bar)->Arg(1'000'000)->Arg(20'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_ffi_indicator_update)->Arg(50'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -1,9 +1,13 @@
-// Budget: Order path in-process (submit -> checks -> venue -> fill) median under 1 us.
+// Budget: Order path in-process (submit -> checks -> venue -> fill) median under 1 us; with
+// brackets (issue 8: submit the list -> checks -> venue -> three fill/cancel events) median
+// under 1.5 us.
 // Measures one order through pre_trade_checks::check, simulated_venue::submit, on_bar (a market
 // order filled at the next bar's open) and portfolio::apply; plus the matching scan over resting
 // orders that do not fill. Run with --benchmark_repetitions=5 for the median.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -78,6 +82,84 @@ void bm_order_path(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(bm_order_path);
+
+/// Reduce-only from the portfolio, as the engine answers it (the fill-time cost of brackets).
+struct portfolio_guard final : fill_guard {
+  const portfolio* pf = nullptr;
+  double allow(const order& o, double qty, double, const char** why) override {
+    if (!o.request.reduce_only) return qty;
+    const double pos = pf->position(o.request.symbol).qty;
+    const double room = o.request.side == order_side::sell ? std::max(pos, 0.0) : std::max(-pos, 0.0);
+    if (room < qty) *why = reason::reduce_only;
+    return std::min(room, qty);
+  }
+};
+
+/// One bracket a round: the entry through the checks, the list into the venue, a bar that
+/// fills the entry at its open and the stop-loss on its path (the take-profit canceled), the
+/// fills into the portfolio.
+void bm_bracket_path(benchmark::State& state) {
+  std::optional<simulated_venue> venue;
+  portfolio pf({.initial_cash = 1e7, .num_symbols = 4});
+  portfolio_guard guard;
+  guard.pf = &pf;
+  const auto fresh = [&] {
+    venue.emplace(bench_venue);
+    venue->set_fill_guard(&guard);
+  };
+  fresh();
+  pre_trade_checks checks({.max_position = 1e6,
+                           .max_order_notional = 1e6,
+                           .max_orders_per_second = 100,
+                           .max_leverage = 2});
+  std::vector<order_event> out;
+  out.reserve(16);
+  pf.mark(0, 100);
+  ts_ns now = 0;
+  std::int64_t n = 0;
+  std::array<order_request, 3> reqs{};
+  const std::array<list_link, 3> links{
+      list_link{}, list_link{.parent = 1, .oco = 1}, list_link{.parent = 1, .oco = 1}};
+  std::array<order_id, 3> ids{};
+  for (auto _ : state) {
+    if (++n % (orders_per_venue / 4) == 0) {
+      state.PauseTiming();
+      fresh();
+      state.ResumeTiming();
+    }
+    reqs[0] = {.symbol = 0, .side = order_side::buy, .type = order_type::market, .quantity = 10,
+               .tag = n};
+    reqs[1] = {.symbol = 0, .side = order_side::sell, .type = order_type::stop, .quantity = 10,
+               .stop_price = 99.5, .tag = n, .reduce_only = true, .role = order_role::stop_loss};
+    reqs[2] = {.symbol = 0, .side = order_side::sell, .type = order_type::limit, .quantity = 10,
+               .limit_price = 100.5, .tag = n, .reduce_only = true,
+               .role = order_role::take_profit};
+    now += 100 * 1'000'000;
+    out.clear();
+    const double ref = pre_trade_checks::reference_price(reqs[0], pf.position(0).last_price);
+    if (checks.check(reqs[0], pf, ref, now) != nullptr) state.SkipWithError("check refused");
+    if (!venue->submit_list(reqs, links, now, out, ids)) state.SkipWithError("list refused");
+    const bar b{.ts_event = now + 1,
+                .ts_init = now + 1,
+                .sid = 0,
+                .open = 100,
+                .high = 100.2,
+                .low = 99,
+                .close = 99.8,
+                .volume = 1e6};
+    const std::size_t from = out.size();
+    venue->on_bar(b, out);
+    for (std::size_t i = from; i < out.size(); ++i) {
+      const order_event& e = out[i];
+      if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
+        pf.apply(e.fill_info);
+      }
+    }
+    pf.mark(0, 100);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(bm_bracket_path);
 
 /// on_bar over N resting limit orders that do not fill: the per-bar matching cost.
 void bm_on_bar_resting(benchmark::State& state) {

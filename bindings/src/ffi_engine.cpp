@@ -180,16 +180,26 @@ int32_t ntrun_ffi_order_submit_list(ntrun_session_t* s, const ntrun_order_req_t*
     if (bad_enums(reqs[i])) return NTRUN_EINVAL;
   }
   return guarded(nullptr, 0, S(s), [&] {
-    std::array<ntrun::market::order_request, max_list> list{};
-    std::array<ntrun::market::list_link, max_list> links{};
+    // Brackets and pairs fit on the stack; longer lists take the heap.
+    constexpr std::size_t small = 4;
     const auto count = static_cast<std::size_t>(n);
+    std::array<ntrun::market::order_request, small> list_small;
+    std::array<ntrun::market::list_link, small> links_small;
+    std::vector<ntrun::market::order_request> list_big;
+    std::vector<ntrun::market::list_link> links_big;
+    std::span<ntrun::market::order_request> list(list_small.data(), count);
+    std::span<ntrun::market::list_link> links(links_small.data(), count);
+    if (count > small) {
+      list_big.resize(count);
+      links_big.resize(count);
+      list = list_big;
+      links = links_big;
+    }
     for (std::size_t i = 0; i < count; ++i) {
       list[i] = request_of(reqs[i]);
       links[i] = {.parent = reqs[i].parent, .oco = reqs[i].oco};
     }
-    const auto r = p->submit_list(std::span(list.data(), count),
-                                  std::span<const ntrun::market::list_link>(links.data(), count),
-                                  std::span(out_ids, count));
+    const auto r = p->submit_list(list, links, std::span(out_ids, count));
     if (out_reason) *out_reason = r.reason;
     return r.reason ? NTRUN_EREJECTED : NTRUN_OK;
   });

@@ -130,7 +130,6 @@ for k in pairs(ORDER_FIELDS) do LIST_FIELDS[k] = true end
 local BRACKET_FIELDS = { stop_loss = true, take_profit = true, trail = true, trail_percent = true,
   symbol = true, side = true, quantity = true, limit = true, price = true, stop = true, type = true,
   tif = true, tag = true }
-local ROLES = { stop_loss = C.NTRUN_ROLE_STOP_LOSS, take_profit = C.NTRUN_ROLE_TAKE_PROFIT }
 NAMES.role = { [C.NTRUN_ROLE_NONE] = nil, [C.NTRUN_ROLE_STOP_LOSS] = "stop_loss",
   [C.NTRUN_ROLE_TAKE_PROFIT] = "take_profit" }
 local CHANGES = { quantity = true, limit = true, price = true, stop = true }
@@ -143,7 +142,8 @@ local function check_keys(t, allowed, what, fn, level)
 end
 
 -- Fills request r from the arguments; errors name ctx:<fn> and the caller's line (level).
-local function fill_request(r, symbol, side, quantity, opts, fn, level)
+-- no_trail: opts' trail fields belong to another order (a bracket's stop-loss).
+local function fill_request(r, symbol, side, quantity, opts, fn, level, no_trail)
   if type(quantity) ~= "number" then
     error(string.format("bad 'quantity' argument to ctx:%s: number expected (got %s)", fn, type(quantity)), level)
   end
@@ -155,7 +155,7 @@ local function fill_request(r, symbol, side, quantity, opts, fn, level)
   r.trail_amount, r.trail_percent, r.reduce_only, r.role, r.parent, r.oco = 0, 0, 0, 0, 0, 0
   if opts == nil then return end
   local limit, stop = opts.limit or opts.price, opts.stop
-  local trailing = opts.trail ~= nil or opts.trail_percent ~= nil
+  local trailing = not no_trail and (opts.trail ~= nil or opts.trail_percent ~= nil)
   if opts.type ~= nil then
     local t = TYPES[opts.type]
     if t == nil then
@@ -169,8 +169,10 @@ local function fill_request(r, symbol, side, quantity, opts, fn, level)
   end
   if limit ~= nil then r.limit_price = core.num_arg(limit, "limit", level) end
   if stop ~= nil then r.stop_price = core.num_arg(stop, "stop", level) end
-  if opts.trail ~= nil then r.trail_amount = core.num_arg(opts.trail, "trail", level) end
-  if opts.trail_percent ~= nil then r.trail_percent = core.num_arg(opts.trail_percent, "trail_percent", level) end
+  if trailing and opts.trail ~= nil then r.trail_amount = core.num_arg(opts.trail, "trail", level) end
+  if trailing and opts.trail_percent ~= nil then
+    r.trail_percent = core.num_arg(opts.trail_percent, "trail_percent", level)
+  end
   if opts.tif ~= nil then
     local t = TIFS[opts.tif]
     if t == nil then
@@ -180,7 +182,7 @@ local function fill_request(r, symbol, side, quantity, opts, fn, level)
     r.tif = t
   end
   if opts.tag ~= nil then r.tag = core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, level) end
-  if opts.reduce_only ~= nil then
+  if opts.reduce_only ~= nil and not no_trail then
     if type(opts.reduce_only) ~= "boolean" then
       error(string.format("bad 'reduce_only' option to ctx:%s: boolean expected (got %s)", fn,
         type(opts.reduce_only)), level)
@@ -300,25 +302,32 @@ function Ctx:bracket(spec)
     error("ctx:bracket needs stop_loss=, take_profit= or trail= (else use ctx:buy / ctx:sell)", 2)
   end
   local exit = side == C.NTRUN_BUY and C.NTRUN_SELL or C.NTRUN_BUY
-  local entry = { limit = spec.limit, price = spec.price, stop = spec.stop, type = spec.type, tif = spec.tif,
-    tag = spec.tag }
-  fill_request(list_reqs[0], spec.symbol, side, spec.quantity, entry, "bracket", 3)
-  local n, legs = 1, {}
-  local function leg(role, opts)
-    local r = list_reqs[n]
-    fill_request(r, spec.symbol, exit, spec.quantity, opts, "bracket", 4)
-    r.reduce_only, r.role, r.parent = 1, ROLES[role], 1
-    n = n + 1
-    legs[role] = n
-  end
+  -- No closure or option table per call (each would stop LuaJIT's trace here).
+  fill_request(list_reqs[0], spec.symbol, side, spec.quantity, spec, "bracket", 3, true)
+  local tag = list_reqs[0].tag
+  local n, sl, tp = 1, nil, nil
   if spec.stop_loss ~= nil or trailing then
-    leg("stop_loss", { stop = spec.stop_loss, trail = spec.trail, trail_percent = spec.trail_percent, tag = spec.tag })
+    local r = list_reqs[n]
+    fill_request(r, spec.symbol, exit, spec.quantity, nil, "bracket", 3)
+    r.type = C.NTRUN_STOP
+    if spec.stop_loss ~= nil then r.stop_price = core.num_arg(spec.stop_loss, "stop_loss", 2) end
+    if spec.trail ~= nil then r.trail_amount = core.num_arg(spec.trail, "trail", 2) end
+    if spec.trail_percent ~= nil then r.trail_percent = core.num_arg(spec.trail_percent, "trail_percent", 2) end
+    r.reduce_only, r.role, r.parent, r.tag = 1, C.NTRUN_ROLE_STOP_LOSS, 1, tag
+    n, sl = n + 1, n + 1
   end
-  if spec.take_profit ~= nil then leg("take_profit", { limit = spec.take_profit, tag = spec.tag }) end
+  if spec.take_profit ~= nil then
+    local r = list_reqs[n]
+    fill_request(r, spec.symbol, exit, spec.quantity, nil, "bracket", 3)
+    r.type, r.limit_price = C.NTRUN_LIMIT, core.num_arg(spec.take_profit, "take_profit", 2)
+    r.reduce_only, r.role, r.parent, r.tag = 1, C.NTRUN_ROLE_TAKE_PROFIT, 1, tag
+    n, tp = n + 1, n + 1
+  end
   if n == 3 then list_reqs[1].oco, list_reqs[2].oco = 1, 1 end
-  local ids, why = submit_list(n, "bracket")
-  if not ids then return nil, why end
-  return ids[1], legs.stop_loss and ids[legs.stop_loss], legs.take_profit and ids[legs.take_profit]
+  local rc = C.ntrun_ffi_order_submit_list(S, list_reqs, n, list_ids, reason_out)
+  if rc == core.EREJECTED then return nil, ffi.string(reason_out[0]) end
+  if rc ~= core.OK then error("ctx:bracket: " .. (core.session_error() or core.strerror(rc)), 2) end
+  return tonumber(list_ids[0]), sl and tonumber(list_ids[sl - 1]), tp and tonumber(list_ids[tp - 1])
 end
 
 --- Trades toward a target position with a market order for the difference (ignores open orders).

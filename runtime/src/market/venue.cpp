@@ -161,10 +161,11 @@ bool simulated_venue::submit_list(std::span<const order_request> reqs,
     throw market_error("venue: submit_list needs one link and one id slot per order");
   }
   std::fill(ids.begin(), ids.end(), order_id{0});
-  list_.assign(reqs.begin(), reqs.end());
+  list_.resize(n);
   std::size_t bad = n;
   const char* why = n == 0 ? reason::invalid_link : nullptr;
   for (std::size_t i = 0; i < n && why == nullptr; ++i) {
+    list_[i] = reqs[i];
     why = validate_request(list_[i], cfg_.num_symbols);
     if (why == nullptr) why = prepare(list_[i]);
     // A parent comes before its children (1-based index of an earlier order).
