@@ -122,7 +122,7 @@ local ORDER_OPTS = { limit = true, price = true, stop = true, type = true, tif =
 local ORDER_FIELDS = { symbol = true, side = true, quantity = true, limit = true, price = true, stop = true,
   type = true, tif = true, tag = true }
 local CHANGES = { quantity = true, limit = true, price = true, stop = true }
-local TIMER_SPEC = { every = true, at = true, name = true }
+local TIMER_SPEC = { every = true, at = true, name = true, calendar = true }
 
 -- Unknown option keys are errors: {stop_price = 5} must not become a market order.
 local function check_keys(t, allowed, what, fn, level)
@@ -285,12 +285,44 @@ function Ctx:now() return C.ntrun_ffi_session_now(S) end
 function Ctx:time() return tonumber(C.ntrun_ffi_session_now(S)) / 1e9 end
 function Ctx:date() return time.date(C.ntrun_ffi_session_now(S)) end
 
+-- Calendar timers (docs/strategies.md, "Calendar timers"), by name; the runner reads
+-- timer_calendars to put `calendar` into the timer event.
+local CALENDARS = { month_start = C.NTRUN_CAL_MONTH_START, week_start = C.NTRUN_CAL_WEEK_START,
+  session_close = C.NTRUN_CAL_SESSION_CLOSE }
+local timer_calendars = {}
+M.timer_calendars = timer_calendars
+
+-- ctx:set_timer{calendar=, name=}; errors at level 3 name set_timer's caller.
+local function set_calendar_timer(spec)
+  if spec.every ~= nil or spec.at ~= nil then
+    error("bad 'spec' argument to ctx:set_timer: 'calendar' excludes 'every' and 'at'", 3)
+  end
+  local cal = spec.calendar
+  local kind = CALENDARS[cal]
+  if kind == nil then
+    local best = type(cal) == "string" and bundle.nearest(cal, CALENDARS) or nil
+    error(string.format("bad 'calendar' argument to ctx:set_timer: unknown calendar '%s' (%scalendars: "
+      .. "month_start, week_start, session_close)", tostring(cal), best and ("did you mean '" .. best .. "'? ") or ""), 3)
+  end
+  local rc = C.ntrun_ffi_timer_calendar(S, kind, timer_out)
+  if rc ~= core.OK then error("ctx:set_timer: " .. (core.session_error() or core.strerror(rc)), 3) end
+  local id = tonumber(timer_out[0])
+  timer_names[id] = spec.name
+  timer_calendars[id] = cal
+  return id
+end
+
 --- Timers on the simulated clock: ctx:set_timer(seconds) repeats every `seconds`;
---- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more. Returns the id.
+--- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more, or
+--- ctx:set_timer{calendar="month_start"|"week_start"|"session_close", name=}. Returns the id.
 function Ctx:set_timer(spec)
   local every, at, name = spec, nil, nil
   if type(spec) == "table" then
     check_keys(spec, TIMER_SPEC, "spec", "set_timer", 2)
+    if spec.calendar ~= nil then
+      local id = set_calendar_timer(spec) -- not a tail call: its errors name our caller
+      return id
+    end
     every, at, name = spec.every, spec.at, spec.name
   end
   if every ~= nil and (type(every) ~= "number" or every < 0 or every ~= every) then

@@ -755,11 +755,17 @@ function nt.backtest.run(bundle, opts) end
 ---@field commissions number
 
 ---ctx:set_timer's table form: `every` repeats (seconds), `at` is the first fire (seconds since
----the epoch; alone it fires once).
+---the epoch; alone it fires once); `calendar` (without `every` or `at`) fires on a calendar
+---boundary (docs/strategies.md, "Calendar timers").
 ---@class nt.TimerSpec
 ---@field every? number Seconds >= 0.
 ---@field at? number Seconds since the epoch.
+---@field calendar? nt.Calendar After the last bar of the first timestamp of each UTC month or ISO week, or of the last of each UTC day.
 ---@field name? string Echoed in the timer event.
+
+---Calendar timer kinds: the first timestamp of each UTC month with data (also the run's first),
+---of each ISO week (Monday-based, UTC), the last timestamp of each UTC day.
+---@alias nt.Calendar "month_start"|"week_start"|"session_close"
 
 ---The circuit breaker's state (docs/fill_model.md, "Circuit breaker").
 ---@alias nt.RiskState "normal"|"halted"|"reducing"
@@ -842,6 +848,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field name string? The name given to ctx:set_timer.
 ---@field ts ffi.cdata* Scheduled time, int64 ns.
 ---@field time number Scheduled time in seconds.
+---@field calendar nt.Calendar? The calendar of a calendar timer, nil for others.
 
 ---The strategy context passed to every callback.
 ---@class nt.Ctx
@@ -951,7 +958,9 @@ function Ctx:date() end
 
 ---Sets a timer on the simulated clock: `ctx:set_timer(seconds)` repeats every `seconds` from
 ---now; the table form gives `every`, `at` and `name`. Timers fire before the bars of their
----time. Returns the timer id.
+---time. `{calendar = "month_start"|"week_start"|"session_close", name =}` fires after the
+---last bar of each timestamp on that boundary (orders placed then fill from the next
+---timestamp on). Returns the timer id.
 ---@param every number|nt.TimerSpec
 ---@return integer
 function Ctx:set_timer(every) end

@@ -103,6 +103,12 @@ class engine {
   void stop_strategy(int strategy);
   [[nodiscard]] std::int64_t set_timer(int strategy, ts_ns first, ts_ns interval);
   bool cancel_timer(int strategy, std::int64_t id);
+  /// A calendar timer of the strategy: a timer event (same id counter as set_timer) after the
+  /// last bar of each timestamp on its boundary has been queued, so orders placed in it fill
+  /// from the next timestamp on. Counts from the next timestamp when set during one's events.
+  /// Needs a simulated clock (throws ntrun::error state on a wall clock: the next timestamp
+  /// is unknown there); cancel_timer cancels it, stop_strategy drops it.
+  [[nodiscard]] std::int64_t set_calendar_timer(int strategy, calendar_kind kind);
   [[nodiscard]] double random(int strategy) noexcept {
     return strategies_[static_cast<std::size_t>(strategy)].rng.uniform();
   }
@@ -159,6 +165,11 @@ class engine {
     std::int64_t id;
     int strategy;
   };
+  struct calendar_timer {
+    std::int64_t id;
+    int strategy;
+    calendar_kind kind;
+  };
   struct strategy_state {
     event_slot slot{};
     /// Its own holding of each symbol (an OMS's per-strategy position; the portfolio's math).
@@ -182,6 +193,8 @@ class engine {
   /// equity point after them. Returns how many.
   std::size_t process_bars(ts_ns deadline);
   bool fire_timers(ts_ns upto);
+  /// Queues the calendar timers due at t, the timestamp whose bars were just queued.
+  void fire_calendar(ts_ns t);
 
   engine_config cfg_;
   std::unique_ptr<ntrun::clock> clock_;
@@ -195,6 +208,8 @@ class engine {
   std::vector<strategy_state> strategies_;
   std::vector<std::unique_ptr<strategy_port>> ports_;
   std::vector<timer> timers_;  ///< min-heap on (at, id)
+  std::vector<calendar_timer> calendar_;  ///< in id order; empty: no cost per timestamp
+  std::optional<ts_ns> calendar_prev_;    ///< the timestamp with bars before the current one
   std::vector<market::order_event> scratch_;
   report::run_record record_;
   std::optional<equity_point> pending_point_;
