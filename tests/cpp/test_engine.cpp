@@ -725,3 +725,40 @@ TEST_CASE("calendar timers through the C ABI; refused on a wall clock") {
                                                .source = std::make_unique<queue_source>()});
   CHECK_THROWS_AS((void)live.set_calendar_timer(0, calendar_kind::month_start), ntrun::error);
 }
+
+// ---- cash below zero without margin ----------------------------------------------------------
+
+TEST_CASE("cash below zero is recorded at equity points only while the limits allow no margin") {
+  // Capital 10,000. A buy of 90 at the close 100 passes a cash account's check (9,000) but fills
+  // at the next open, 120: cash 10,000 - 10,800 = -800 on day 1. On day 2 a buy of 10 more is
+  // refused by a cash account (gross 12,000 > equity 10,000) and passes without the check or on
+  // 2:1 margin: filled at day 3's open, 110, cash -1,900.
+  const std::vector<bar> bars{make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 120, 120, 120, 120),
+                              make_bar(2, 0, 120, 120, 120, 120), make_bar(3, 0, 110, 110, 110, 110)};
+  for (const double lev : {1.0, 0.0, 2.0}) {
+    CAPTURE(lev);
+    auto e = make_risk_engine(bars, market::check_config{.max_leverage = lev});
+    REQUIRE(e->next(0) == event_kind::bar);
+    REQUIRE(e->submit(0, market_buy(90)).reason == nullptr);
+    REQUIRE(e->next(0) == event_kind::accepted);
+    CHECK_FALSE(e->negative_cash().has_value());
+    REQUIRE(e->next(0) == event_kind::filled);
+    REQUIRE(e->next(0) == event_kind::bar);  // day 1
+    CHECK(e->portfolio().cash() == doctest::Approx(-800));
+    REQUIRE(e->next(0) == event_kind::bar);  // day 2
+    const auto second = e->submit(0, market_buy(10));
+    CHECK((second.reason == nullptr) == (lev != 1));
+    while (e->next(0) != event_kind::end) {
+    }
+    const double lowest = lev == 1 ? -800 : -1'900;
+    CHECK(e->portfolio().cash() == doctest::Approx(lowest));
+    if (lev > 1) {
+      CHECK_FALSE(e->negative_cash().has_value());  // a margin account borrows on purpose
+      continue;
+    }
+    REQUIRE(e->negative_cash().has_value());
+    CHECK(e->negative_cash()->since == day(1));
+    CHECK(e->negative_cash()->min_cash == doctest::Approx(lowest));
+    CHECK(e->negative_cash()->max_leverage == lev);
+  }
+}

@@ -408,6 +408,7 @@ void engine::record_equity() {
   // Keep the last point of each UTC day: memory grows per day, not per bar.
   if (p.equity < min_equity_) min_equity_ = p.equity;
   if (p.equity < 0 && !negative_since_) negative_since_ = p.ts;
+  if (p.cash < 0) note_negative_cash(p);
   const std::int64_t day = utc_day(p.ts);
   if (pending_point_ && pending_day_ != day) record_.equity.push_back(*pending_point_);
   pending_point_ = p;
@@ -557,6 +558,19 @@ bool engine::cancel_timer(int strategy, std::int64_t id) {
   std::make_heap(timers_.begin(), timers_.end(),
                  [](auto& a, auto& b) { return timer_later(a, b); });
   return true;
+}
+
+// ---- cash below zero without margin ----
+
+void engine::note_negative_cash(const equity_point& p) {
+  // A margin account (max_leverage > 1) borrows on purpose; a cash account should not.
+  const double lev = checks_->config().max_leverage;
+  if (lev > 1) return;
+  if (!negative_cash_) {
+    negative_cash_ = cash_shortfall{.since = p.ts, .max_leverage = lev, .min_cash = p.cash};
+  } else if (p.cash < negative_cash_->min_cash) {
+    negative_cash_->min_cash = p.cash;
+  }
 }
 
 // ---- calendar timers ----

@@ -147,6 +147,17 @@ class engine {
   /// When equity first went below zero, and its lowest value (recorded points).
   [[nodiscard]] std::optional<ts_ns> negative_equity_since() const noexcept { return negative_since_; }
   [[nodiscard]] double min_equity() const noexcept { return min_equity_; }
+  /// Cash below zero in a cash account: when it first happened at a recorded point while the
+  /// limits allowed no margin (max_leverage <= 1; 0, the rule off, counts too), max_leverage
+  /// then, and the lowest cash at such points. Fills above the cash went through.
+  struct cash_shortfall {
+    ts_ns since = 0;
+    double max_leverage = 0;
+    double min_cash = 0;
+  };
+  [[nodiscard]] const std::optional<cash_shortfall>& negative_cash() const noexcept {
+    return negative_cash_;
+  }
 
   /// The port of strategy i (valid for the engine's lifetime).
   [[nodiscard]] strategy_port& port(int strategy) {
@@ -185,6 +196,8 @@ class engine {
   void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);
   void record_equity();
+  /// Records cash below zero at an equity point when the limits allow no margin.
+  void note_negative_cash(const equity_point& p);
   void risk_changed(market::risk_state previous);
   std::optional<ts_ns> peek_source();
   bool poll_source(ts_ns deadline, bar& out);
@@ -218,6 +231,7 @@ class engine {
   std::vector<rejection_count> rejections_;
   std::optional<ts_ns> negative_since_;
   double min_equity_ = std::numeric_limits<double>::infinity();
+  std::optional<cash_shortfall> negative_cash_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   std::int64_t bars_ = 0;
   std::int64_t next_timer_id_ = 1;
