@@ -905,6 +905,30 @@ function Ctx:submit_order(order) end
 ---@return string? reason
 function Ctx:order_target(symbol, target, opts) end
 
+---Trades toward `fraction * equity / last close` units of `symbol` (signed; 0 closes) with a
+---market order for the difference from this strategy's position (open orders are not
+---counted; units are not rounded). Errors: an unknown symbol, a fraction that is not a finite
+---number, a symbol without a price yet. Returns nil, "no_change" when already there.
+---@param symbol string
+---@param fraction number Of equity, e.g. 0.5; negative for a short.
+---@param opts? nt.OrderOptions
+---@return integer? id
+---@return string? reason
+function Ctx:order_target_percent(symbol, fraction, opts) end
+
+---Trades each symbol of `weights` (fractions of equity by symbol name, e.g. `{SPX = 0.5,
+---DJI = 0.3}`; 0 closes, symbols left out keep their position) toward `weight * equity / last
+---close` units: every sell first, then the buys, in the order of ctx.symbols. The buys are
+---scaled down together to fit cash plus the sells' proceeds at last closes (commission and
+---slippage are not reserved) and the buying power the pre-trade check leaves before the sells
+---fill. Errors (before any order): an unknown symbol (with the nearest name), a weight that is
+---not a finite number, a symbol without a price yet.
+---@param weights table<string, number>
+---@param opts? nt.OrderOptions Applied to every order.
+---@return table<string, integer> ids Order ids by symbol.
+---@return table<string, string> reasons By symbol without an order: a rejection, "no_change", or "insufficient_cash" (nothing left for the buy).
+function Ctx:order_target_weights(weights, opts) end
+
 ---Cancels an open order of this strategy; false when it is not open (or unknown).
 ---@param id integer
 ---@return boolean
