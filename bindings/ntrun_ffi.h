@@ -327,6 +327,13 @@ int32_t ntrun_ffi_account(const ntrun_session_t* s, ntrun_account_t* out) NTRUN_
 int32_t ntrun_ffi_timer_set(ntrun_session_t* s, int64_t first_ts, int64_t interval_ns,
                             int64_t* out_id) NTRUN_NOEXCEPT;
 int32_t ntrun_ffi_timer_cancel(ntrun_session_t* s, int64_t id) NTRUN_NOEXCEPT;
+/* Calendar timers (docs/strategies.md, "Calendar timers"): a timer event after the last bar
+ * of the first timestamp of each UTC month with data (NTRUN_CAL_MONTH_START), of each ISO
+ * week, Monday-based (NTRUN_CAL_WEEK_START), or of the last timestamp of each UTC day
+ * (NTRUN_CAL_SESSION_CLOSE). Ids shared with ntrun_ffi_timer_set; ntrun_ffi_timer_cancel
+ * cancels them. NTRUN_EINVAL for an unknown kind, NTRUN_ESTATE on a wall clock. */
+enum { NTRUN_CAL_MONTH_START = 1, NTRUN_CAL_WEEK_START = 2, NTRUN_CAL_SESSION_CLOSE = 3 };
+int32_t ntrun_ffi_timer_calendar(ntrun_session_t* s, int32_t kind, int64_t* out_id) NTRUN_NOEXCEPT;
 
 /* Seeded portable random numbers per strategy (replaces math.random): uniform in [0, 1). */
 double ntrun_ffi_random(ntrun_session_t* s) NTRUN_NOEXCEPT;

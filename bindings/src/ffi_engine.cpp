@@ -312,6 +312,18 @@ int32_t ntrun_ffi_timer_cancel(ntrun_session_t* s, int64_t id) noexcept {
   return guarded(nullptr, 0, S(s), [&] { return p->cancel_timer(id) ? NTRUN_OK : NTRUN_ENOTFOUND; });
 }
 
+int32_t ntrun_ffi_timer_calendar(ntrun_session_t* s, int32_t kind, int64_t* out_id) noexcept {
+  static_assert(NTRUN_CAL_MONTH_START == static_cast<int>(ntrun::calendar_kind::month_start));
+  static_assert(NTRUN_CAL_WEEK_START == static_cast<int>(ntrun::calendar_kind::week_start));
+  static_assert(NTRUN_CAL_SESSION_CLOSE == static_cast<int>(ntrun::calendar_kind::session_close));
+  ntrun::strategy_port* p = P(s);
+  if (!p) return NTRUN_ESTATE;
+  if (!out_id || kind < NTRUN_CAL_MONTH_START || kind > NTRUN_CAL_SESSION_CLOSE) return NTRUN_EINVAL;
+  return guarded(nullptr, 0, S(s), [&] {
+    *out_id = p->set_calendar_timer(static_cast<ntrun::calendar_kind>(kind));
+  });
+}
+
 double ntrun_ffi_random(ntrun_session_t* s) noexcept {
   ntrun::strategy_port* p = P(s);
   return p ? p->random() : std::nan("");

@@ -47,6 +47,7 @@ local LAST_OF_TIME = 2 -- ntrun::bar_last_of_time: the last bar of its timestamp
 local ctx, S, ev, bar
 local symbols
 local timer_names = ctxmod.timer_names
+local timer_calendars = ctxmod.timer_calendars
 
 local BAR_FIELD_LIST = "open, high, low, close, volume, symbol, date, time, ts, ts_event, ts_init, sid, flags, "
   .. "last_of_time"
@@ -198,7 +199,7 @@ function M.run()
       if on_timer then
         local id = tonumber(ev.timer.id)
         on_timer(ctx, { id = id, name = timer_names[id], ts = ev.timer.ts_event,
-          time = tonumber(ev.timer.ts_event) / 1e9 })
+          time = tonumber(ev.timer.ts_event) / 1e9, calendar = timer_calendars[id] })
       end
     elseif k == EV_ACCEPTED then
       local on_order_accepted = rawget(S, "on_order_accepted")

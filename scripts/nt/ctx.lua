@@ -133,7 +133,7 @@ local BRACKET_FIELDS = { stop_loss = true, take_profit = true, trail = true, tra
 NAMES.role = { [C.NTRUN_ROLE_NONE] = nil, [C.NTRUN_ROLE_STOP_LOSS] = "stop_loss",
   [C.NTRUN_ROLE_TAKE_PROFIT] = "take_profit" }
 local CHANGES = { quantity = true, limit = true, price = true, stop = true }
-local TIMER_SPEC = { every = true, at = true, name = true }
+local TIMER_SPEC = { every = true, at = true, name = true, calendar = true }
 
 -- Unknown option keys are errors: {stop_price = 5} must not become a market order.
 local function check_keys(t, allowed, what, fn, level)
@@ -339,6 +339,194 @@ function Ctx:order_target(symbol, target, opts)
   return nil, "no_change"
 end
 
+-- ---- targets as fractions of equity --------------------------------------------------------
+
+local HUGE = math.huge
+
+-- A value as an error message shows it: strings quoted, so "0.5" is not taken for 0.5.
+local function shown(v)
+  if type(v) == "string" then return "'" .. v .. "'" end
+  return tostring(v)
+end
+
+-- Checks a target function's order options before any order goes out, so that an error names
+-- that function and the line that called it (level 3: this, the method, its caller). Values
+-- of options this does not know (added to ORDER_OPTS later) are left to ctx:buy / ctx:sell.
+local function check_target_opts(opts, fn)
+  if opts == nil then return end
+  if type(opts) ~= "table" then
+    error(string.format("bad 'opts' argument to ctx:%s: table expected (got %s)", fn, type(opts)), 3)
+  end
+  check_keys(opts, ORDER_OPTS, "opts", fn, 3)
+  if opts.type ~= nil and TYPES[opts.type] == nil then
+    error(string.format("bad 'type' option to ctx:%s: must be market, limit, stop or stop_limit (got %s)", fn,
+      tostring(opts.type)), 3)
+  end
+  if opts.tif ~= nil and TIFS[opts.tif] == nil then
+    error(string.format("bad 'tif' option to ctx:%s: must be gtc, day, ioc or fok (got %s)", fn,
+      tostring(opts.tif)), 3)
+  end
+  if opts.limit ~= nil then core.num_arg(opts.limit, "limit", 3) end
+  if opts.price ~= nil then core.num_arg(opts.price, "price", 3) end
+  if opts.stop ~= nil then core.num_arg(opts.stop, "stop", 3) end
+  if opts.tag ~= nil then core.int_arg(opts.tag, "tag", -2 ^ 53, 2 ^ 53, 3) end
+end
+
+-- The last close a target is valued at; an error (level 3) before the symbol's first bar.
+local function target_price(self, symbol, fn)
+  local price = self:price(symbol)
+  if price ~= price then
+    error(string.format("ctx:%s: '%s' has no price yet (no bar of it so far)", fn, symbol), 3)
+  end
+  if price <= 0 then
+    error(string.format("ctx:%s: '%s' has a price of %s: a target in units needs a positive price", fn,
+      symbol, tostring(price)), 3)
+  end
+  return price
+end
+
+-- Units from `cur` to `target`, 0 when the difference is rounding noise.
+local function difference(target, cur)
+  local diff = target - cur
+  if math.abs(diff) <= 1e-9 * math.max(math.abs(target), math.abs(cur)) then return 0 end
+  return diff
+end
+
+--- Trades toward fraction * equity / last close units of `symbol` (signed fraction; 0 closes)
+--- with a market order for the difference from this strategy's position (open orders are not
+--- counted, as in ctx:order_target). Units are not rounded. Returns the order id, or nil and
+--- the reason ("no_change" when already there).
+function Ctx:order_target_percent(symbol, fraction, opts)
+  symbol_id(symbol, "order_target_percent")
+  if type(fraction) ~= "number" or fraction ~= fraction or fraction == HUGE or fraction == -HUGE then
+    error(string.format("bad 'fraction' argument to ctx:order_target_percent: must be a finite number (got %s)",
+      shown(fraction)), 2)
+  end
+  check_target_opts(opts, "order_target_percent")
+  local price = target_price(self, symbol, "order_target_percent")
+  local diff = difference(fraction * self:equity() / price, self:position(symbol))
+  local id, why, rid
+  if diff > 0 then
+    id, why, rid = self:buy(symbol, diff, opts)
+  elseif diff < 0 then
+    id, why, rid = self:sell(symbol, -diff, opts)
+  else
+    return nil, "no_change"
+  end
+  return id, why, rid
+end
+
+-- The one factor (0..1) all buys of order_target_weights are scaled by: their notional at the
+-- last closes within `budget` (cash + the sells' proceeds), and, with the buying-power check
+-- on (max_leverage > 0), the gross exposure they add within what that check leaves now,
+-- max_leverage * equity - gross exposure: it judges each order on the positions held now,
+-- before any of the sells fills, and would refuse a buy that needs their proceeds. Positions
+-- are the strategy's own (the check's are the account's: the same with one strategy). A buy
+-- that covers a short adds exposure only beyond flat.
+local function buy_scale(self, names, diffs, prices, budget, equity)
+  local need = 0
+  for _, sym in ipairs(names) do
+    local d = diffs[sym]
+    if d ~= nil and d > 0 then need = need + d * prices[sym] end
+  end
+  local scale = need > budget and math.max(budget, 0) / need or 1
+  local lev = self:limits().max_leverage
+  if lev <= 0 or scale == 0 then return scale end
+  -- A hair under the room, so the check's own rounding cannot refuse the last cent.
+  local room = lev * equity - self:account().gross_exposure - 1e-9 * lev * math.abs(equity)
+  local function added(s) -- gross exposure the buys add at scale s, nondecreasing in s
+    local sum = 0
+    for _, sym in ipairs(names) do
+      local d = diffs[sym]
+      if d ~= nil and d > 0 then
+        local cur = self:position(sym)
+        sum = sum + math.max(0, math.abs(cur + s * d) - math.abs(cur)) * prices[sym]
+      end
+    end
+    return sum
+  end
+  if added(scale) <= room then return scale end
+  local lo, hi = 0, scale
+  for _ = 1, 64 do -- bisection: added() is piecewise linear, kinked where a short turns flat
+    local mid = (lo + hi) / 2
+    if added(mid) <= room then lo = mid else hi = mid end
+  end
+  return lo
+end
+
+--- Trades every symbol of `weights` ({SPX = 0.5, DJI = 0.3}: fractions of equity by symbol
+--- name; 0 closes, symbols left out keep their position) toward weight * equity / last close
+--- units: sells first, then buys, in the order of ctx.symbols. The buys are scaled down
+--- together so that their notional at last closes stays within cash plus the sells' proceeds
+--- (commission and slippage are not reserved), and within the buying power the pre-trade
+--- check leaves before the sells fill (buy_scale). Returns ids, reasons: order ids by symbol,
+--- and for symbols without an order the reason (a rejection, "no_change", or
+--- "insufficient_cash" when nothing was left for a buy).
+function Ctx:order_target_weights(weights, opts)
+  local fn = "order_target_weights"
+  if type(weights) ~= "table" then
+    error(string.format("bad 'weights' argument to ctx:%s: table of weights by symbol expected (got %s)", fn,
+      type(weights)), 2)
+  end
+  local unknown = {}
+  for k in pairs(weights) do
+    if sid_of[k] == nil then unknown[#unknown + 1] = tostring(k) end
+  end
+  if #unknown > 0 then
+    table.sort(unknown)
+    local best = bundle.nearest(unknown[1], sid_of)
+    error(string.format("bad 'weights' argument to ctx:%s: unknown symbol '%s' (%sknown: %s)", fn, unknown[1],
+      best and ("did you mean '" .. best .. "'? ") or "", table.concat(symbols, ", ")), 2)
+  end
+  for _, sym in ipairs(symbols) do
+    local w = weights[sym]
+    if w ~= nil and (type(w) ~= "number" or w ~= w or w == HUGE or w == -HUGE) then
+      error(string.format("bad 'weights' argument to ctx:%s: the weight of '%s' must be a finite number (got %s)",
+        fn, sym, shown(w)), 2)
+    end
+  end
+  check_target_opts(opts, fn)
+  -- Every difference is valued before the first order goes out.
+  local equity = self:equity()
+  local diffs, prices = {}, {}
+  for _, sym in ipairs(symbols) do
+    if weights[sym] ~= nil then
+      local price = target_price(self, sym, fn)
+      prices[sym] = price
+      diffs[sym] = difference(weights[sym] * equity / price, self:position(sym))
+    end
+  end
+  local ids, reasons = {}, {}
+  local budget = self:cash()
+  for _, sym in ipairs(symbols) do
+    local d = diffs[sym]
+    if d == 0 then
+      reasons[sym] = "no_change"
+    elseif d ~= nil and d < 0 then
+      local id, why = self:sell(sym, -d, opts)
+      if id then
+        ids[sym] = id
+        budget = budget - d * prices[sym] -- the proceeds at the last close
+      else
+        reasons[sym] = why
+      end
+    end
+  end
+  local scale = buy_scale(self, symbols, diffs, prices, budget, equity)
+  for _, sym in ipairs(symbols) do
+    local d = diffs[sym]
+    if d ~= nil and d > 0 then
+      if scale > 0 then
+        local id, why = self:buy(sym, d * scale, opts)
+        if id then ids[sym] = id else reasons[sym] = why end
+      else
+        reasons[sym] = "insufficient_cash"
+      end
+    end
+  end
+  return ids, reasons
+end
+
 function Ctx:cancel_order(id)
   local rc = C.ntrun_ffi_order_cancel(S, core.num_arg(id, "id", 2))
   return rc == core.OK
@@ -417,12 +605,44 @@ function Ctx:now() return C.ntrun_ffi_session_now(S) end
 function Ctx:time() return tonumber(C.ntrun_ffi_session_now(S)) / 1e9 end
 function Ctx:date() return time.date(C.ntrun_ffi_session_now(S)) end
 
+-- Calendar timers (docs/strategies.md, "Calendar timers"), by name; the runner reads
+-- timer_calendars to put `calendar` into the timer event.
+local CALENDARS = { month_start = C.NTRUN_CAL_MONTH_START, week_start = C.NTRUN_CAL_WEEK_START,
+  session_close = C.NTRUN_CAL_SESSION_CLOSE }
+local timer_calendars = {}
+M.timer_calendars = timer_calendars
+
+-- ctx:set_timer{calendar=, name=}; errors at level 3 name set_timer's caller.
+local function set_calendar_timer(spec)
+  if spec.every ~= nil or spec.at ~= nil then
+    error("bad 'spec' argument to ctx:set_timer: 'calendar' excludes 'every' and 'at'", 3)
+  end
+  local cal = spec.calendar
+  local kind = CALENDARS[cal]
+  if kind == nil then
+    local best = type(cal) == "string" and bundle.nearest(cal, CALENDARS) or nil
+    error(string.format("bad 'calendar' argument to ctx:set_timer: unknown calendar '%s' (%scalendars: "
+      .. "month_start, week_start, session_close)", tostring(cal), best and ("did you mean '" .. best .. "'? ") or ""), 3)
+  end
+  local rc = C.ntrun_ffi_timer_calendar(S, kind, timer_out)
+  if rc ~= core.OK then error("ctx:set_timer: " .. (core.session_error() or core.strerror(rc)), 3) end
+  local id = tonumber(timer_out[0])
+  timer_names[id] = spec.name
+  timer_calendars[id] = cal
+  return id
+end
+
 --- Timers on the simulated clock: ctx:set_timer(seconds) repeats every `seconds`;
---- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more. Returns the id.
+--- ctx:set_timer{every=seconds, at=seconds_since_epoch, name=} for more, or
+--- ctx:set_timer{calendar="month_start"|"week_start"|"session_close", name=}. Returns the id.
 function Ctx:set_timer(spec)
   local every, at, name = spec, nil, nil
   if type(spec) == "table" then
     check_keys(spec, TIMER_SPEC, "spec", "set_timer", 2)
+    if spec.calendar ~= nil then
+      local id = set_calendar_timer(spec) -- not a tail call: its errors name our caller
+      return id
+    end
     every, at, name = spec.every, spec.at, spec.name
   end
   if every ~= nil and (type(every) ~= "number" or every < 0 or every ~= every) then

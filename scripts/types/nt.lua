@@ -789,11 +789,17 @@ function nt.backtest.run(bundle, opts) end
 ---@field commissions number
 
 ---ctx:set_timer's table form: `every` repeats (seconds), `at` is the first fire (seconds since
----the epoch; alone it fires once).
+---the epoch; alone it fires once); `calendar` (without `every` or `at`) fires on a calendar
+---boundary (docs/strategies.md, "Calendar timers").
 ---@class nt.TimerSpec
 ---@field every? number Seconds >= 0.
 ---@field at? number Seconds since the epoch.
+---@field calendar? nt.Calendar After the last bar of the first timestamp of each UTC month or ISO week, or of the last of each UTC day.
 ---@field name? string Echoed in the timer event.
+
+---Calendar timer kinds: the first timestamp of each UTC month with data (also the run's first),
+---of each ISO week (Monday-based, UTC), the last timestamp of each UTC day.
+---@alias nt.Calendar "month_start"|"week_start"|"session_close"
 
 ---The circuit breaker's state (docs/fill_model.md, "Circuit breaker").
 ---@alias nt.RiskState "normal"|"halted"|"reducing"
@@ -876,6 +882,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field name string? The name given to ctx:set_timer.
 ---@field ts ffi.cdata* Scheduled time, int64 ns.
 ---@field time number Scheduled time in seconds.
+---@field calendar nt.Calendar? The calendar of a calendar timer, nil for others.
 
 ---The strategy context passed to every callback.
 ---@class nt.Ctx
@@ -948,6 +955,30 @@ function Ctx:bracket(spec) end
 ---@return string? reason
 function Ctx:order_target(symbol, target, opts) end
 
+---Trades toward `fraction * equity / last close` units of `symbol` (signed; 0 closes) with a
+---market order for the difference from this strategy's position (open orders are not
+---counted; units are not rounded). Errors: an unknown symbol, a fraction that is not a finite
+---number, a symbol without a price yet. Returns nil, "no_change" when already there.
+---@param symbol string
+---@param fraction number Of equity, e.g. 0.5; negative for a short.
+---@param opts? nt.OrderOptions
+---@return integer? id
+---@return string? reason
+function Ctx:order_target_percent(symbol, fraction, opts) end
+
+---Trades each symbol of `weights` (fractions of equity by symbol name, e.g. `{SPX = 0.5,
+---DJI = 0.3}`; 0 closes, symbols left out keep their position) toward `weight * equity / last
+---close` units: every sell first, then the buys, in the order of ctx.symbols. The buys are
+---scaled down together to fit cash plus the sells' proceeds at last closes (commission and
+---slippage are not reserved) and the buying power the pre-trade check leaves before the sells
+---fill. Errors (before any order): an unknown symbol (with the nearest name), a weight that is
+---not a finite number, a symbol without a price yet.
+---@param weights table<string, number>
+---@param opts? nt.OrderOptions Applied to every order.
+---@return table<string, integer> ids Order ids by symbol.
+---@return table<string, string> reasons By symbol without an order: a rejection, "no_change", or "insufficient_cash" (nothing left for the buy).
+function Ctx:order_target_weights(weights, opts) end
+
 ---Cancels an open order of this strategy; false when it is not open (or unknown).
 ---@param id integer
 ---@return boolean
@@ -1001,7 +1032,9 @@ function Ctx:date() end
 
 ---Sets a timer on the simulated clock: `ctx:set_timer(seconds)` repeats every `seconds` from
 ---now; the table form gives `every`, `at` and `name`. Timers fire before the bars of their
----time. Returns the timer id.
+---time. `{calendar = "month_start"|"week_start"|"session_close", name =}` fires after the
+---last bar of each timestamp on that boundary (orders placed then fill from the next
+---timestamp on). Returns the timer id.
 ---@param every number|nt.TimerSpec
 ---@return integer
 function Ctx:set_timer(every) end

@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ntrun/backtest/engine.hpp"
+#include "ntrun/data/time.hpp"
 #include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
 #include "support/vector_source.hpp"
@@ -669,5 +671,205 @@ TEST_CASE("a bracket through the engine: entry checked, exits reduce-only, three
       CHECK(std::string_view(f->slot(0)->order.reason) == want);
     }
     CHECK(f->venue().open_order_count() == 0);
+  }
+}
+
+// ---- calendar timers -----------------------------------------------------------------------
+
+namespace {
+
+ts_ns at(const char* iso) { return *data::parse_timestamp(iso); }
+
+bar bar_at(const char* iso, symbol_id s, double price) {
+  const ts_ns t = at(iso);
+  return bar{.ts_event = t, .ts_init = t, .sid = s, .open = price, .high = price, .low = price,
+             .close = price, .volume = 1000};
+}
+
+/// Every event of strategy 0 to the end, as text: "bar A 2021-01-29T00:00:00Z",
+/// "timer 2 2021-01-29T00:00:00Z", "filled ...".
+std::vector<std::string> drain(backtest::engine& e, const std::vector<std::string>& symbols) {
+  std::vector<std::string> out;
+  event_kind k = event_kind::end;
+  while ((k = e.next(0)) != event_kind::end) {
+    const event_slot& s = *e.slot(0);
+    if (k == event_kind::bar) {
+      out.push_back("bar " + symbols[s.bar.sid] + " " + data::format_datetime(s.bar.ts_event));
+    } else if (k == event_kind::timer) {
+      out.push_back("timer " + std::to_string(s.timer.id) + " " +
+                    data::format_datetime(s.timer.ts_event));
+    } else if (k == event_kind::filled) {
+      out.push_back("filled @" + std::to_string(static_cast<int>(s.order.price)) + " " +
+                    data::format_datetime(s.order.ts_event));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("calendar timers: month_start, week_start (ISO, Monday), session_close, after the bars") {
+  // Worked by hand. Fri 01-29 is the run's first timestamp (a month and a week start); Sun
+  // 01-31 is in the week of Mon 01-25 (ISO weeks start on Monday, not Sunday); Mon 02-01
+  // starts a month and a week, and its 14:30 timestamp does not close the day (21:00 follows);
+  // Wed 03-31 starts a month and a week; Thu 04-01 starts a month in the same week, and as
+  // the last data it closes its day.
+  const std::vector<std::string> syms{"A", "B"};
+  auto e = std::make_unique<backtest::engine>(
+      backtest::engine_config{.symbols = syms, .capital = 10'000},
+      std::make_unique<vector_source>(std::vector<bar>{
+          bar_at("2021-01-29", 0, 10), bar_at("2021-01-29", 1, 20), bar_at("2021-01-31", 0, 10),
+          bar_at("2021-02-01T14:30:00Z", 0, 11), bar_at("2021-02-01T21:00:00Z", 0, 12),
+          bar_at("2021-02-01T21:00:00Z", 1, 22), bar_at("2021-02-02", 0, 13),
+          bar_at("2021-03-31", 0, 14), bar_at("2021-04-01", 0, 15)}));
+  const auto plain = e->set_timer(0, at("2030-01-01"), 0);  // shares the id counter, never fires
+  const auto month = e->set_calendar_timer(0, calendar_kind::month_start);
+  const auto week = e->set_calendar_timer(0, calendar_kind::week_start);
+  const auto closing = e->set_calendar_timer(0, calendar_kind::session_close);
+  CHECK(plain == 1);
+  CHECK(month == 2);
+  CHECK(week == 3);
+  CHECK(closing == 4);
+  const std::vector<std::string> want{
+      "bar A 2021-01-29T00:00:00Z",  "bar B 2021-01-29T00:00:00Z",
+      "timer 2 2021-01-29T00:00:00Z", "timer 3 2021-01-29T00:00:00Z",
+      "timer 4 2021-01-29T00:00:00Z", "bar A 2021-01-31T00:00:00Z",
+      "timer 4 2021-01-31T00:00:00Z", "bar A 2021-02-01T14:30:00Z",
+      "timer 2 2021-02-01T14:30:00Z", "timer 3 2021-02-01T14:30:00Z",
+      "bar A 2021-02-01T21:00:00Z",  "bar B 2021-02-01T21:00:00Z",
+      "timer 4 2021-02-01T21:00:00Z", "bar A 2021-02-02T00:00:00Z",
+      "timer 4 2021-02-02T00:00:00Z", "bar A 2021-03-31T00:00:00Z",
+      "timer 2 2021-03-31T00:00:00Z", "timer 3 2021-03-31T00:00:00Z",
+      "timer 4 2021-03-31T00:00:00Z", "bar A 2021-04-01T00:00:00Z",
+      "timer 2 2021-04-01T00:00:00Z", "timer 4 2021-04-01T00:00:00Z",
+  };
+  CHECK(drain(*e, syms) == want);
+}
+
+TEST_CASE("calendar timers: an order placed in one fills at the next timestamp's open") {
+  const std::vector<std::string> syms{"A"};
+  auto e = std::make_unique<backtest::engine>(
+      backtest::engine_config{.symbols = syms, .capital = 10'000},
+      std::make_unique<vector_source>(std::vector<bar>{
+          bar{.ts_event = at("2021-01-29"), .ts_init = at("2021-01-29"), .sid = 0, .open = 10,
+              .high = 10, .low = 10, .close = 10, .volume = 1},
+          bar{.ts_event = at("2021-02-01"), .ts_init = at("2021-02-01"), .sid = 0, .open = 11,
+              .high = 12, .low = 10, .close = 11.5, .volume = 1},
+          bar{.ts_event = at("2021-02-02"), .ts_init = at("2021-02-02"), .sid = 0, .open = 13,
+              .high = 13, .low = 13, .close = 13, .volume = 1}}));
+  const auto closing = e->set_calendar_timer(0, calendar_kind::session_close);
+  REQUIRE(e->next(0) == event_kind::bar);
+  REQUIRE(e->next(0) == event_kind::timer);
+  CHECK(e->slot(0)->timer.id == closing);
+  CHECK(e->slot(0)->timer.ts_event == at("2021-01-29"));
+  CHECK(e->now() == at("2021-01-29"));
+  REQUIRE(e->submit(0, market_buy(1)).reason == nullptr);
+  CHECK(e->next(0) == event_kind::accepted);
+  REQUIRE(e->next(0) == event_kind::filled);  // 02-01's open, not 01-29's close
+  CHECK(e->slot(0)->order.price == 11);
+  CHECK(e->slot(0)->order.ts_event == at("2021-02-01"));
+  CHECK(drain(*e, syms) == std::vector<std::string>{
+                               "bar A 2021-02-01T00:00:00Z", "timer 1 2021-02-01T00:00:00Z",
+                               "bar A 2021-02-02T00:00:00Z", "timer 1 2021-02-02T00:00:00Z"});
+}
+
+TEST_CASE("calendar timers: set mid-run count from the next timestamp; cancel and stop drop them") {
+  const std::vector<std::string> syms{"A"};
+  auto e = std::make_unique<backtest::engine>(
+      backtest::engine_config{.symbols = syms, .num_strategies = 2, .capital = 10'000},
+      std::make_unique<vector_source>(std::vector<bar>{
+          bar_at("2021-01-29", 0, 10), bar_at("2021-02-01", 0, 11), bar_at("2021-02-02", 0, 12),
+          bar_at("2021-03-01", 0, 13)}));
+  REQUIRE(e->advance());
+  REQUIRE(e->next(0) == event_kind::bar);
+  // Set during 01-29's events: 01-29 itself is past (the run's first timestamp, but seen).
+  const auto m0 = e->set_calendar_timer(0, calendar_kind::month_start);
+  const auto m1 = e->set_calendar_timer(1, calendar_kind::month_start);
+  const auto c1 = e->set_calendar_timer(1, calendar_kind::session_close);
+  CHECK_FALSE(e->cancel_timer(0, m1));  // another strategy's
+  CHECK(e->next(0) == event_kind::yield);
+  REQUIRE(e->next(1) == event_kind::bar);
+  CHECK(e->next(1) == event_kind::yield);
+  REQUIRE(e->advance());  // 02-01: a month start for both, a session close for 1
+  CHECK(e->next(0) == event_kind::bar);
+  REQUIRE(e->next(0) == event_kind::timer);
+  CHECK(e->slot(0)->timer.id == m0);
+  CHECK(e->cancel_timer(0, m0));
+  CHECK_FALSE(e->cancel_timer(0, m0));
+  CHECK(e->next(0) == event_kind::yield);
+  CHECK(e->next(1) == event_kind::bar);
+  REQUIRE(e->next(1) == event_kind::timer);
+  CHECK(e->slot(1)->timer.id == m1);
+  REQUIRE(e->next(1) == event_kind::timer);
+  CHECK(e->slot(1)->timer.id == c1);
+  e->stop_strategy(1);
+  REQUIRE(e->advance());  // 02-02
+  CHECK(e->next(0) == event_kind::bar);
+  CHECK(e->next(0) == event_kind::yield);
+  REQUIRE(e->advance());  // 03-01: m0 was canceled, strategy 1 stopped
+  CHECK(e->next(0) == event_kind::bar);
+  CHECK(e->next(0) == event_kind::yield);
+  CHECK(e->next(1) == event_kind::yield);
+  CHECK_FALSE(e->advance());
+}
+
+TEST_CASE("calendar timers through the C ABI; refused on a wall clock") {
+  auto e = make_engine({make_bar(0, 0, 10, 10, 10, 10)});
+  ntrun::session session;
+  session.attach(&e->port(0));
+  auto* eng = reinterpret_cast<ntrun_session_t*>(&session);
+  int64_t id = 0;
+  REQUIRE(ntrun_ffi_timer_calendar(eng, NTRUN_CAL_SESSION_CLOSE, &id) == NTRUN_OK);
+  CHECK(id == 1);
+  CHECK(ntrun_ffi_timer_calendar(eng, 0, &id) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_timer_calendar(eng, 4, &id) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_timer_calendar(eng, NTRUN_CAL_MONTH_START, nullptr) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_timer_calendar(nullptr, NTRUN_CAL_MONTH_START, &id) == NTRUN_ESTATE);
+  REQUIRE(ntrun_ffi_session_next(eng) == NTRUN_EV_BAR);
+  REQUIRE(ntrun_ffi_session_next(eng) == NTRUN_EV_TIMER);  // the last bar of the data closes
+  CHECK(ntrun_ffi_session_event(eng)->timer.id == 1);
+  CHECK(ntrun_ffi_timer_cancel(eng, 1) == NTRUN_OK);
+  CHECK(ntrun_ffi_session_next(eng) == NTRUN_EV_END);
+
+  backtest::engine live(backtest::engine_config{.symbols = {"A"}},
+                        backtest::engine_parts{.clock = std::make_unique<manual_clock>(),
+                                               .source = std::make_unique<queue_source>()});
+  CHECK_THROWS_AS((void)live.set_calendar_timer(0, calendar_kind::month_start), ntrun::error);
+}
+
+// ---- cash below zero without margin ----------------------------------------------------------
+
+TEST_CASE("cash below zero is recorded at equity points only while the limits allow no margin") {
+  // Capital 10,000. A buy of 90 at the close 100 passes a cash account's check (9,000) but fills
+  // at the next open, 120: cash 10,000 - 10,800 = -800 on day 1. On day 2 a buy of 10 more is
+  // refused by a cash account (gross 12,000 > equity 10,000) and passes without the check or on
+  // 2:1 margin: filled at day 3's open, 110, cash -1,900.
+  const std::vector<bar> bars{make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 120, 120, 120, 120),
+                              make_bar(2, 0, 120, 120, 120, 120), make_bar(3, 0, 110, 110, 110, 110)};
+  for (const double lev : {1.0, 0.0, 2.0}) {
+    CAPTURE(lev);
+    auto e = make_risk_engine(bars, market::check_config{.max_leverage = lev});
+    REQUIRE(e->next(0) == event_kind::bar);
+    REQUIRE(e->submit(0, market_buy(90)).reason == nullptr);
+    REQUIRE(e->next(0) == event_kind::accepted);
+    CHECK_FALSE(e->negative_cash().has_value());
+    REQUIRE(e->next(0) == event_kind::filled);
+    REQUIRE(e->next(0) == event_kind::bar);  // day 1
+    CHECK(e->portfolio().cash() == doctest::Approx(-800));
+    REQUIRE(e->next(0) == event_kind::bar);  // day 2
+    const auto second = e->submit(0, market_buy(10));
+    CHECK((second.reason == nullptr) == (lev != 1));
+    while (e->next(0) != event_kind::end) {
+    }
+    const double lowest = lev == 1 ? -800 : -1'900;
+    CHECK(e->portfolio().cash() == doctest::Approx(lowest));
+    if (lev > 1) {
+      CHECK_FALSE(e->negative_cash().has_value());  // a margin account borrows on purpose
+      continue;
+    }
+    REQUIRE(e->negative_cash().has_value());
+    CHECK(e->negative_cash()->since == day(1));
+    CHECK(e->negative_cash()->min_cash == doctest::Approx(lowest));
+    CHECK(e->negative_cash()->max_leverage == lev);
   }
 }

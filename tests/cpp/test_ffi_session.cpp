@@ -67,6 +67,7 @@ class throwing_port final : public strategy_port {
   [[nodiscard]] account_snapshot account() const override { raise(); }
   std::int64_t set_timer(ts_ns, ts_ns) override { raise(); }
   bool cancel_timer(std::int64_t) override { raise(); }
+  std::int64_t set_calendar_timer(calendar_kind) override { raise(); }
   double random() noexcept override { return 0.5; }
   [[nodiscard]] const market::check_config& limits() const noexcept override { return limits_; }
   void set_limits(const market::check_config&) override { raise(); }

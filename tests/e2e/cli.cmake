@@ -188,4 +188,11 @@ if(NOT n EQUAL 1)
   message(FATAL_ERROR "global write: ${n} warnings for 'count', expected one")
 endif()
 
+# Cash below zero in an account without margin: a warning in the printed report and the JSON.
+expect_run(0 run tests/lua/fixtures/limits/cash_account --json ${WORK}/cash.json)
+expect_contains("${last_out}" "cash went below zero on 2024-01-02 (lowest -1525.00)" "cash warning")
+file(READ ${WORK}/cash.json j)
+string(JSON warning GET "${j}" warnings 0)
+expect_contains("${warning}" "without margin (max_leverage 0: no buying-power check)" "cash warning")
+
 message(STATUS "e2e cli: all checks passed")

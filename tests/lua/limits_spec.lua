@@ -81,3 +81,14 @@ describe("bundle limits", function()
     end)
   end
 end)
+
+describe("cash below zero without margin", function()
+  it("is a warning of the report, with the date, the lowest cash and max_leverage", function()
+    local r = completed("cash_account")
+    assert.same({ "cash went below zero on 2024-01-02 (lowest -1525.00) without margin (max_leverage 0: "
+      .. "no buying-power check): fills above the cash went through (orders are checked at the last close "
+      .. "and fill later; commission and slippage are not reserved); set limits.max_leverage or size "
+      .. "orders to cash" }, r.warnings)
+    assert.contains(r.json, '"cash went below zero on 2024-01-02 (lowest -1525.00)')
+  end)
+end)

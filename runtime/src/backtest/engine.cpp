@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <utility>
+
+#include "ntrun/data/time.hpp"
 
 namespace ntrun::backtest {
 namespace {
@@ -57,6 +60,19 @@ engine_parts complete(const engine_config& cfg, engine_parts p) {
     p.checks = std::make_unique<market::pre_trade_checks>(cfg.checks, cfg.symbols.size());
   }
   return p;
+}
+
+/// ISO weeks (Monday-based) counted from the one holding 1970-01-01, a Thursday: day 0 is
+/// three days past a Monday. Floor division, as utc_day.
+std::int64_t utc_week(std::int64_t day) noexcept {
+  const std::int64_t d = day + 3;
+  return d / 7 - (d % 7 < 0 ? 1 : 0);
+}
+
+/// UTC months since year 0 of a timestamp (the civil calendar of data/time.hpp).
+std::int64_t utc_month(ts_ns t) noexcept {
+  const data::civil_time c = data::to_civil(t);
+  return static_cast<std::int64_t>(c.year) * 12 + c.month - 1;
 }
 
 }  // namespace
@@ -113,6 +129,9 @@ class engine::port_impl final : public strategy_port {
     return e_.set_timer(i_, first, interval);
   }
   bool cancel_timer(std::int64_t id) override { return e_.cancel_timer(i_, id); }
+  std::int64_t set_calendar_timer(calendar_kind kind) override {
+    return e_.set_calendar_timer(i_, kind);
+  }
   double random() noexcept override { return e_.random(i_); }
   [[nodiscard]] const market::check_config& limits() const noexcept override {
     return e_.limits();
@@ -397,6 +416,7 @@ std::size_t engine::process_bars(ts_ns deadline) {
       }
     }
   }
+  if (!calendar_.empty()) fire_calendar(now());
   return n;
 }
 
@@ -438,6 +458,7 @@ void engine::record_equity() {
   // Keep the last point of each UTC day: memory grows per day, not per bar.
   if (p.equity < min_equity_) min_equity_ = p.equity;
   if (p.equity < 0 && !negative_since_) negative_since_ = p.ts;
+  if (p.cash < 0) note_negative_cash(p);
   const std::int64_t day = utc_day(p.ts);
   if (pending_point_ && pending_day_ != day) record_.equity.push_back(*pending_point_);
   pending_point_ = p;
@@ -596,6 +617,7 @@ void engine::stop_strategy(int strategy) {
   st.queue.clear();
   st.head = 0;
   std::erase_if(timers_, [&](const timer& t) { return t.strategy == strategy; });
+  std::erase_if(calendar_, [&](const calendar_timer& c) { return c.strategy == strategy; });
   std::make_heap(timers_.begin(), timers_.end(),
                  [](auto& a, auto& b) { return timer_later(a, b); });
 }
@@ -619,6 +641,11 @@ std::int64_t engine::set_timer(int strategy, ts_ns first, ts_ns interval) {
 }
 
 bool engine::cancel_timer(int strategy, std::int64_t id) {
+  if (std::erase_if(calendar_, [&](const calendar_timer& c) {
+        return c.id == id && c.strategy == strategy;
+      }) > 0) {
+    return true;
+  }
   auto it = std::find_if(timers_.begin(), timers_.end(),
                          [&](const timer& t) { return t.id == id && t.strategy == strategy; });
   if (it == timers_.end()) return false;
@@ -626,6 +653,69 @@ bool engine::cancel_timer(int strategy, std::int64_t id) {
   std::make_heap(timers_.begin(), timers_.end(),
                  [](auto& a, auto& b) { return timer_later(a, b); });
   return true;
+}
+
+// ---- cash below zero without margin ----
+
+void engine::note_negative_cash(const equity_point& p) {
+  // A margin account (max_leverage > 1) borrows on purpose; a cash account should not.
+  const double lev = checks_->config().max_leverage;
+  if (lev > 1) return;
+  if (!negative_cash_) {
+    negative_cash_ = cash_shortfall{.since = p.ts, .max_leverage = lev, .min_cash = p.cash};
+  } else if (p.cash < negative_cash_->min_cash) {
+    negative_cash_->min_cash = p.cash;
+  }
+}
+
+// ---- calendar timers ----
+
+std::int64_t engine::set_calendar_timer(int strategy, calendar_kind kind) {
+  switch (kind) {
+    case calendar_kind::month_start:
+    case calendar_kind::week_start:
+    case calendar_kind::session_close:
+      break;
+    default:
+      throw market::market_error("calendar timer: unknown kind " +
+                                 std::to_string(static_cast<int>(kind)));
+  }
+  if (!clock_->simulated()) {
+    // session_close needs the next timestamp, which a live feed does not know yet.
+    throw ntrun::error(status::state, "calendar timers need a simulated clock (a replay)");
+  }
+  // The previous timestamp is only followed while a calendar timer exists: take it from the
+  // last equity point (one per timestamp with bars) when this is the first.
+  if (calendar_.empty()) {
+    calendar_prev_ = pending_point_ ? std::optional<ts_ns>(pending_point_->ts) : std::nullopt;
+  }
+  const std::int64_t id = next_timer_id_++;
+  calendar_.push_back({.id = id, .strategy = strategy, .kind = kind});
+  return id;
+}
+
+void engine::fire_calendar(ts_ns t) {
+  // t starts a month or an ISO week when the previous timestamp with bars lies in another one
+  // (or there is none: the run's first); it closes its UTC day when the source's next
+  // timestamp lies on a later day (or there is none).
+  const std::int64_t day = utc_day(t);
+  const bool first = !calendar_prev_;
+  const bool month_start = first || utc_month(*calendar_prev_) != utc_month(t);
+  const bool week_start = first || utc_week(utc_day(*calendar_prev_)) != utc_week(day);
+  const std::optional<ts_ns> next = peek_source();
+  const bool session_close = !next || utc_day(*next) != day;
+  calendar_prev_ = t;
+  event_slot s{};
+  s.kind = static_cast<std::int32_t>(event_kind::timer);
+  s.timer = {.ts_event = t, .ts_init = now(), .id = 0};
+  for (const calendar_timer& c : calendar_) {
+    const bool due = (c.kind == calendar_kind::month_start && month_start) ||
+                     (c.kind == calendar_kind::week_start && week_start) ||
+                     (c.kind == calendar_kind::session_close && session_close);
+    if (!due) continue;
+    s.timer.id = c.id;
+    push(c.strategy, s);
+  }
 }
 
 }  // namespace ntrun::backtest

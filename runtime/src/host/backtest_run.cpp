@@ -369,6 +369,20 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     res.meta.warnings.push_back("equity went below zero on " + data::format_date(*since) +
                                 " (lowest " + fmt_amount(eng.min_equity()) + ")");
   }
+  // Cash below zero without margin: the account borrowed though its limits said it may not.
+  if (const auto& c = eng.negative_cash()) {
+    char lev[32];
+    std::snprintf(lev, sizeof lev, "%g", c->max_leverage);
+    res.meta.warnings.push_back(
+        "cash went below zero on " +
+        (c->since % ns_per_day == 0 ? data::format_date(c->since)
+                                    : data::format_datetime(c->since)) +
+        " (lowest " + fmt_amount(c->min_cash) + ") without margin (max_leverage " + lev +
+        (c->max_leverage > 0 ? "" : ": no buying-power check") +
+        "): fills above the cash went through (orders are checked at the last close and fill "
+        "later; commission and slippage are not reserved); set limits.max_leverage or size "
+        "orders to cash");
+  }
   // Circuit breaker trips, for the report (the first few; the count says how many).
   const auto& trips = eng.breaker_trips();
   for (std::size_t i = 0; i < trips.size() && i < 5; ++i) {

@@ -111,6 +111,12 @@ class engine {
   void stop_strategy(int strategy);
   [[nodiscard]] std::int64_t set_timer(int strategy, ts_ns first, ts_ns interval);
   bool cancel_timer(int strategy, std::int64_t id);
+  /// A calendar timer of the strategy: a timer event (same id counter as set_timer) after the
+  /// last bar of each timestamp on its boundary has been queued, so orders placed in it fill
+  /// from the next timestamp on. Counts from the next timestamp when set during one's events.
+  /// Needs a simulated clock (throws ntrun::error state on a wall clock: the next timestamp
+  /// is unknown there); cancel_timer cancels it, stop_strategy drops it.
+  [[nodiscard]] std::int64_t set_calendar_timer(int strategy, calendar_kind kind);
   [[nodiscard]] double random(int strategy) noexcept {
     return strategies_[static_cast<std::size_t>(strategy)].rng.uniform();
   }
@@ -149,6 +155,17 @@ class engine {
   /// When equity first went below zero, and its lowest value (recorded points).
   [[nodiscard]] std::optional<ts_ns> negative_equity_since() const noexcept { return negative_since_; }
   [[nodiscard]] double min_equity() const noexcept { return min_equity_; }
+  /// Cash below zero in a cash account: when it first happened at a recorded point while the
+  /// limits allowed no margin (max_leverage <= 1; 0, the rule off, counts too), max_leverage
+  /// then, and the lowest cash at such points. Fills above the cash went through.
+  struct cash_shortfall {
+    ts_ns since = 0;
+    double max_leverage = 0;
+    double min_cash = 0;
+  };
+  [[nodiscard]] const std::optional<cash_shortfall>& negative_cash() const noexcept {
+    return negative_cash_;
+  }
 
   /// The port of strategy i (valid for the engine's lifetime).
   [[nodiscard]] strategy_port& port(int strategy) {
@@ -166,6 +183,11 @@ class engine {
     ts_ns interval;
     std::int64_t id;
     int strategy;
+  };
+  struct calendar_timer {
+    std::int64_t id;
+    int strategy;
+    calendar_kind kind;
   };
   struct strategy_state {
     event_slot slot{};
@@ -187,6 +209,8 @@ class engine {
   void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);
   void record_equity();
+  /// Records cash below zero at an equity point when the limits allow no margin.
+  void note_negative_cash(const equity_point& p);
   void risk_changed(market::risk_state previous);
   std::optional<ts_ns> peek_source();
   bool poll_source(ts_ns deadline, bar& out);
@@ -195,6 +219,8 @@ class engine {
   /// equity point after them. Returns how many.
   std::size_t process_bars(ts_ns deadline);
   bool fire_timers(ts_ns upto);
+  /// Queues the calendar timers due at t, the timestamp whose bars were just queued.
+  void fire_calendar(ts_ns t);
 
   engine_config cfg_;
   std::unique_ptr<ntrun::clock> clock_;
@@ -208,6 +234,8 @@ class engine {
   std::vector<strategy_state> strategies_;
   std::vector<std::unique_ptr<strategy_port>> ports_;
   std::vector<timer> timers_;  ///< min-heap on (at, id)
+  std::vector<calendar_timer> calendar_;  ///< in id order; empty: no cost per timestamp
+  std::optional<ts_ns> calendar_prev_;    ///< the timestamp with bars before the current one
   std::vector<market::order_event> scratch_;
   std::size_t routed_ = 0;  ///< events of scratch_ already routed
   std::unique_ptr<guard_impl> guard_;
@@ -218,6 +246,7 @@ class engine {
   std::vector<rejection_count> rejections_;
   std::optional<ts_ns> negative_since_;
   double min_equity_ = std::numeric_limits<double>::infinity();
+  std::optional<cash_shortfall> negative_cash_;
   std::exception_ptr source_error_;  ///< raised by next() once the bars before it are delivered
   std::int64_t bars_ = 0;
   std::int64_t next_timer_id_ = 1;

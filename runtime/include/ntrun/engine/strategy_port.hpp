@@ -32,6 +32,14 @@ struct account_snapshot {
          commissions = 0;
 };
 
+/// The calendar boundaries a calendar timer fires on (docs/strategies.md, "Calendar timers").
+/// Values shared with NTRUN_CAL_* in the C ABI.
+enum class calendar_kind : std::int32_t {
+  month_start = 1,    ///< the first timestamp of each UTC month with data
+  week_start = 2,     ///< the first timestamp of each ISO week (Monday-based, UTC)
+  session_close = 3,  ///< the last timestamp of each UTC day
+};
+
 class strategy_port {
  public:
   virtual ~strategy_port() = default;
@@ -68,6 +76,9 @@ class strategy_port {
 
   [[nodiscard]] virtual std::int64_t set_timer(ts_ns first, ts_ns interval) = 0;
   virtual bool cancel_timer(std::int64_t id) = 0;
+  /// A calendar timer: fires after the last bar of each matching timestamp has been queued.
+  /// Same ids as set_timer; cancel_timer cancels it.
+  [[nodiscard]] virtual std::int64_t set_calendar_timer(calendar_kind kind) = 0;
   /// Uniform in [0, 1) from the strategy's seeded stream.
   [[nodiscard]] virtual double random() noexcept = 0;
 
