@@ -1,7 +1,9 @@
 -- Drives one strategy in its own Lua state: loads the strategy file into a sandbox
 -- environment, then pulls events from its session through the FFI and calls the callbacks.
 -- The loop runs in Lua so LuaJIT compiles it together with on_bar (no C->Lua call per bar).
--- Callbacks are looked up on every event, so a reload can swap them between two events.
+-- on_bar and on_timestamp are read each time the loop starts (after a reload, a yield or a
+-- control event), the other callbacks at each of their events: a reload swaps them between
+-- two events.
 -- Control, yield and end events return to the host (its turn between two events).
 local core = require "nt._core"
 local ctxmod = require "nt.ctx"
@@ -172,16 +174,15 @@ function M.stop()
 end
 
 --- Runs events until the engine yields (another strategy's turn) or ends; returns the kind.
+--- The bar callbacks are read when the loop starts (the host re-enters it after a reload, a
+--- yield or a control event); the others at each of their events.
 function M.run()
+  local on_bar, on_timestamp = rawget(S, "on_bar"), rawget(S, "on_timestamp")
   while true do
     local k = C.ntrun_ffi_session_next(SESSION)
     if k == EV_BAR then
-      local on_bar = rawget(S, "on_bar")
       if on_bar then on_bar(ctx, bar) end
-      if bit.band(bar.flags, LAST_OF_TIME) ~= 0 then
-        local on_timestamp = rawget(S, "on_timestamp")
-        if on_timestamp then on_timestamp(ctx, bar.ts_event) end
-      end
+      if on_timestamp and bit.band(bar.flags, LAST_OF_TIME) ~= 0 then on_timestamp(ctx, bar.ts_event) end
     elseif k == EV_FILLED then
       local on_order_filled = rawget(S, "on_order_filled")
       if on_order_filled then on_order_filled(ctx, order_event(ev.order)) end

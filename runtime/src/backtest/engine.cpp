@@ -396,6 +396,7 @@ std::size_t engine::process_bars(ts_ns deadline) {
     history_.push(b);
     for (strategy_state& st : strategies_) {
       if (st.stopped) continue;
+      st.last_bar = st.queue.size();
       event_slot& q = st.queue.emplace_back();  // the bar's one copy into the queue
       q.kind = static_cast<std::int32_t>(event_kind::bar);
       q.bar = b;
@@ -409,11 +410,9 @@ std::size_t engine::process_bars(ts_ns deadline) {
   // Every bar of the timestamp is queued: mark the last one, so a strategy knows it has seen
   // them all (on_timestamp; multi-asset rebalancing). A risk event may follow it.
   for (strategy_state& st : strategies_) {
-    for (auto it = st.queue.rbegin(); it != st.queue.rend(); ++it) {
-      if (it->kind == static_cast<std::int32_t>(event_kind::bar)) {
-        it->bar.flags |= bar_last_of_time;
-        break;
-      }
+    if (st.last_bar < st.queue.size() &&
+        st.queue[st.last_bar].kind == static_cast<std::int32_t>(event_kind::bar)) {
+      st.queue[st.last_bar].bar.flags |= bar_last_of_time;
     }
   }
   if (!calendar_.empty()) fire_calendar(now());
@@ -456,8 +455,10 @@ void engine::record_equity() {
                        .gross_exposure = portfolio_->gross_exposure(),
                        .net_exposure = portfolio_->net_exposure()};
   // Keep the last point of each UTC day: memory grows per day, not per bar.
-  if (p.equity < min_equity_) min_equity_ = p.equity;
-  if (p.equity < 0 && !negative_since_) negative_since_ = p.ts;
+  if (p.equity < min_equity_) {
+    min_equity_ = p.equity;
+    if (p.equity < 0 && !negative_since_) negative_since_ = p.ts;
+  }
   if (p.cash < 0) note_negative_cash(p);
   const std::int64_t day = utc_day(p.ts);
   if (pending_point_ && pending_day_ != day) record_.equity.push_back(*pending_point_);

@@ -195,6 +195,7 @@ class engine {
     std::vector<market::holding> holdings;
     std::vector<event_slot> queue;
     std::size_t head = 0;
+    std::size_t last_bar = 0;  ///< index in queue of the last bar queued (process_bars)
     rng64 rng;
     bool stopped = false;
   };
