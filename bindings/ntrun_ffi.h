@@ -298,7 +298,7 @@ typedef struct ntrun_order_info_t {
   int32_t side, type, tif, status;
   double quantity, filled_qty, avg_fill_price, limit_price, stop_price;
   uint64_t parent_id;    /* OTO parent, 0 = none */
-  uint64_t oco_next;     /* next order of its OCO group, 0 = none */
+  uint64_t oco_group;    /* its OCO group: the id of the group's first order, 0 = none */
   int32_t active;        /* 0 while it waits for its parent's first fill */
   int32_t reduce_only;
   int32_t role;          /* NTRUN_ROLE_* */

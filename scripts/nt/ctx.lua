@@ -552,7 +552,7 @@ function Ctx:order(id)
     avg_fill_price = o.avg_fill_price, limit = o.limit_price, stop = o.stop_price,
     ts_submitted = o.ts_submitted,
     parent = o.parent_id ~= 0 and tonumber(o.parent_id) or nil,
-    oco_next = o.oco_next ~= 0 and tonumber(o.oco_next) or nil,
+    oco = o.oco_group ~= 0 and tonumber(o.oco_group) or nil,
     active = o.active ~= 0, reduce_only = o.reduce_only ~= 0, role = NAMES.role[o.role],
     trail = o.trail_amount > 0 and o.trail_amount or nil,
     trail_percent = o.trail_percent > 0 and o.trail_percent or nil,

@@ -766,7 +766,7 @@ function nt.backtest.run(bundle, opts) end
 ---@field stop number NaN when unused.
 ---@field ts_submitted ffi.cdata* int64 ns.
 ---@field parent integer? The OTO parent's id.
----@field oco_next integer? The next order of its OCO group.
+---@field oco integer? Its OCO group: the id of the group's first order.
 ---@field active boolean False while it waits for its parent's first fill.
 ---@field reduce_only boolean
 ---@field role "stop_loss"|"take_profit"|nil Set by ctx:bracket.

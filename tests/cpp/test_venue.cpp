@@ -911,3 +911,64 @@ TEST_CASE("fills carry the order's tag and kind, the exit reason of the trades t
   CHECK(std::string_view(b.ev[4].fill_info.kind) == "stop_loss");
   CHECK(b.ev[4].fill_info.tag == 77);
 }
+
+TEST_CASE("linked orders across symbols, cancel_all, modify, and forgotten records") {
+  SUBCASE("an OCO pair on two symbols: a fill on one cancels the other symbol's order") {
+    book b;
+    order_request a = req(order_side::buy, order_type::limit, 1, 99);
+    order_request c = req(order_side::buy, order_type::limit, 1, 49);
+    c.symbol = 1;
+    std::vector<order_id> ids(2);
+    REQUIRE(b.venue.submit_list(std::vector<order_request>{a, c},
+                                std::vector<list_link>{{.oco = 1}, {.oco = 1}}, 0, b.ev, ids));
+    const auto from = b.on_bar(mk(1, 100, 100, 98, 99));
+    CHECK(b.since(from) == lines{"filled 1 1@99", "canceled 2 oco_filled"});
+    CHECK(b.venue.open_order_count() == 0);
+    CHECK(b.venue.open_order_ids(1).empty());
+    CHECK(b.since(b.on_bar(mk(1, 48, 48, 48, 48, 1000, 1))).empty());
+  }
+  SUBCASE("a child on another symbol waits for that symbol's next bar, not one at the same time") {
+    book b;
+    order_request parent = req(order_side::buy, order_type::market, 1);
+    order_request child = req(order_side::sell, order_type::market, 2);
+    child.symbol = 1;
+    std::vector<order_id> ids(2);
+    REQUIRE(b.venue.submit_list(std::vector<order_request>{parent, child},
+                                std::vector<list_link>{{}, {.parent = 1}}, 0, b.ev, ids));
+    CHECK(b.since(b.on_bar(mk(5, 100, 100, 100, 100))) == lines{"filled 1 1@100"});
+    CHECK(b.since(b.on_bar(mk(5, 50, 50, 50, 50, 1000, 1))).empty());  // same time: no
+    CHECK(b.since(b.on_bar(mk(6, 51, 51, 51, 51, 1000, 1))) == lines{"filled 2 2@51"});
+  }
+  SUBCASE("cancel_all takes a waiting bracket down once") {
+    book b;
+    b.bracket(req(order_side::buy, order_type::limit, 1, 90), 85, 120);
+    const std::size_t from = b.ev.size();
+    CHECK(b.venue.cancel_all(1, 0, b.ev) == 3);
+    CHECK(b.since(from) == lines{"canceled 1 canceled_by_strategy", "canceled 2 parent_closed",
+                                 "canceled 3 parent_closed"});
+    CHECK(b.venue.open_order_count() == 0);
+  }
+  SUBCASE("a waiting child can be modified and stays asleep") {
+    book b;
+    const auto ids = b.bracket(req(order_side::buy, order_type::limit, 1, 90), 85, 120);
+    CHECK(b.venue.modify(ids[1], qnan, qnan, 80, 0, b.ev));
+    CHECK(b.venue.find(ids[1])->request.stop_price == 80);
+    CHECK_FALSE(b.venue.find(ids[1])->active);
+    CHECK(b.since(b.on_bar(mk(1, 100, 100, 70, 75))) ==
+          lines{"filled 1 1@90", "filled 2 1@80", "canceled 3 oco_filled"});
+  }
+  SUBCASE("an OCO member canceled and forgotten does not hide the group's other orders") {
+    book b({.num_symbols = 1, .keep_closed_orders = 0});
+    const order_request leg = req(order_side::buy, order_type::limit, 1, 50);
+    std::vector<order_id> ids(3);
+    REQUIRE(b.venue.submit_list(std::vector<order_request>{leg, leg, req(order_side::buy, order_type::limit, 1, 99)},
+                                std::vector<list_link>{{.oco = 1}, {.oco = 1}, {.oco = 1}}, 0, b.ev,
+                                ids));
+    CHECK(b.venue.cancel(ids[0], 0, b.ev));
+    // A new order makes the venue forget the closed record at the front (keep 0).
+    REQUIRE(b.venue.submit(req(order_side::buy, order_type::limit, 1, 10), 0, b.ev) != 0);
+    CHECK(b.venue.find(ids[0]) == nullptr);
+    const auto from = b.on_bar(mk(1, 100, 100, 98, 99));
+    CHECK(b.since(from) == lines{"filled 3 1@99", "canceled 2 oco_filled"});
+  }
+}

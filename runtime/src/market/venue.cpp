@@ -201,16 +201,12 @@ bool simulated_venue::submit_list(std::span<const order_request> reqs,
       ++orders_[o.parent - first_id_].children;
     }
     if (links[i].oco != 0) {
-      // The ring: each member points to the next of its group, the last to the first.
-      std::size_t next = i;
-      for (std::size_t j = 1; j <= n; ++j) {
-        const std::size_t k = (i + j) % n;
-        if (links[k].oco == links[i].oco) {
-          next = k;
-          break;
-        }
+      // The group is named by its first order's id and spans to its last.
+      for (std::size_t j = 0; j < n; ++j) {
+        if (links[j].oco != links[i].oco) continue;
+        if (o.oco_group == 0) o.oco_group = ids[j];
+        o.oco_last = ids[j];
       }
-      o.oco_next = ids[next];
     }
   }
   forget_closed();
@@ -350,38 +346,48 @@ void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
     const bar_path path{{b.open, high_first ? b.high : b.low, high_first ? b.low : b.high,
                          b.close}};
     touches_.clear();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      order& o = orders_[ids[i] - first_id_];
-      // No look-ahead: only orders placed or changed before this bar.
-      if (o.is_open() && o.active && b.ts_event > o.ts_updated) {
-        consider(o, b, path, 0, b.open, out);
+    // Closed orders of this symbol leave its open list once the bar is done (and if a fill
+    // guard throws, before the error goes on).
+    const auto compact = [&](bool move_trails) {
+      std::size_t kept = 0;
+      for (const order_id id : ids) {
+        order& o = orders_[id - first_id_];
+        if (o.is_open()) {
+          if (move_trails && o.active && !o.triggered && o.request.trailing()) trail(o, b.close);
+          ids[kept++] = id;
+        } else {
+          --open_count_;
+        }
       }
-    }
-    // Earliest touch on the path first (ties: the older order); a fill may cancel touches
-    // still waiting (OCO) or add some (children activated on the rest of the path).
-    while (!touches_.empty()) {
-      const auto first = std::min_element(touches_.begin(), touches_.end(),
-                                          [](const touch& x, const touch& y) {
-                                            return x.t != y.t ? x.t < y.t : x.id < y.id;
-                                          });
-      const touch at = *first;
-      *first = touches_.back();
-      touches_.pop_back();
-      order& o = orders_[at.id - first_id_];
-      if (o.is_open()) fire(o, at, b, path, out);
-    }
-    std::size_t kept = 0;
-    for (const order_id id : ids) {
-      order& o = orders_[id - first_id_];
-      if (o.is_open()) {
-        if (o.active && !o.triggered && o.request.trailing()) trail(o, b.close);
-        ids[kept++] = id;
-      } else {
-        --open_count_;
+      ids.resize(kept);
+      in_bar_ = static_cast<symbol_id>(-1);
+    };
+    try {
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        order& o = orders_[ids[i] - first_id_];
+        // No look-ahead: only orders placed or changed before this bar.
+        if (o.is_open() && o.active && b.ts_event > o.ts_updated) {
+          consider(o, b, path, 0, b.open, out);
+        }
       }
+      // Earliest touch on the path first (ties: the older order); a fill may cancel touches
+      // still waiting (OCO) or add some (children activated on the rest of the path).
+      while (!touches_.empty()) {
+        const auto first = std::min_element(touches_.begin(), touches_.end(),
+                                            [](const touch& x, const touch& y) {
+                                              return x.t != y.t ? x.t < y.t : x.id < y.id;
+                                            });
+        const touch at = *first;
+        *first = touches_.back();
+        touches_.pop_back();
+        order& o = orders_[at.id - first_id_];
+        if (o.is_open()) fire(o, at, b, path, out);
+      }
+    } catch (...) {
+      compact(false);
+      throw;
     }
-    ids.resize(kept);
-    in_bar_ = static_cast<symbol_id>(-1);
+    compact(true);
   }
   last_close_[b.sid] = b.close;
 }
@@ -484,11 +490,12 @@ void simulated_venue::fire(order& o, const touch& at, const bar& b, const bar_pa
 void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
                                        const bar_path& path, std::vector<order_event>& out) {
   // One order of an OCO group fills: the others are canceled.
-  for (order_id s = o.oco_next; s != 0 && s != o.id;) {
-    order& sibling = orders_[s - first_id_];
-    s = sibling.oco_next;
-    if (sibling.is_open()) {
-      close(sibling, order_status::canceled, b.ts_event, b.ts_init, reason::oco_filled, out);
+  if (o.oco_group != 0) {
+    for (order_id s = std::max(o.oco_group, first_id_); s <= o.oco_last; ++s) {
+      order& sibling = orders_[s - first_id_];
+      if (s != o.id && sibling.oco_group == o.oco_group && sibling.is_open()) {
+        close(sibling, order_status::canceled, b.ts_event, b.ts_init, reason::oco_filled, out);
+      }
     }
   }
   // Its children wake up, and may fill on the rest of this bar's path.

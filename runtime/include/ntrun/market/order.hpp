@@ -108,7 +108,10 @@ struct order {
   /// they expire at the first bar of a later day. Unset until that first eligible bar.
   std::optional<std::int64_t> session_day{};
   order_id parent = 0;         ///< OTO: waits (inactive) for this order's first fill
-  order_id oco_next = 0;       ///< the next order of its OCO group (a ring); 0 = none
+  /// OCO group: the id of its first order (0 = none) and of its last; the members are the
+  /// orders between them with the same oco_group (closed ones may have been forgotten).
+  order_id oco_group = 0;
+  order_id oco_last = 0;
   std::uint32_t children = 0;  ///< orders waiting for this one (ids after it)
   bool active = true;          ///< false while waiting for its parent
 
