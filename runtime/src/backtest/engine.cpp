@@ -203,6 +203,7 @@ engine::engine(engine_config cfg, engine_parts parts)
   }
   scratch_.reserve(64);
   guard_ = std::make_unique<guard_impl>(*this);
+  guard_->every_fill = checks_->limits_fills();
   venue_->set_fill_guard(guard_.get());
   record_.initial_capital = portfolio_->initial_cash();
   // A simulated clock starts at the first event (a data error there is raised by next()).
@@ -396,7 +397,7 @@ std::size_t engine::process_bars(ts_ns deadline) {
     history_.push(b);
     for (strategy_state& st : strategies_) {
       if (st.stopped) continue;
-      st.last_bar = st.queue.size();
+      ++st.pending_bars;
       event_slot& q = st.queue.emplace_back();  // the bar's one copy into the queue
       q.kind = static_cast<std::int32_t>(event_kind::bar);
       q.bar = b;
@@ -407,14 +408,6 @@ std::size_t engine::process_bars(ts_ns deadline) {
   // The breaker follows every equity point, so it trips between orders too.
   const market::risk_state was = checks_->risk().state;
   if (checks_->on_equity(now(), portfolio_->equity())) risk_changed(was);
-  // Every bar of the timestamp is queued: mark the last one, so a strategy knows it has seen
-  // them all (on_timestamp; multi-asset rebalancing). A risk event may follow it.
-  for (strategy_state& st : strategies_) {
-    if (st.last_bar < st.queue.size() &&
-        st.queue[st.last_bar].kind == static_cast<std::int32_t>(event_kind::bar)) {
-      st.queue[st.last_bar].bar.flags |= bar_last_of_time;
-    }
-  }
   if (!calendar_.empty()) fire_calendar(now());
   return n;
 }
@@ -438,6 +431,7 @@ void engine::set_limits(const market::check_config& limits) {
   const market::risk_state was = checks_->risk().state;
   checks_->reconfigure(limits);
   cfg_.checks = checks_->config();
+  guard_->every_fill = checks_->limits_fills();
   if (checks_->risk().state != was) risk_changed(was);  // the breaker was turned off
   if (!refill) return;
   // w + 1 closes give w returns; the history may hold fewer.
@@ -475,6 +469,9 @@ event_kind engine::next(int strategy, event_slot& out) {
       if (q.kind == static_cast<std::int32_t>(event_kind::bar)) {
         out.kind = q.kind;
         out.bar = q.bar;
+        // Every bar of the timestamp was queued together: the last one says so, so a strategy
+        // knows it has seen them all (on_timestamp; multi-asset rebalancing).
+        if (--st.pending_bars == 0) out.bar.flags |= bar_last_of_time;
       } else {
         out = q;
       }
@@ -617,6 +614,7 @@ void engine::stop_strategy(int strategy) {
   st.stopped = true;
   st.queue.clear();
   st.head = 0;
+  st.pending_bars = 0;
   std::erase_if(timers_, [&](const timer& t) { return t.strategy == strategy; });
   std::erase_if(calendar_, [&](const calendar_timer& c) { return c.strategy == strategy; });
   std::make_heap(timers_.begin(), timers_.end(),

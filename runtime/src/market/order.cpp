@@ -48,11 +48,13 @@ const char* validate_request(const order_request& req, std::size_t num_symbols) 
   if (static_cast<unsigned>(req.role) > static_cast<unsigned>(order_role::take_profit)) {
     return reason::invalid_order_type;
   }
-  const auto bad_trail = [](double v) { return !std::isfinite(v) || v < 0; };
-  if (bad_trail(req.trail_amount) || bad_trail(req.trail_percent) || req.trail_percent >= 1 ||
-      (req.trail_amount > 0 && req.trail_percent > 0) ||
-      (req.trailing() && req.type != order_type::stop)) {
-    return reason::invalid_trail;
+  // Most orders do not trail: one test for them.
+  if (req.trail_amount != 0 || req.trail_percent != 0) {
+    const auto bad_trail = [](double v) { return !std::isfinite(v) || v < 0; };
+    if (bad_trail(req.trail_amount) || bad_trail(req.trail_percent) || req.trail_percent >= 1 ||
+        (req.trail_amount > 0 && req.trail_percent > 0) || req.type != order_type::stop) {
+      return reason::invalid_trail;
+    }
   }
   if (req.symbol >= num_symbols) return reason::unknown_symbol;
   return nullptr;

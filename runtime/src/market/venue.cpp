@@ -89,12 +89,14 @@ void check_bar(const bar& b, std::size_t num_symbols) {
                        " (the venue has " + std::to_string(num_symbols) +
                        " symbols); size venue_config.num_symbols to the symbol table");
   }
-  for (const double v : {b.open, b.high, b.low, b.close, b.volume}) {
-    if (!std::isfinite(v) || v < 0) {
-      throw market_error("venue: bar of symbol " + std::to_string(b.sid) + " at ts " +
-                         std::to_string(b.ts_event) +
-                         " has a NaN, infinite or negative price or volume; clean the data");
-    }
+  // Every bar passes here: one branch for the five values. 0 <= v <= max is false for NaN,
+  // infinities and negatives alike (comparisons with NaN are false).
+  constexpr double max = std::numeric_limits<double>::max();
+  const auto ok = [](double v) { return static_cast<unsigned>(v >= 0) & static_cast<unsigned>(v <= max); };
+  if ((ok(b.open) & ok(b.high) & ok(b.low) & ok(b.close) & ok(b.volume)) == 0) {
+    throw market_error("venue: bar of symbol " + std::to_string(b.sid) + " at ts " +
+                       std::to_string(b.ts_event) +
+                       " has a NaN, infinite or negative price or volume; clean the data");
   }
 }
 
@@ -125,14 +127,14 @@ const char* simulated_venue::prepare(order_request& req) const noexcept {
 }
 
 order& simulated_venue::accept(const order_request& req, ts_ns now, std::vector<order_event>& out) {
-  const order_id id = first_id_ + orders_.size();
-  order& o = orders_.emplace_back(order{
-      .id = id,
-      .request = req,
-      .status = order_status::accepted,
-      .ts_submitted = now,
-      .ts_updated = now,
-  });
+  const order_id id = first_id_ + live();
+  order& o = orders_.emplace_back();  // in place: no temporary record copied
+  o.id = id;
+  o.request = req;
+  o.status = order_status::accepted;
+  o.ts_submitted = now;
+  o.ts_updated = now;
+  o.kind = exit_kind(req);
   open_[req.symbol].push_back(id);
   ++open_count_;
   out.push_back(event_of(o, event_kind::accepted, now, now, nullptr));
@@ -194,11 +196,11 @@ bool simulated_venue::submit_list(std::span<const order_request> reqs,
   }
   for (std::size_t i = 0; i < n; ++i) ids[i] = accept(list_[i], now, out).id;
   for (std::size_t i = 0; i < n; ++i) {
-    order& o = orders_[ids[i] - first_id_];
+    order& o = rec(ids[i]);
     if (links[i].parent != 0) {
       o.parent = ids[links[i].parent - 1];
       o.active = false;
-      ++orders_[o.parent - first_id_].children;
+      ++rec(o.parent).children;
     }
     if (links[i].oco != 0) {
       // The group is named by its first order's id and spans to its last.
@@ -215,21 +217,26 @@ bool simulated_venue::submit_list(std::span<const order_request> reqs,
 
 void simulated_venue::forget_closed() noexcept {
   // Memory follows the open orders, not the run's length: the oldest records go once they are
-  // closed and more than keep_closed_orders newer ones exist (deque: no reallocation copies).
-  while (orders_.size() > cfg_.keep_closed_orders && !orders_.front().is_open()) {
-    orders_.pop_front();
+  // closed and more than keep_closed_orders newer ones exist. They leave the vector in bulk
+  // (amortised O(1) per order), not one by one.
+  while (live() > cfg_.keep_closed_orders && !rec(first_id_).is_open()) {
+    ++head_;
     ++first_id_;
+  }
+  if (head_ >= 1024 && head_ * 2 >= orders_.size()) {
+    orders_.erase(orders_.begin(), orders_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
 }
 
 const order* simulated_venue::find(order_id id) const noexcept {
-  if (id < first_id_ || id - first_id_ >= orders_.size()) return nullptr;
-  return &orders_[id - first_id_];
+  if (id < first_id_ || id - first_id_ >= live()) return nullptr;
+  return &rec(id);
 }
 
 order* simulated_venue::find_open(order_id id) noexcept {
-  if (id < first_id_ || id - first_id_ >= orders_.size()) return nullptr;
-  order& o = orders_[id - first_id_];
+  if (id < first_id_ || id - first_id_ >= live()) return nullptr;
+  order& o = rec(id);
   return o.is_open() ? &o : nullptr;
 }
 
@@ -254,8 +261,8 @@ void simulated_venue::close(order& o, order_status status, ts_ns now, ts_ns ts_i
   if (o.children == 0 || o.filled_qty > 0) return;
   // Closed before any fill: the children waiting for it never will be needed.
   std::uint32_t seen = 0;
-  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < orders_.size(); ++c) {
-    order& child = orders_[c - first_id_];
+  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < live(); ++c) {
+    order& child = rec(c);
     if (child.parent != o.id) continue;
     ++seen;
     if (child.is_open() && !child.active) {
@@ -279,12 +286,12 @@ std::size_t simulated_venue::cancel_all(std::int32_t strategy, ts_ns now,
   scratch_.clear();
   for (const auto& ids : open_) {
     for (const order_id id : ids) {
-      if (strategy < 0 || orders_[id - first_id_].request.strategy == strategy) scratch_.push_back(id);
+      if (strategy < 0 || rec(id).request.strategy == strategy) scratch_.push_back(id);
     }
   }
   std::sort(scratch_.begin(), scratch_.end());
   for (const order_id id : scratch_) {
-    order& o = orders_[id - first_id_];
+    order& o = rec(id);
     // A child may have gone with its parent already.
     if (o.is_open()) close(o, order_status::canceled, now, now, reason::canceled_by_strategy, out);
   }
@@ -324,7 +331,7 @@ std::vector<order> simulated_venue::open_orders() const {
   std::vector<order> result;
   result.reserve(open_count_);
   for (const auto& ids : open_) {
-    for (const order_id id : ids) result.push_back(orders_[id - first_id_]);
+    for (const order_id id : ids) result.push_back(rec(id));
   }
   std::sort(result.begin(), result.end(),
             [](const order& a, const order& b) { return a.id < b.id; });
@@ -348,23 +355,21 @@ void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
     touches_.clear();
     // Closed orders of this symbol leave its open list once the bar is done (and if a fill
     // guard throws, before the error goes on).
-    const auto compact = [&](bool move_trails) {
-      std::size_t kept = 0;
+    const auto compact = [this, &ids](const bar& last, bool move_trails) {
+      auto kept = ids.begin();
       for (const order_id id : ids) {
-        order& o = orders_[id - first_id_];
-        if (o.is_open()) {
-          if (move_trails && o.active && !o.triggered && o.request.trailing()) trail(o, b.close);
-          ids[kept++] = id;
-        } else {
-          --open_count_;
-        }
+        order& o = rec(id);
+        if (!o.is_open()) continue;
+        if (move_trails && o.request.trailing() && o.active && !o.triggered) trail(o, last.close);
+        *kept++ = id;
       }
-      ids.resize(kept);
+      open_count_ -= static_cast<std::size_t>(ids.end() - kept);
+      ids.erase(kept, ids.end());
       in_bar_ = static_cast<symbol_id>(-1);
     };
     try {
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        order& o = orders_[ids[i] - first_id_];
+        order& o = rec(ids[i]);
         // No look-ahead: only orders placed or changed before this bar.
         if (o.is_open() && o.active && b.ts_event > o.ts_updated) {
           consider(o, b, path, 0, b.open, out);
@@ -380,14 +385,14 @@ void simulated_venue::on_bar(const bar& b, std::vector<order_event>& out) {
         const touch at = *first;
         *first = touches_.back();
         touches_.pop_back();
-        order& o = orders_[at.id - first_id_];
+        order& o = rec(at.id);
         if (o.is_open()) fire(o, at, b, path, out);
       }
     } catch (...) {
-      compact(false);
+      compact(b, false);
       throw;
     }
-    compact(true);
+    compact(b, true);
   }
   last_close_[b.sid] = b.close;
 }
@@ -463,7 +468,7 @@ void simulated_venue::fire(order& o, const touch& at, const bar& b, const bar_pa
   if (complete) qty = remaining;
   double price = slip ? apply_slippage(cfg_.slippage, r.side, at.price, qty, b.volume) : at.price;
   const char* cut = nullptr;
-  if (guard_ != nullptr) {
+  if (guard_ != nullptr && (guard_->every_fill || r.reduce_only)) {
     const char* why = nullptr;
     const double allowed = guard_->allow(o, qty, price, &why);
     if (allowed < qty * (1 - qty_epsilon)) {
@@ -492,7 +497,7 @@ void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
   // One order of an OCO group fills: the others are canceled.
   if (o.oco_group != 0) {
     for (order_id s = std::max(o.oco_group, first_id_); s <= o.oco_last; ++s) {
-      order& sibling = orders_[s - first_id_];
+      order& sibling = rec(s);
       if (s != o.id && sibling.oco_group == o.oco_group && sibling.is_open()) {
         close(sibling, order_status::canceled, b.ts_event, b.ts_init, reason::oco_filled, out);
       }
@@ -500,8 +505,8 @@ void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
   }
   // Its children wake up, and may fill on the rest of this bar's path.
   std::uint32_t seen = 0;
-  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < orders_.size(); ++c) {
-    order& child = orders_[c - first_id_];
+  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < live(); ++c) {
+    order& child = rec(c);
     if (child.parent != o.id) continue;
     ++seen;
     if (!child.is_open() || child.active) continue;
@@ -552,7 +557,7 @@ void simulated_venue::execute(order& o, const bar& b, double price, double qty,
       .commission = commission,
       .ts_event = b.ts_event,
       .tag = o.request.tag,
-      .kind = exit_kind(o.request),
+      .kind = o.kind,
   };
   out.push_back(ev);
 }

@@ -195,7 +195,7 @@ class engine {
     std::vector<market::holding> holdings;
     std::vector<event_slot> queue;
     std::size_t head = 0;
-    std::size_t last_bar = 0;  ///< index in queue of the last bar queued (process_bars)
+    std::size_t pending_bars = 0;  ///< bars queued and not yet delivered (the last is flagged)
     rng64 rng;
     bool stopped = false;
   };

@@ -23,6 +23,9 @@ class fill_guard {
   /// set to the static name of the rule that cut it.
   [[nodiscard]] virtual double allow(const order& o, double qty, double price,
                                      const char** why) = 0;
+  /// False while only reduce-only orders need asking (no position limit is on): the venue
+  /// then skips the call for the others.
+  bool every_fill = true;
 };
 
 class execution_client {

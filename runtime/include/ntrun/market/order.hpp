@@ -113,6 +113,7 @@ struct order {
   order_id oco_group = 0;
   order_id oco_last = 0;
   std::uint32_t children = 0;  ///< orders waiting for this one (ids after it)
+  const char* kind = nullptr;  ///< exit_kind(request), fixed at acceptance
   bool active = true;          ///< false while waiting for its parent
 
   [[nodiscard]] double remaining() const noexcept { return request.quantity - filled_qty; }

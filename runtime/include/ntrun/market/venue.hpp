@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <vector>
 
@@ -72,7 +71,7 @@ class simulated_venue final : public execution_client {
   void on_bar(const bar& b, std::vector<order_event>& out) override;
 
   /// The order with this id, open or recently closed; nullptr when unknown or forgotten.
-  /// Valid until the next submit.
+  /// Valid until the next submit (records may move then).
   [[nodiscard]] const order* find(order_id id) const noexcept override;
 
   /// Open orders (accepted or partially filled), sorted by id.
@@ -121,7 +120,15 @@ class simulated_venue final : public execution_client {
   std::vector<order_request> list_; ///< reused by submit_list
   symbol_id in_bar_ = static_cast<symbol_id>(-1);  ///< symbol being matched: compacted at the end
 
-  std::deque<order> orders_;  ///< accepted orders from first_id_ on; index = id - first_id_
+  /// Accepted orders from first_id_ on, at orders_[head_ + id - first_id_] (a vector: a deque's
+  /// 512-byte nodes hold two records, an allocation every other order).
+  std::vector<order> orders_;
+  std::size_t head_ = 0;  ///< records before it were forgotten
+  [[nodiscard]] std::size_t live() const noexcept { return orders_.size() - head_; }
+  [[nodiscard]] order& rec(order_id id) noexcept { return orders_[head_ + (id - first_id_)]; }
+  [[nodiscard]] const order& rec(order_id id) const noexcept {
+    return orders_[head_ + (id - first_id_)];
+  }
   order_id first_id_ = 1;     ///< older records were closed and forgotten
   std::vector<std::vector<order_id>> open_;  ///< per symbol, open ids in ascending order
   std::vector<order_id> scratch_;            ///< reused by cancel_all
