@@ -143,15 +143,17 @@ end
 A.are = A
 A.is = A
 
---- Rows {date=, open=, close=} of a date,open,high,low,close,... CSV with from <= date <= to,
+--- Rows {date=, open=, high=, low=, close=} of a date,open,high,low,close,... CSV with from <= date <= to,
 --- read in plain Lua: reference models in specs stay independent of the host's CSV parser.
 function M.read_ohlcv(path, from, to)
   local f = assert(io.open(path, "r"))
   assert(f:read("*l"):find("^date,open,high,low,close"), "unexpected header in " .. path)
   local rows = {}
   for line in f:lines() do
-    local d, o, _, _, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
-    if d >= from and d <= to then rows[#rows + 1] = { date = d, open = tonumber(o), close = tonumber(c) } end
+    local d, o, h, l, c = line:match("^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)")
+    if d >= from and d <= to then
+      rows[#rows + 1] = { date = d, open = tonumber(o), high = tonumber(h), low = tonumber(l), close = tonumber(c) }
+    end
   end
   f:close()
   return rows
