@@ -196,3 +196,21 @@ string(JSON warning GET "${j}" warnings 0)
 expect_contains("${warning}" "without margin (max_leverage 0: no buying-power check)" "cash warning")
 
 message(STATUS "e2e cli: all checks passed")
+
+# Brackets from the CLI: the trades CSV and JSON say which exit closed each trade, the
+# position still held at the end is listed (examples/sp500_breakout).
+expect_run(0 run examples/sp500_breakout --trades-csv ${WORK}/bo_trades.csv --json ${WORK}/bo.json -q)
+expect_contains("${last_out}" "Open positions at the end (1)" "breakout: open position in the table")
+file(READ ${WORK}/bo_trades.csv bo_csv)
+expect_contains("${bo_csv}" ",return,exit_reason,entry_tag,exit_tag\n" "trades CSV header")
+expect_contains("${bo_csv}" ",trailing_stop," "trades CSV: a trailing-stop exit")
+expect_contains("${bo_csv}" ",take_profit," "trades CSV: a take-profit exit")
+file(READ ${WORK}/bo.json bo_json)
+string(JSON bo_reason GET "${bo_json}" trades 0 exit_reason)
+if(NOT bo_reason MATCHES "^(trailing_stop|take_profit)$")
+  message(FATAL_ERROR "breakout: first trade's exit_reason is '${bo_reason}'")
+endif()
+string(JSON bo_open LENGTH "${bo_json}" open_positions)
+if(NOT bo_open EQUAL 1)
+  message(FATAL_ERROR "breakout: ${bo_open} open positions in the JSON, expected 1")
+endif()
