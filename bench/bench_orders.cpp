@@ -30,132 +30,126 @@ constexpr venue_config bench_venue{
 /// The venue keeps every order record; start a fresh one this often so memory stays flat.
 constexpr std::int64_t orders_per_venue = 1 << 16;
 
-void bm_order_path(benchmark::State& state) {
-  std::optional<simulated_venue> venue;
-  venue.emplace(bench_venue);
-  portfolio pf({.initial_cash = 1e7, .num_symbols = 4});
-  pre_trade_checks checks({.max_position = 1e6,
-                           .max_order_notional = 1e6,
-                           .max_orders_per_second = 100,
-                           .max_leverage = 2});
-  std::vector<order_event> out;
-  out.reserve(16);
-  pf.mark(0, 100);
-  ts_ns now = 0;
-  std::int64_t n = 0;
-  bool is_buy = true;
-  for (auto _ : state) {
-    if (++n % orders_per_venue == 0) {
-      state.PauseTiming();
-      venue.emplace(bench_venue);
-      state.ResumeTiming();
-    }
-    const order_request req{.symbol = 0,
-                            .side = is_buy ? order_side::buy : order_side::sell,
-                            .type = order_type::market,
-                            .quantity = 10,
-                            .strategy = 0,
-                            .tag = n};
-    is_buy = !is_buy;
-    now += 100 * 1'000'000;  // 100 ms of simulated time per order
-    out.clear();
-    const position_view pos = pf.position(0);
-    const double ref = pre_trade_checks::reference_price(req, pos.last_price);
-    if (checks.check(req, pf, ref, now) != nullptr) state.SkipWithError("check refused");
-    benchmark::DoNotOptimize(venue->submit(req, now, out));
-    const bar b{.ts_event = now + 1,
-                .ts_init = now + 1,
-                .sid = 0,
-                .open = 100,
-                .high = 101,
-                .low = 99,
-                .close = 100,
-                .volume = 1e6};
-    venue->on_bar(b, out);
-    for (const order_event& e : out) {
-      if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
-        pf.apply(e.fill_info);
-      }
-    }
-    pf.mark(0, b.close);
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(bm_order_path);
-
-/// Reduce-only from the portfolio, as the engine answers it (the fill-time cost of brackets).
+/// Reduce-only and the position limits from the portfolio, as the engine answers the venue.
 struct portfolio_guard final : fill_guard {
   const portfolio* pf = nullptr;
-  double allow(const order& o, double qty, double, const char** why) override {
-    if (!o.request.reduce_only) return qty;
-    const double pos = pf->position(o.request.symbol).qty;
-    const double room = o.request.side == order_side::sell ? std::max(pos, 0.0) : std::max(-pos, 0.0);
-    if (room < qty) *why = reason::reduce_only;
-    return std::min(room, qty);
+  const pre_trade_checks* checks = nullptr;
+  double allow(const order& o, double qty, double price, const char** why) override {
+    double allowed = qty;
+    if (o.request.reduce_only) {
+      const double pos = pf->position(o.request.symbol).qty;
+      const double room =
+          o.request.side == order_side::sell ? std::max(pos, 0.0) : std::max(-pos, 0.0);
+      if (room < allowed) *why = reason::reduce_only;
+      allowed = std::min(room, allowed);
+    }
+    return checks->fill_allowance(o.request, allowed, price, *pf, why);
   }
 };
 
-/// One bracket a round: the entry through the checks, the list into the venue, a bar that
-/// fills the entry at its open and the stop-loss on its path (the take-profit canceled), the
-/// fills into the portfolio.
-void bm_bracket_path(benchmark::State& state) {
+/// What both order paths share: a venue (fresh every orders_per_venue rounds), the portfolio,
+/// the checks (the limits a live bundle has) and the guard.
+struct order_bench {
   std::optional<simulated_venue> venue;
-  portfolio pf({.initial_cash = 1e7, .num_symbols = 4});
-  portfolio_guard guard;
-  guard.pf = &pf;
-  const auto fresh = [&] {
-    venue.emplace(bench_venue);
-    venue->set_fill_guard(&guard);
-  };
-  fresh();
-  pre_trade_checks checks({.max_position = 1e6,
+  portfolio pf{{.initial_cash = 1e7, .num_symbols = 4}};
+  pre_trade_checks checks{{.max_position = 1e6,
                            .max_order_notional = 1e6,
                            .max_orders_per_second = 100,
-                           .max_leverage = 2});
+                           .max_leverage = 2}};
+  portfolio_guard guard;
   std::vector<order_event> out;
-  out.reserve(16);
-  pf.mark(0, 100);
   ts_ns now = 0;
   std::int64_t n = 0;
-  std::array<order_request, 3> reqs{};
-  const std::array<list_link, 3> links{
-      list_link{}, list_link{.parent = 1, .oco = 1}, list_link{.parent = 1, .oco = 1}};
-  std::array<order_id, 3> ids{};
-  for (auto _ : state) {
-    if (++n % (orders_per_venue / 4) == 0) {
+
+  order_bench() {
+    guard.pf = &pf;
+    guard.checks = &checks;
+    guard.every_fill = checks.limits_fills();
+    fresh();
+    out.reserve(16);
+    pf.mark(0, 100);
+  }
+  void fresh() {
+    venue.emplace(bench_venue);
+    venue->set_fill_guard(&guard);
+  }
+  /// The next round: 100 ms later, a fresh venue now and then (outside the timing).
+  void next_round(benchmark::State& state, std::int64_t rounds_per_venue) {
+    if (++n % rounds_per_venue == 0) {
       state.PauseTiming();
       fresh();
       state.ResumeTiming();
     }
-    reqs[0] = {.symbol = 0, .side = order_side::buy, .type = order_type::market, .quantity = 10,
-               .tag = n};
-    reqs[1] = {.symbol = 0, .side = order_side::sell, .type = order_type::stop, .quantity = 10,
-               .stop_price = 99.5, .tag = n, .reduce_only = true, .role = order_role::stop_loss};
-    reqs[2] = {.symbol = 0, .side = order_side::sell, .type = order_type::limit, .quantity = 10,
-               .limit_price = 100.5, .tag = n, .reduce_only = true,
-               .role = order_role::take_profit};
     now += 100 * 1'000'000;
     out.clear();
-    const double ref = pre_trade_checks::reference_price(reqs[0], pf.position(0).last_price);
-    if (checks.check(reqs[0], pf, ref, now) != nullptr) state.SkipWithError("check refused");
-    if (!venue->submit_list(reqs, links, now, out, ids)) state.SkipWithError("list refused");
-    const bar b{.ts_event = now + 1,
-                .ts_init = now + 1,
-                .sid = 0,
-                .open = 100,
-                .high = 100.2,
-                .low = 99,
-                .close = 99.8,
-                .volume = 1e6};
+  }
+  void check(benchmark::State& state, const order_request& r) {
+    const double ref = pre_trade_checks::reference_price(r, pf.position(0).last_price);
+    if (checks.check(r, pf, ref, now) != nullptr) state.SkipWithError("check refused");
+  }
+  /// A bar at now + 1 through the venue, its fills into the portfolio, the mark.
+  void bar(double open, double high, double low, double close) {
     const std::size_t from = out.size();
-    venue->on_bar(b, out);
+    venue->on_bar({.ts_event = now + 1,
+                   .ts_init = now + 1,
+                   .sid = 0,
+                   .open = open,
+                   .high = high,
+                   .low = low,
+                   .close = close,
+                   .volume = 1e6},
+                  out);
     for (std::size_t i = from; i < out.size(); ++i) {
       const order_event& e = out[i];
       if (e.kind == event_kind::filled || e.kind == event_kind::partially_filled) {
         pf.apply(e.fill_info);
       }
     }
-    pf.mark(0, 100);
+    pf.mark(0, close);
+  }
+};
+
+void bm_order_path(benchmark::State& state) {
+  order_bench b;
+  bool is_buy = true;
+  for (auto _ : state) {
+    b.next_round(state, orders_per_venue);
+    const order_request req{.symbol = 0,
+                            .side = is_buy ? order_side::buy : order_side::sell,
+                            .type = order_type::market,
+                            .quantity = 10,
+                            .strategy = 0,
+                            .tag = b.n};
+    is_buy = !is_buy;
+    b.check(state, req);
+    benchmark::DoNotOptimize(b.venue->submit(req, b.now, b.out));
+    b.bar(100, 101, 99, 100);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(bm_order_path);
+
+/// One bracket a round: the entry through the checks, the list into the venue, a bar that
+/// fills the entry at its open and the stop-loss on its path (the take-profit canceled), the
+/// fills into the portfolio.
+void bm_bracket_path(benchmark::State& state) {
+  order_bench b;
+  std::array<order_request, 3> reqs{};
+  const std::array<list_link, 3> links{
+      list_link{}, list_link{.parent = 1, .oco = 1}, list_link{.parent = 1, .oco = 1}};
+  std::array<order_id, 3> ids{};
+  for (auto _ : state) {
+    b.next_round(state, orders_per_venue / 4);
+    reqs[0] = {.symbol = 0, .side = order_side::buy, .type = order_type::market, .quantity = 10,
+               .tag = b.n};
+    reqs[1] = {.symbol = 0, .side = order_side::sell, .type = order_type::stop, .quantity = 10,
+               .stop_price = 99.5, .tag = b.n, .reduce_only = true, .role = order_role::stop_loss};
+    reqs[2] = {.symbol = 0, .side = order_side::sell, .type = order_type::limit, .quantity = 10,
+               .limit_price = 100.5, .tag = b.n, .reduce_only = true,
+               .role = order_role::take_profit};
+    b.check(state, reqs[0]);
+    if (!b.venue->submit_list(reqs, links, b.now, b.out, ids)) state.SkipWithError("list refused");
+    b.bar(100, 100.2, 99, 99.8);
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -124,7 +124,8 @@ A.error_matches = function(fn, pattern, msg)
   end
 end
 --- trades(want, got[, pnl_tolerance]): closed trades equal one by one: symbol, side, entry and
---- exit time, quantity exactly; prices and commission to 1e-9; pnl to pnl_tolerance (1e-7).
+--- exit time, quantity exactly; prices and commission to 1e-9; pnl to pnl_tolerance (1e-7);
+--- exit_reason where `want` gives one.
 function A.trades(want, got, pnl_tolerance)
   A.equals(#want, #got, "number of closed trades")
   for i, w in ipairs(want) do
@@ -138,6 +139,7 @@ function A.trades(want, got, pnl_tolerance)
     A.near(w.exit_price, g.exit_price, 1e-9, tag)
     A.near(w.commission, g.commission, 1e-9, tag)
     A.near(w.pnl, g.pnl, pnl_tolerance or 1e-7, tag)
+    if w.exit_reason ~= nil then A.equals(w.exit_reason, g.exit_reason, tag) end
   end
 end
 A.are = A
