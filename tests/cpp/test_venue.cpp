@@ -972,3 +972,17 @@ TEST_CASE("linked orders across symbols, cancel_all, modify, and forgotten recor
     CHECK(b.since(from) == lines{"filled 3 1@99", "canceled 2 oco_filled"});
   }
 }
+
+TEST_CASE("a child that is not reduce-only (a hedge) leaves its partly filled parent open") {
+  book b({.num_symbols = 2, .volume_cap = 0.1});
+  order_request parent = req(order_side::buy, order_type::market, 10);
+  order_request hedge = req(order_side::sell, order_type::market, 10);
+  hedge.symbol = 1;
+  std::vector<order_id> ids(2);
+  REQUIRE(b.venue.submit_list(std::vector<order_request>{parent, hedge},
+                              std::vector<list_link>{{}, {.parent = 1}}, 0, b.ev, ids));
+  CHECK(b.since(b.on_bar(mk(1, 100, 100, 100, 100, 50))) == lines{"partially_filled 1 5@100"});
+  CHECK(b.since(b.on_bar(mk(2, 50, 50, 50, 50, 1000, 1))) == lines{"filled 2 10@50"});
+  CHECK(b.venue.find(ids[0])->is_open());  // not bracket_exited
+  CHECK(b.since(b.on_bar(mk(3, 101, 101, 101, 101, 50))) == lines{"filled 1 5@101"});
+}

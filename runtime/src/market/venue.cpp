@@ -517,8 +517,9 @@ void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
       child.ts_updated = b.ts_event;  // another symbol: from its next bar
     }
   }
-  // An exit filled: what is left of its entry is canceled.
-  if (o.parent != 0) {
+  // An exit (a reduce-only child) filled: what is left of its entry is canceled. Other
+  // children (a hedge on another symbol) leave their parent be.
+  if (o.parent != 0 && o.request.reduce_only) {
     if (order* p = find_open(o.parent)) {
       close(*p, order_status::canceled, b.ts_event, b.ts_init, reason::bracket_exited, out);
     }
