@@ -128,7 +128,7 @@ const char* simulated_venue::prepare(order_request& req) const noexcept {
 
 order& simulated_venue::accept(const order_request& req, ts_ns now, std::vector<order_event>& out) {
   const order_id id = first_id_ + live();
-  order& o = orders_.emplace_back();  // in place: no temporary record copied
+  order& o = new_record();
   o.id = id;
   o.request = req;
   o.status = order_status::accepted;
@@ -217,16 +217,29 @@ bool simulated_venue::submit_list(std::span<const order_request> reqs,
 
 void simulated_venue::forget_closed() noexcept {
   // Memory follows the open orders, not the run's length: the oldest records go once they are
-  // closed and more than keep_closed_orders newer ones exist. They leave the vector in bulk
-  // (amortised O(1) per order), not one by one.
-  while (live() > cfg_.keep_closed_orders && !rec(first_id_).is_open()) {
+  // closed and more than keep_closed_orders newer ones exist; a chunk whose records are all
+  // gone becomes the spare.
+  while (live_ > cfg_.keep_closed_orders && !rec(first_id_).is_open()) {
     ++head_;
     ++first_id_;
+    --live_;
+    if (head_ == chunk_size) {
+      spare_ = std::move(chunks_.front());
+      chunks_.erase(chunks_.begin());
+      head_ = 0;
+    }
   }
-  if (head_ >= 1024 && head_ * 2 >= orders_.size()) {
-    orders_.erase(orders_.begin(), orders_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+}
+
+order& simulated_venue::new_record() {
+  const std::size_t i = head_ + live_;
+  if (i / chunk_size == chunks_.size()) {
+    chunks_.push_back(spare_ ? std::move(spare_) : std::make_unique<order[]>(chunk_size));
   }
+  ++live_;
+  order& o = chunks_[i / chunk_size][i % chunk_size];
+  o = order{};
+  return o;
 }
 
 const order* simulated_venue::find(order_id id) const noexcept {

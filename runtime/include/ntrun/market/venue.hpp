@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -71,7 +72,7 @@ class simulated_venue final : public execution_client {
   void on_bar(const bar& b, std::vector<order_event>& out) override;
 
   /// The order with this id, open or recently closed; nullptr when unknown or forgotten.
-  /// Valid until the next submit (records may move then).
+  /// Valid until the record is forgotten (a later submit may forget closed ones).
   [[nodiscard]] const order* find(order_id id) const noexcept override;
 
   /// Open orders (accepted or partially filled), sorted by id.
@@ -120,15 +121,25 @@ class simulated_venue final : public execution_client {
   std::vector<order_request> list_; ///< reused by submit_list
   symbol_id in_bar_ = static_cast<symbol_id>(-1);  ///< symbol being matched: compacted at the end
 
-  /// Accepted orders from first_id_ on, at orders_[head_ + id - first_id_] (a vector: a deque's
-  /// 512-byte nodes hold two records, an allocation every other order).
-  std::vector<order> orders_;
-  std::size_t head_ = 0;  ///< records before it were forgotten
-  [[nodiscard]] std::size_t live() const noexcept { return orders_.size() - head_; }
-  [[nodiscard]] order& rec(order_id id) noexcept { return orders_[head_ + (id - first_id_)]; }
-  [[nodiscard]] const order& rec(order_id id) const noexcept {
-    return orders_[head_ + (id - first_id_)];
+  /// Accepted orders from first_id_ on, in chunks of 256 records: the record of id is number
+  /// head_ + id - first_id_. No record moves while it lives (a vector would copy them all when
+  /// it grows; a deque's 512-byte nodes hold two, an allocation every other order), and the
+  /// chunk of forgotten records at the front is reused at the back.
+  static constexpr std::size_t chunk_size = 256;
+  std::vector<std::unique_ptr<order[]>> chunks_;
+  std::unique_ptr<order[]> spare_;
+  std::size_t head_ = 0;  ///< forgotten records at the start of chunks_[0]
+  std::size_t live_ = 0;  ///< records from first_id_ on
+  [[nodiscard]] std::size_t live() const noexcept { return live_; }
+  [[nodiscard]] order& rec(order_id id) noexcept {
+    const std::size_t i = head_ + (id - first_id_);
+    return chunks_[i / chunk_size][i % chunk_size];
   }
+  [[nodiscard]] const order& rec(order_id id) const noexcept {
+    const std::size_t i = head_ + (id - first_id_);
+    return chunks_[i / chunk_size][i % chunk_size];
+  }
+  order& new_record();
   order_id first_id_ = 1;     ///< older records were closed and forgotten
   std::vector<std::vector<order_id>> open_;  ///< per symbol, open ids in ascending order
   std::vector<order_id> scratch_;            ///< reused by cancel_all
