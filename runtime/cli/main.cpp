@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,7 @@
 
 #include <tbb/global_control.h>
 #include <csignal>
+#include <ctime>
 
 #include <unistd.h>
 
@@ -49,17 +52,29 @@ bool write_file(const std::string& path, const char* what, Fn&& fn) {
 }
 
 /// SIGINT/SIGTERM: every strategy stops between two events, on_stop runs, the report so far is
-/// printed and written (status "interrupted", exit 130). The handler resets itself, so a
-/// second signal ends the process at once.
-extern "C" void on_interrupt(int) {
-  ntrun::session::interrupt_all();
+/// printed and written (status "interrupted", exit 130). A second signal ends the process at
+/// once, unless it comes within 0.5 s of the first: tools such as timeout(1) send one signal
+/// to the process and the same to its group, which must not cost the report.
+std::atomic<std::int64_t> first_interrupt_ns{0};
+
+extern "C" void on_interrupt(int sig) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe, as is all below
+  const std::int64_t t = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  std::int64_t first = 0;
+  if (first_interrupt_ns.compare_exchange_strong(first, t)) {
+    ntrun::session::interrupt_all();
+  } else if (t - first > 500'000'000) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
 }
 
 void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
+  sa.sa_flags = 0;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
