@@ -2,6 +2,8 @@
 // (nt.array).
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "ffi_guard.hpp"
 #include "ntrun_ffi.h"
@@ -13,6 +15,16 @@ extern "C" {
 
 int32_t ntrun_ffi_abi_version(void) noexcept {
   return NTRUN_ABI_VERSION;
+}
+
+int32_t ntrun_ffi_path_kind(const char* path) noexcept {
+  if (path == nullptr) return NTRUN_PATH_MISSING;
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);  // stat(2): follows links, opens nothing
+  if (ec || !std::filesystem::exists(st)) return NTRUN_PATH_MISSING;
+  if (std::filesystem::is_regular_file(st)) return NTRUN_PATH_FILE;
+  if (std::filesystem::is_directory(st)) return NTRUN_PATH_DIR;
+  return NTRUN_PATH_OTHER;
 }
 
 const char* ntrun_ffi_version(void) noexcept {

@@ -214,10 +214,15 @@ function M.check_limits(l, symbols, fail_at, partial)
   return out
 end
 
+-- A regular file at path, checked without opening it: opening a FIFO blocks until a writer
+-- comes. Returns true, or false and what the path is instead.
 local function file_exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
+  local C = require("nt._core").C
+  local kind = C.ntrun_ffi_path_kind(path)
+  if kind == C.NTRUN_PATH_FILE then return true end
+  if kind == C.NTRUN_PATH_DIR then return false, "a folder, not a file" end
+  if kind == C.NTRUN_PATH_OTHER then return false, "not a regular file (a FIFO, device or socket)" end
+  return false, "not found"
 end
 
 -- A name or a path: a non-empty string without NUL or other control characters.
@@ -267,13 +272,13 @@ local function evaluate(file)
     ipairs = ipairs, tostring = tostring, tonumber = tonumber, type = type, select = select,
     error = error, assert = assert, unpack = unpack, next = next,
   }
-  local fn, err = loadfile(file, "t", env)
-  if not fn then
-    if not file_exists(file) then
-      error(string.format("%s: no such file (a bundle is a folder with a bundle.lua)", file), 0)
-    end
-    error(err, 0)
+  local present, what = file_exists(file)
+  if not present then
+    error(string.format("%s: %s (a bundle is a folder with a bundle.lua)", file,
+      what == "not found" and "no such file" or ("is " .. what)), 0)
   end
+  local fn, err = loadfile(file, "t", env)
+  if not fn then error(err, 0) end
   -- Interpreted, so the count hook sees every instruction (compiled traces skip hooks).
   jit.off(fn, true)
   local co = coroutine.create(fn)
@@ -318,7 +323,10 @@ function M.load(dir, data_override)
     expect(file, "strategies[" .. i .. "]", s, "string")
     text(file, "strategies[" .. i .. "]", s)
     local path = join(dir, s)
-    if not file_exists(path) then fail(file, "strategy", string.format("file '%s' not found", path)) end
+    local ok, what = file_exists(path)
+    if not ok then
+      fail(file, "strategy", string.format("file '%s' %s", path, what == "not found" and "not found" or ("is " .. what)))
+    end
     out.strategies[i] = path
   end
 
@@ -341,11 +349,16 @@ function M.load(dir, data_override)
     end
     if data_override ~= nil then
       e.path = data_override[i]
-      if not file_exists(e.path) then
-        error(string.format("--data: file '%s' not found (it replaces %s)", e.path, w .. ".file"), 0)
+      local ok, what = file_exists(e.path)
+      if not ok then
+        error(string.format("--data: file '%s' %s (it replaces %s)", e.path,
+          what == "not found" and "not found" or ("is " .. what), w .. ".file"), 0)
       end
-    elseif not file_exists(e.path) then
-      fail(file, w .. ".file", string.format("file '%s' not found", e.path))
+    else
+      local ok, what = file_exists(e.path)
+      if not ok then
+        fail(file, w .. ".file", string.format("file '%s' %s", e.path, what == "not found" and "not found" or ("is " .. what)))
+      end
     end
     if d.symbol ~= nil and d.symbols ~= nil then fail(file, w, "give either 'symbol' or 'symbols'") end
     if d.symbol ~= nil then

@@ -873,3 +873,44 @@ TEST_CASE("cash below zero is recorded at equity points only while the limits al
     CHECK(e->negative_cash()->max_leverage == lev);
   }
 }
+
+// ---- caps a strategy cannot get around (issue 9: resting orders, timers) -------------------
+
+TEST_CASE("open orders are capped per strategy: the next is rejected max_open_orders, a cancel frees room") {
+  auto e = make_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100)});
+  REQUIRE(e->next(0) == event_kind::bar);
+  const market::order_request rest{.symbol = 0, .side = order_side::buy, .type = order_type::limit,
+                                   .quantity = 1, .limit_price = 1};
+  const auto cap = static_cast<int>(NTRUN_K_MAX_OPEN_ORDERS);
+  order_id first = 0;
+  for (int i = 0; i < cap; ++i) {
+    const auto r = e->submit(0, rest);
+    REQUIRE(r.reason == nullptr);
+    if (i == 0) first = r.id;
+  }
+  const auto over = e->submit(0, rest);
+  CHECK(over.id == 0);
+  CHECK(std::string_view(over.reason) == "max_open_orders");
+  std::vector<market::order_request> two{rest, rest};
+  const std::vector<market::list_link> links{{}, {}};
+  std::vector<order_id> ids(2);
+  CHECK(std::string_view(e->submit_list(0, two, links, ids).reason) == "max_open_orders");
+  CHECK(e->cancel(0, first));
+  CHECK(e->submit(0, rest).reason == nullptr);  // room again
+  CHECK(e->rejections().front().count == 2);
+}
+
+TEST_CASE("timers are capped per strategy and repeat no faster than 1 ms") {
+  auto e = make_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100)});
+  REQUIRE(e->next(0) == event_kind::bar);
+  CHECK_THROWS_WITH_AS((void)e->set_timer(0, day(1), 1), doctest::Contains("floods the event queue"),
+                       ntrun::error);
+  CHECK(e->set_timer(0, day(1), 1'000'000) > 0);  // 1 ms: allowed
+  const auto cap = static_cast<int>(NTRUN_K_MAX_TIMERS);
+  std::int64_t last = 0;
+  for (int i = 1; i < cap; ++i) last = e->set_timer(0, day(5), 0);
+  CHECK_THROWS_WITH_AS((void)e->set_timer(0, day(5), 0), doctest::Contains("the most one strategy may hold"),
+                       ntrun::error);
+  CHECK(e->cancel_timer(0, last));
+  CHECK(e->set_timer(0, day(5), 0) > 0);
+}

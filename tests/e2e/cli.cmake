@@ -215,3 +215,19 @@ string(JSON bo_open LENGTH "${bo_json}" open_positions)
 if(NOT bo_open EQUAL 1)
   message(FATAL_ERROR "breakout: ${bo_open} open positions in the JSON, expected 1")
 endif()
+
+# A FIFO (or a folder) as a data file is refused by its kind, never opened: an open would wait
+# for a writer forever.
+find_program(MKFIFO mkfifo REQUIRED)
+file(MAKE_DIRECTORY ${WORK}/fifo)
+execute_process(COMMAND ${MKFIFO} ${WORK}/fifo/bars.csv)
+file(WRITE ${WORK}/fifo/bundle.lua "return { strategy = 'strategy.lua', data = { { file = 'bars.csv', symbol = 'X' } } }\n")
+file(WRITE ${WORK}/fifo/strategy.lua "function on_bar() end\n")
+execute_process(COMMAND ${TIMEOUT} 20 ${NTRUN} run ${WORK}/fifo WORKING_DIRECTORY ${SRC}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "a FIFO as data: exit ${rc}, expected 1 (124: it blocked)\n${err}")
+endif()
+expect_contains("${err}" "is not a regular file (a FIFO, device or socket)" "a FIFO as data")
+expect_run(1 run examples/sma_cross --data ${WORK}/fifo)
+expect_contains("${last_err}" "is a folder, not a file" "a folder as --data")

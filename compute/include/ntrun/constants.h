@@ -11,5 +11,8 @@
 #define NTRUN_K_MAX_SECONDS 9.2e9           /* durations in seconds: beyond, int64 ns overflow */
 #define NTRUN_K_MAX_ORDERS_PER_SECOND 1000000 /* the rate window keeps one timestamp per order */
 #define NTRUN_K_MAX_VAR_WINDOW 100000       /* returns per symbol in the post-trade VaR limit */
+#define NTRUN_K_MAX_OPEN_ORDERS 10000       /* open orders one strategy may hold (more: max_open_orders) */
+#define NTRUN_K_MAX_TIMERS 10000            /* timers one strategy may hold at once */
+#define NTRUN_K_MIN_TIMER_INTERVAL 0.001    /* seconds: a shorter repeating timer floods the queue */
 
 #endif /* NTRUN_CONSTANTS_H */

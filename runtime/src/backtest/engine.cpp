@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "ntrun/constants.h"
 #include "ntrun/data/time.hpp"
 
 namespace ntrun::backtest {
@@ -259,6 +260,17 @@ void engine::route(const market::order_event& ev) {
     ++it->count;
     if (it->first.size() < 3) it->first.push_back(ev.ts_event);
   }
+  if (ev.strategy >= 0 && static_cast<std::size_t>(ev.strategy) < strategies_.size()) {
+    // Open orders per strategy (the cap on resting orders): accepted opens, final closes.
+    auto& open = strategies_[static_cast<std::size_t>(ev.strategy)].open_orders;
+    if (ev.kind == market::event_kind::accepted) {
+      ++open;
+    } else if (open > 0 && (ev.kind == market::event_kind::filled ||
+                            ev.kind == market::event_kind::canceled ||
+                            ev.kind == market::event_kind::expired)) {
+      --open;
+    }
+  }
   const event_kind kind = kind_of(ev.kind);
   if (kind == event_kind::yield) return;
   event_slot s{};
@@ -310,6 +322,8 @@ bool engine::fire_timers(ts_ns upto) {
       timers_.push_back(t);
       std::push_heap(timers_.begin(), timers_.end(),
                      [](auto& a, auto& b) { return timer_later(a, b); });
+    } else {
+      drop_timer(t.strategy);  // a one-shot timer is done
     }
   }
   return fired;
@@ -511,6 +525,12 @@ void engine::finish() {
   record_.traded_notional = portfolio_->traded_notional();
 }
 
+std::size_t engine::room_for_orders(int strategy) const noexcept {
+  const std::size_t open = strategies_[static_cast<std::size_t>(strategy)].open_orders;
+  const auto cap = static_cast<std::size_t>(NTRUN_K_MAX_OPEN_ORDERS);
+  return open < cap ? cap - open : 0;
+}
+
 const char* engine::pre_check(const market::order_request& req) {
   const auto last = history_.last(req.symbol, bar_field::close, 1);
   const double ref =
@@ -527,6 +547,7 @@ submit_result engine::submit(int strategy, market::order_request req) {
   // The venue validates the request itself first (quantity, prices, symbol), so the
   // checks only see well-formed orders.
   const char* why = market::validate_request(req, cfg_.symbols.size());
+  if (!why && room_for_orders(strategy) < 1) why = market::reason::max_open_orders;
   if (!why && !req.reduce_only) why = pre_check(req);
   if (why) {
     scratch_.push_back(market::make_rejection(req, now(), why));
@@ -552,6 +573,10 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
   routed_ = 0;
   std::size_t bad = reqs.size();
   const char* why = nullptr;
+  if (room_for_orders(strategy) < reqs.size()) {
+    why = market::reason::max_open_orders;
+    bad = 0;
+  }
   for (std::size_t i = 0; i < reqs.size() && !why; ++i) {
     reqs[i].strategy = strategy;
     why = market::validate_request(reqs[i], cfg_.symbols.size());
@@ -615,6 +640,7 @@ void engine::stop_strategy(int strategy) {
   st.queue.clear();
   st.head = 0;
   st.pending_bars = 0;
+  st.timers = 0;
   std::erase_if(timers_, [&](const timer& t) { return t.strategy == strategy; });
   std::erase_if(calendar_, [&](const calendar_timer& c) { return c.strategy == strategy; });
   std::make_heap(timers_.begin(), timers_.end(),
@@ -629,8 +655,32 @@ std::vector<order_id> engine::open_orders(int strategy) const {
   return ids;
 }
 
+void engine::take_timer(int strategy) {
+  auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  if (st.timers >= static_cast<std::size_t>(NTRUN_K_MAX_TIMERS)) {
+    throw ntrun::error(status::invalid,
+                       "this strategy holds " + std::to_string(st.timers) +
+                           " timers, the most one strategy may hold; cancel some "
+                           "(ctx:cancel_timer) or use one repeating timer");
+  }
+  ++st.timers;
+}
+
+void engine::drop_timer(int strategy) noexcept {
+  auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  if (st.timers > 0) --st.timers;
+}
+
 std::int64_t engine::set_timer(int strategy, ts_ns first, ts_ns interval) {
   if (interval < 0) return 0;
+  constexpr auto min_interval = static_cast<ts_ns>(NTRUN_K_MIN_TIMER_INTERVAL * 1e9);
+  if (interval > 0 && interval < min_interval) {
+    throw ntrun::error(status::invalid,
+                       "a timer repeating every " + std::to_string(interval) +
+                           " ns floods the event queue: the shortest interval is " +
+                           std::to_string(min_interval) + " ns (0.001 s)");
+  }
+  take_timer(strategy);
   const std::int64_t id = next_timer_id_++;
   timers_.push_back(
       {.at = std::max(first, now()), .interval = interval, .id = id, .strategy = strategy});
@@ -643,12 +693,14 @@ bool engine::cancel_timer(int strategy, std::int64_t id) {
   if (std::erase_if(calendar_, [&](const calendar_timer& c) {
         return c.id == id && c.strategy == strategy;
       }) > 0) {
+    drop_timer(strategy);
     return true;
   }
   auto it = std::find_if(timers_.begin(), timers_.end(),
                          [&](const timer& t) { return t.id == id && t.strategy == strategy; });
   if (it == timers_.end()) return false;
   timers_.erase(it);
+  drop_timer(strategy);
   std::make_heap(timers_.begin(), timers_.end(),
                  [](auto& a, auto& b) { return timer_later(a, b); });
   return true;
@@ -688,6 +740,7 @@ std::int64_t engine::set_calendar_timer(int strategy, calendar_kind kind) {
   if (calendar_.empty()) {
     calendar_prev_ = pending_point_ ? std::optional<ts_ns>(pending_point_->ts) : std::nullopt;
   }
+  take_timer(strategy);
   const std::int64_t id = next_timer_id_++;
   calendar_.push_back({.id = id, .strategy = strategy, .kind = kind});
   return id;

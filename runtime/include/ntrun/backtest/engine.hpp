@@ -196,6 +196,8 @@ class engine {
     std::vector<event_slot> queue;
     std::size_t head = 0;
     std::size_t pending_bars = 0;  ///< bars queued and not yet delivered (the last is flagged)
+    std::size_t open_orders = 0;   ///< accepted and not yet closed (capped: max_open_orders)
+    std::size_t timers = 0;        ///< timers and calendar timers held (capped)
     rng64 rng;
     bool stopped = false;
   };
@@ -207,6 +209,11 @@ class engine {
   /// the position it judges includes the bar's earlier fills).
   void route_pending();
   [[nodiscard]] const char* pre_check(const market::order_request& req);
+  /// Orders the strategy may still open before the cap (NTRUN_K_MAX_OPEN_ORDERS).
+  [[nodiscard]] std::size_t room_for_orders(int strategy) const noexcept;
+  /// Timers held per strategy, capped at NTRUN_K_MAX_TIMERS (take throws at the cap).
+  void take_timer(int strategy);
+  void drop_timer(int strategy) noexcept;
   void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);
   void record_equity();

@@ -54,6 +54,8 @@ inline constexpr const char* parent_closed = "parent_closed";
 inline constexpr const char* bracket_exited = "bracket_exited";
 /// A reduce-only order cut (or canceled) where it would have increased the position.
 inline constexpr const char* reduce_only = "reduce_only";
+/// The strategy holds NTRUN_K_MAX_OPEN_ORDERS open orders already.
+inline constexpr const char* max_open_orders = "max_open_orders";
 }  // namespace reason
 
 /// What an order is for, when the strategy said so (ctx:bracket does): it names the exit of

@@ -1,0 +1,23 @@
+-- Caps a strategy cannot get around: resting orders and timers (docs/strategies.md, "Caps").
+-- Each flood ends in a refusal or a stopped strategy with a written report, not a hung host.
+local nt = require "nt"
+
+local FIX = spec_dir .. "/fixtures/caps/"
+
+describe("caps", function()
+  it("hold open orders at 10,000 per strategy: the rest are refused max_open_orders", function()
+    local r = nt.backtest.run(FIX .. "orders", { quiet = true })
+    assert.equals(0, r.exit_code, r.errors[1])
+    -- 8 bars x 2,000 orders: 10,000 rest, 6,000 are refused (the strategy checks the reason).
+    assert.equals(16000, r.metrics.num_orders)
+    assert.equals(6000, r.metrics.num_rejected)
+    assert.contains(table.concat(r.warnings, "\n"), "max_open_orders")
+  end)
+
+  it("refuse a repeating timer under 1 ms with the strategy's line", function()
+    local r = nt.backtest.run(FIX .. "timer_storm", { quiet = true })
+    assert.equals(1, r.exit_code)
+    assert.contains(r.errors[1], "strategy.lua:2:")
+    assert.contains(r.errors[1], "floods the event queue: the shortest interval is 1000000 ns")
+  end)
+end)
