@@ -21,3 +21,15 @@ describe("caps", function()
     assert.contains(r.errors[1], "floods the event queue: the shortest interval is 1000000 ns")
   end)
 end)
+
+describe("error objects", function()
+  for _, name in ipairs({ "error_loop", "error_raise" }) do
+    it("are reported without calling their __tostring (" .. name .. ")", function()
+      local r = nt.backtest.run(FIX .. name, { quiet = true })
+      assert.equals(1, r.exit_code)
+      assert.contains(r.status, "stopped")
+      assert.contains(r.errors[1], "(error object is a table value)")
+      assert.contains(r.errors[1], "strategy.lua:3:")
+    end)
+  end
+end)

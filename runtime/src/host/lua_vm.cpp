@@ -19,14 +19,12 @@ namespace ntrun::host {
 namespace {
 
 int traceback_handler(lua_State* L) {
-  const char* msg = lua_tostring(L, 1);
-  if (!msg) {
-    if (luaL_callmeta(L, 1, "__tostring") && lua_isstring(L, -1)) {
-      msg = lua_tostring(L, -1);
-    } else {
-      msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    }
-  }
+  // An error object's __tostring is script code: it could loop (compiled, where no hook
+  // fires) or raise again ("error in error handling", no file:line). The handler calls no
+  // metamethod; the traceback below says where the object was raised.
+  const char* msg = lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER
+                        ? lua_tostring(L, 1)
+                        : lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
