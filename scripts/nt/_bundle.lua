@@ -266,9 +266,37 @@ local function copy(t, skip)
 end
 M.copy = copy
 
+-- The manifest's string library: C functions that can run long outside the instruction
+-- budget are refused (patterns, which backtrack exponentially) or bounded (rep).
+local MAX_REP = 1000000
+local function manifest_string(file)
+  local s = copy(string, { dump = true })
+  local function refuse(name)
+    return function()
+      error(string.format("%s: string.%s is not available in bundle.lua: a pattern runs in C, "
+        .. "outside the manifest's instruction budget, and can run for hours; use string.sub, "
+        .. "string.format or a plain string.find(s, text, 1, true)", file, name), 0)
+    end
+  end
+  s.match, s.gmatch, s.gsub = refuse("match"), refuse("gmatch"), refuse("gsub")
+  local find, rep = string.find, string.rep
+  s.find = function(str, needle, init, is_plain)
+    if is_plain ~= true then refuse("find (with a pattern)")() end
+    return find(str, needle, init, true)
+  end
+  s.rep = function(str, n, sep)
+    if type(n) == "number" and n * (#tostring(str) + #tostring(sep or "")) > MAX_REP then
+      error(string.format("%s: string.rep of more than %d bytes in bundle.lua", file, MAX_REP), 0)
+    end
+    return rep(str, n, sep)
+  end
+  return s
+end
+
 local function evaluate(file)
+  local mstring = manifest_string(file)
   local env = {
-    math = copy(math), string = copy(string, { dump = true }), table = copy(table), pairs = pairs,
+    math = copy(math), string = mstring, table = copy(table), pairs = pairs,
     ipairs = ipairs, tostring = tostring, tonumber = tonumber, type = type, select = select,
     error = error, assert = assert, unpack = unpack, next = next,
   }
@@ -285,7 +313,13 @@ local function evaluate(file)
   debug.sethook(co, function()
     error(string.format("%s: took more than %d instructions (an endless loop?)", file, MAX_INSTRUCTIONS), 0)
   end, "", MAX_INSTRUCTIONS)
+  -- Method calls on strings (("x"):rep(n)) go through the string metatable: point it at the
+  -- manifest's library while the manifest runs.
+  local string_mt = debug.getmetatable("")
+  local string_index = string_mt.__index
+  string_mt.__index = mstring
   local ok, res = coroutine.resume(co)
+  string_mt.__index = string_index
   -- The hook is the VM's, not the coroutine's: clear it, or it would stop any long-running
   -- code later run in this state (a strategy sorting with a Lua comparator, say).
   debug.sethook(co)

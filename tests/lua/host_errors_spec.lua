@@ -94,6 +94,9 @@ describe("bundle.lua problems", function()
     { "empty_symbol", "bundle.lua: 'data[1].symbol': must not be empty" },
     { "nul_path", "bundle.lua: 'data[1].file': must not hold control characters" },
     { "seed_big", "bundle.lua: 'seed': must be a whole number in 0..2^53 (got 1.844674407371e+19)" },
+    { "pattern_bomb", "bundle.lua: string.find (with a pattern) is not available in bundle.lua" },
+    { "method_pattern", "bundle.lua: string.match is not available in bundle.lua" },
+    { "rep_bomb", "bundle.lua: string.rep of more than 1000000 bytes in bundle.lua" },
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " raises: " .. c[2], function()
