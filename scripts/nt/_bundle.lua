@@ -94,7 +94,7 @@ end
 local TOP = {
   name = true, description = true, strategy = true, strategies = true, data = true,
   params = true, capital = true, commission = true, slippage = true, venue = true,
-  limits = true, history = true, from = true, to = true, seed = true,
+  limits = true, history = true, from = true, to = true, seed = true, sandbox = true,
 }
 local DATA = { file = true, symbol = true, symbols = true, layout = true, columns = true }
 local COLUMNS = { time = true, open = true, high = true, low = true, close = true, volume = true }
@@ -102,6 +102,7 @@ local COMMISSION = { per_share = true, per_value = true, minimum = true }
 local SLIPPAGE = { model = true, value = true }
 local SLIPPAGE_MODELS = { none = true, fixed = true, percentage = true, volume = true }
 local VENUE = { volume_cap = true }
+local SANDBOX = { memory_mb = true }
 local LIMITS = {
   max_position = true, max_order_notional = true, max_orders_per_second = true,
   max_leverage = true, allow_short = true, max_notional = true, max_gross_exposure = true,
@@ -441,6 +442,16 @@ function M.load(dir, data_override)
   expect(file, "venue", v, "table")
   check_keys(file, "venue", v, VENUE)
   out.venue = { volume_cap = positive(file, "venue.volume_cap", v.volume_cap or 0, true) }
+
+  local sb = b.sandbox or {}
+  expect(file, "sandbox", sb, "table")
+  check_keys(file, "sandbox", sb, SANDBOX)
+  local mb = sb.memory_mb or K.DEFAULT_MEMORY_MB
+  positive(file, "sandbox.memory_mb", mb)
+  if mb > K.MAX_MEMORY_MB then
+    fail(file, "sandbox.memory_mb", string.format("must be at most %d (MB; got %s)", K.MAX_MEMORY_MB, tostring(mb)))
+  end
+  out.sandbox = { memory_mb = mb }
 
   local symbols = {}
   for _, e in ipairs(out.data) do

@@ -97,6 +97,7 @@ describe("bundle.lua problems", function()
     { "pattern_bomb", "bundle.lua: string.find (with a pattern) is not available in bundle.lua" },
     { "method_pattern", "bundle.lua: string.match is not available in bundle.lua" },
     { "rep_bomb", "bundle.lua: string.rep of more than 1000000 bytes in bundle.lua" },
+    { "sandbox_key", "bundle.lua: 'sandbox': unknown key 'memory' (allowed: memory_mb)" },
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " raises: " .. c[2], function()

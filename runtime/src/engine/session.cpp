@@ -74,9 +74,23 @@ std::optional<std::string> session::take_error() {
 double* session::alloc_doubles(std::int64_t n) noexcept {
   if (n < 0 || static_cast<std::uint64_t>(n) > SIZE_MAX / sizeof(double)) return nullptr;
   const std::size_t count = std::max<std::size_t>(static_cast<std::size_t>(n), 1);
+  if (memory_limit_ > 0 && count * sizeof(double) > memory_limit_ - std::min(memory_limit_, bytes_live_ + lua_bytes_)) {
+    memory_exceeded_ = true;
+    return nullptr;
+  }
   auto* p = static_cast<double*>(std::calloc(count, sizeof(double)));
   if (p) account_alloc(count * sizeof(double));
   return p;
+}
+
+bool session::lua_resize(std::size_t from, std::size_t to) noexcept {
+  if (to > from && memory_limit_ > 0 &&
+      lua_bytes_ - from + to + bytes_live_ > memory_limit_) {
+    memory_exceeded_ = true;
+    return false;
+  }
+  lua_bytes_ = lua_bytes_ - from + to;
+  return true;
 }
 
 void session::free_doubles(double* p, std::int64_t n) noexcept {

@@ -120,6 +120,7 @@ class strategy_vm {
       lua_pop(vm_.state(), 1);
     }
     session& s = vm_.session();
+    s.set_memory_limit(b.memory_limit);
     s.set_name(name);
     s.set_log_sink(print_log, log);
     s.attach(&eng.port(index));
@@ -151,6 +152,10 @@ class strategy_vm {
     }
     lua_pop(L, 2);
   }
+
+  /// The cap this state passed, when its last error came from it.
+  [[nodiscard]] bool over_memory() noexcept { return vm_.session().memory_exceeded(); }
+  [[nodiscard]] std::size_t memory_limit() noexcept { return vm_.session().memory_limit(); }
 
   /// An error kept by the session (a data error raised inside an FFI call), once.
   std::optional<std::string> take_error() { return vm_.session().take_error(); }
@@ -267,7 +272,15 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   auto fail = [&](strategy_vm& s, const std::string& err) {
     s.failed = true;
     eng.stop_strategy(s.index());
-    res.errors.push_back(err);
+    if (s.over_memory()) {
+      // Lua's "not enough memory" says neither who nor why: the cap does.
+      res.errors.push_back(names[static_cast<std::size_t>(s.index())] + ": stopped: it used more than " +
+                           std::to_string(s.memory_limit() / (1024 * 1024)) +
+                           " MB (its Lua heap and nt arrays; sandbox.memory_mb in bundle.lua) at " +
+                           data::format_datetime(eng.now()) + " (" + err + ")");
+    } else {
+      res.errors.push_back(err);
+    }
     res.exit_code = 1;
     res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];
   };

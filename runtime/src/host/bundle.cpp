@@ -191,6 +191,9 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   lua_getfield(L, t, "venue");
   b.venue.volume_cap = get_number(L, -1, "volume_cap");
   lua_pop(L, 1);
+  lua_getfield(L, t, "sandbox");
+  b.memory_limit = static_cast<std::size_t>(get_number(L, -1, "memory_mb") * 1024.0 * 1024.0);
+  lua_pop(L, 1);
 
   lua_getfield(L, t, "limits");
   const int l = lua_gettop(L);

@@ -60,6 +60,22 @@ int embedded_searcher(lua_State* L) {
   return 1;
 }
 
+/// The state's allocator: the C library's, counted against the session's memory cap (a state
+/// that passes it gets Lua's "not enough memory", the host keeps running).
+void* counted_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
+  auto* s = static_cast<ntrun::session*>(ud);
+  const std::size_t old = ptr != nullptr ? osize : 0;
+  if (nsize == 0) {
+    std::free(ptr);
+    (void)s->lua_resize(old, 0);
+    return nullptr;
+  }
+  if (!s->lua_resize(old, nsize)) return nullptr;
+  void* p = std::realloc(ptr, nsize);
+  if (p == nullptr) (void)s->lua_resize(nsize, old);
+  return p;
+}
+
 /// package.preload["nt._session"]: the state's session as light userdata (upvalue 1).
 int session_loader(lua_State* L) {
   lua_pushvalue(L, lua_upvalueindex(1));
@@ -68,7 +84,7 @@ int session_loader(lua_State* L) {
 
 }  // namespace
 
-lua_vm::lua_vm() : L_(luaL_newstate()) {
+lua_vm::lua_vm() : L_(lua_newstate(counted_alloc, &session_)) {
   if (!L_) throw std::runtime_error("cannot create a Lua state (out of memory)");
   luaL_openlibs(L_);
   // Insert the embedded searcher right after the preload searcher.

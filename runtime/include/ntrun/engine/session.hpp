@@ -83,6 +83,17 @@ class session {
   [[nodiscard]] std::size_t bytes_peak() const noexcept { return bytes_peak_; }
   [[nodiscard]] std::int64_t allocs_live() const noexcept { return allocs_live_; }
 
+  // ---- the memory cap: the state's Lua heap and the host memory above, together ----
+  /// 0: no cap (trusted states). Beyond it the Lua allocator and alloc_doubles refuse.
+  void set_memory_limit(std::size_t bytes) noexcept { memory_limit_ = bytes; }
+  [[nodiscard]] std::size_t memory_limit() const noexcept { return memory_limit_; }
+  /// A Lua block growing from `from` to `to` bytes (from 0: a new block); false (and
+  /// memory_exceeded()) when that would pass the cap. Shrinking always succeeds.
+  [[nodiscard]] bool lua_resize(std::size_t from, std::size_t to) noexcept;
+  [[nodiscard]] std::size_t lua_bytes() const noexcept { return lua_bytes_; }
+  /// True once an allocation was refused for the cap.
+  [[nodiscard]] bool memory_exceeded() const noexcept { return memory_exceeded_; }
+
  private:
   std::string name_;
   strategy_port* port_ = nullptr;
@@ -96,6 +107,8 @@ class session {
   std::optional<std::string> error_;
   std::size_t bytes_live_ = 0, bytes_peak_ = 0;
   std::int64_t allocs_live_ = 0;
+  std::size_t memory_limit_ = 0, lua_bytes_ = 0;
+  bool memory_exceeded_ = false;
 };
 
 }  // namespace ntrun

@@ -37,6 +37,8 @@ struct bundle_config {
   market::venue_config venue{};   ///< slippage, commission, volume cap
   market::check_config checks{};  ///< the limits; per-symbol lists by symbol id
   std::int64_t history = 0;
+  /// A strategy state's memory cap in bytes (its Lua heap and the nt arrays it made).
+  std::size_t memory_limit = 0;
   std::optional<std::string> from, to;
   std::uint64_t seed = 0;
   /// The validated params as a Lua chunk returning them (plain data): strategy states get
