@@ -44,3 +44,12 @@ describe("memory", function()
     assert.equals(1, r.data.bars)
   end)
 end)
+
+describe("logs", function()
+  it("keep the first 100,000 lines of a strategy and count the rest in the report", function()
+    local r = nt.backtest.run(FIX .. "log_flood", { quiet = true })
+    assert.equals(0, r.exit_code, r.errors[1])
+    -- 8 bars x 20,000 lines: 60,000 past the cap.
+    assert.contains(table.concat(r.warnings, "\n"), "strategy.lua: 60000 log line(s) dropped after the first 100000")
+  end)
+end)

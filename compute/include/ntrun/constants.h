@@ -14,6 +14,7 @@
 #define NTRUN_K_MAX_OPEN_ORDERS 10000       /* open orders one strategy may hold (more: max_open_orders) */
 #define NTRUN_K_MAX_TIMERS 10000            /* timers one strategy may hold at once */
 #define NTRUN_K_MIN_TIMER_INTERVAL 0.001    /* seconds: a shorter repeating timer floods the queue */
+#define NTRUN_K_MAX_LOG_LINES 100000        /* log lines one strategy may write (more are counted) */
 #define NTRUN_K_DEFAULT_MEMORY_MB 256       /* a strategy's memory cap (Lua heap + nt arrays) */
 #define NTRUN_K_MAX_MEMORY_MB 1048576       /* sandbox.memory_mb at most 1 TB */
 

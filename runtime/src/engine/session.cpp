@@ -1,6 +1,8 @@
 // A Lua state's session with the host (see session.hpp).
 #include "ntrun/engine/session.hpp"
 
+#include "ntrun/constants.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +51,23 @@ event_kind session::next() noexcept {
 }
 
 void session::log(int level, std::string_view msg) noexcept {
+  if (log_lines_ >= static_cast<std::int64_t>(NTRUN_K_MAX_LOG_LINES)) {
+    // A line per bar of a long run would bury the terminal and the disk: say so once.
+    if (log_dropped_++ == 0) {
+      char notice[160];
+      std::snprintf(notice, sizeof notice,
+                    "log cap of %lld lines reached: this strategy's further lines are dropped "
+                    "(the report counts them)",
+                    static_cast<long long>(NTRUN_K_MAX_LOG_LINES));
+      emit(2, notice);
+    }
+    return;
+  }
+  ++log_lines_;
+  emit(level, msg);
+}
+
+void session::emit(int level, std::string_view msg) noexcept {
   level = std::clamp(level, 0, 3);
   const ts_ns ts = port_ ? port_->now() : 0;
   if (log_fn_) {

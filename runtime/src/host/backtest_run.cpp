@@ -155,6 +155,7 @@ class strategy_vm {
 
   /// The cap this state passed, when its last error came from it.
   [[nodiscard]] bool over_memory() noexcept { return vm_.session().memory_exceeded(); }
+  [[nodiscard]] std::int64_t log_dropped() noexcept { return vm_.session().log_dropped(); }
   [[nodiscard]] std::size_t memory_limit() noexcept { return vm_.session().memory_limit(); }
 
   /// An error kept by the session (a data error raised inside an FFI call), once.
@@ -405,6 +406,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   if (trips.size() > 5) {
     res.meta.warnings.push_back("circuit breaker tripped " + std::to_string(trips.size()) +
                                 " times in all");
+  }
+  for (std::size_t i = 0; i < vms.size(); ++i) {
+    if (const std::int64_t n = vms[i]->log_dropped(); n > 0) {
+      res.meta.warnings.push_back(names[i] + ": " + std::to_string(n) + " log line(s) dropped after the first " +
+                                  std::to_string(NTRUN_K_MAX_LOG_LINES) +
+                                  " (a line every bar? log less often, or on changes)");
+    }
   }
   if (const auto n = eng.venue().open_order_count(); n > 0) {
     res.meta.warnings.push_back(std::to_string(n) + " order(s) still open at the end of the data");

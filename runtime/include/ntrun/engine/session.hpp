@@ -65,7 +65,13 @@ class session {
     log_fn_ = fn;
     log_user_ = user;
   }
+  /// One log line; past NTRUN_K_MAX_LOG_LINES a single notice, then lines are only counted.
   void log(int level, std::string_view msg) noexcept;
+  [[nodiscard]] std::int64_t log_dropped() const noexcept { return log_dropped_; }
+ private:
+  void emit(int level, std::string_view msg) noexcept;
+
+ public:
   /// Keeps the first error raised inside an FFI call (which must not throw) for the host.
   void set_error(std::string_view what) noexcept;
   [[nodiscard]] std::optional<std::string> take_error();
@@ -108,6 +114,7 @@ class session {
   std::size_t bytes_live_ = 0, bytes_peak_ = 0;
   std::int64_t allocs_live_ = 0;
   std::size_t memory_limit_ = 0, lua_bytes_ = 0;
+  std::int64_t log_lines_ = 0, log_dropped_ = 0;
   bool memory_exceeded_ = false;
 };
 
