@@ -914,3 +914,19 @@ TEST_CASE("timers are capped per strategy and repeat no faster than 1 ms") {
   CHECK(e->cancel_timer(0, last));
   CHECK(e->set_timer(0, day(5), 0) > 0);
 }
+
+TEST_CASE("reduce-only orders and a list's children count in the order rate like any order") {
+  auto e = make_risk_engine({make_bar(0, 0, 100, 100, 100, 100), make_bar(1, 0, 100, 100, 100, 100)},
+                            {.max_orders_per_second = 3, .max_leverage = 0});
+  REQUIRE(e->next(0) == event_kind::bar);
+  market::order_request exit{.symbol = 0, .side = order_side::sell, .type = order_type::limit,
+                             .quantity = 1, .limit_price = 200, .reduce_only = true};
+  CHECK(e->submit(0, exit).reason == nullptr);
+  CHECK(e->submit(0, exit).reason == nullptr);
+  std::vector<market::order_request> list{market_buy(1), exit};
+  const std::vector<market::list_link> links{{}, {.parent = 1}};
+  std::vector<order_id> ids(2);
+  // The parent is the third order of the second; its child would be the fourth.
+  CHECK(std::string_view(e->submit_list(0, list, links, ids).reason) == "max_orders_per_second");
+  CHECK(std::string_view(e->submit(0, exit).reason) == "max_orders_per_second");
+}

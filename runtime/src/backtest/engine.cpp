@@ -548,7 +548,7 @@ submit_result engine::submit(int strategy, market::order_request req) {
   // checks only see well-formed orders.
   const char* why = market::validate_request(req, cfg_.symbols.size());
   if (!why && room_for_orders(strategy) < 1) why = market::reason::max_open_orders;
-  if (!why && !req.reduce_only) why = pre_check(req);
+  if (!why) why = req.reduce_only ? checks_->admit_rate(now()) : pre_check(req);
   if (why) {
     scratch_.push_back(market::make_rejection(req, now(), why));
   } else {
@@ -580,7 +580,10 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
   for (std::size_t i = 0; i < reqs.size() && !why; ++i) {
     reqs[i].strategy = strategy;
     why = market::validate_request(reqs[i], cfg_.symbols.size());
-    if (!why && links[i].parent == 0 && !reqs[i].reduce_only) why = pre_check(reqs[i]);
+    if (!why) {
+      why = links[i].parent == 0 && !reqs[i].reduce_only ? pre_check(reqs[i])
+                                                         : checks_->admit_rate(now());
+    }
     if (why) bad = i;
   }
   for (auto& r : reqs) r.strategy = strategy;

@@ -436,6 +436,10 @@ const char* pre_trade_checks::check(const order_request& req, const portfolio& p
     }
   }
 
+  return admit_rate(now);
+}
+
+const char* pre_trade_checks::admit_rate(ts_ns now) noexcept {
   const std::size_t cap = window_.size();
   if (cap > 0) {
     while (size_ > 0 && window_[head_] <= now - ns_per_second) {

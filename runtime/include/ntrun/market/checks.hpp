@@ -140,6 +140,11 @@ class pre_trade_checks {
   [[nodiscard]] const char* check(const order_request& req, const portfolio& pf,
                                   double reference_price, ts_ns now);
 
+  /// The order-rate rule alone (rule 12), counting the order when it passes: for orders the
+  /// other rules do not apply to (reduce-only orders, the children of a list), which must not
+  /// get around the rate.
+  [[nodiscard]] const char* admit_rate(ts_ns now) noexcept;
+
   /// Checks at fill time: the largest part of `qty` that a fill of `req` at `price` may take
   /// without breaching allow_short, max_position, max_notional, max_gross_exposure or
   /// max_net_exposure, given the portfolio as it is now (docs/fill_model.md). Fills that do not
