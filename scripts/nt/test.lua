@@ -123,6 +123,13 @@ A.error_matches = function(fn, pattern, msg)
     failure(string.format("expected an error matching %s, got %s", fmt(pattern), fmt(tostring(err))), 2)
   end
 end
+--- completed(report): the report of a run that completed (exit code 0; a failure shows the
+--- run's first error); returns the report.
+function A.completed(r)
+  A.equals(0, r.exit_code, r.errors and r.errors[1])
+  A.equals("completed", r.status)
+  return r
+end
 --- trades(want, got[, pnl_tolerance]): closed trades equal one by one: symbol, side, entry and
 --- exit time, quantity exactly; prices and commission to 1e-9; pnl to pnl_tolerance (1e-7);
 --- exit_reason where `want` gives one.

@@ -7,12 +7,7 @@ local nt = require "nt"
 
 local FIX = spec_dir .. "/fixtures/limits/"
 
-local function completed(bundle)
-  local r = nt.backtest.run(FIX .. bundle)
-  assert.equals(0, r.exit_code, r.errors[1])
-  assert.equals("completed", r.status)
-  return r
-end
+local function completed(bundle) return assert.completed(nt.backtest.run(FIX .. bundle)) end
 
 describe("per-symbol and exposure limits", function()
   it("refuse with max_position, max_notional, max_gross_exposure, max_net_exposure; reducing and hedging pass", function()

@@ -155,3 +155,25 @@ describe("assert(v)", function()
     passes(function() assert(0) end)
   end)
 end)
+
+describe("assert.completed and assert.trades", function()
+  it("completed passes a completed run's report and fails with the run's first error", function()
+    local ok = { exit_code = 0, status = "completed", errors = {} }
+    passes(function() assert.equals(ok, assert.completed(ok)) end)
+    fails(function() assert.completed({ exit_code = 1, status = "stopped", errors = { "strategy.lua:3: boom" } }) end,
+      "strategy.lua:3: boom")
+    fails(function() assert.completed({ exit_code = 0, status = "interrupted", errors = {} }) end, "interrupted")
+  end)
+
+  it("trades compares exit_reason where the expected trade gives one", function()
+    local t = { symbol = "X", side = "long", entry_time = "a", exit_time = "b", quantity = 1, entry_price = 1,
+      exit_price = 2, commission = 0, pnl = 1, exit_reason = "stop_loss" }
+    local g = {}
+    for k, v in pairs(t) do g[k] = v end
+    passes(function() assert.trades({ t }, { g }) end)
+    g.exit_reason = "take_profit"
+    fails(function() assert.trades({ t }, { g }) end, "take_profit")
+    t.exit_reason = nil
+    passes(function() assert.trades({ t }, { g }) end)
+  end)
+end)

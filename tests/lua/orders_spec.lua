@@ -6,12 +6,7 @@ local nt = require "nt"
 
 local FIX = spec_dir .. "/fixtures/"
 
-local function completed(bundle)
-  local r = nt.backtest.run(FIX .. bundle)
-  assert.equals(0, r.exit_code, r.errors[1])
-  assert.equals("completed", r.status)
-  return r
-end
+local function completed(bundle) return assert.completed(nt.backtest.run(FIX .. bundle)) end
 
 describe("ctx:bracket", function()
   it("fills as worked by hand on the bar's path (events checked in the strategy)", function()
