@@ -29,7 +29,7 @@ struct venue_config {
 
 /// Deterministic, single-threaded order matcher. Every method appends the events it causes to
 /// `out` (never clears it), so the caller reuses one vector and the hot path does not allocate.
-/// Order records (~100 bytes) stay while open and for the last keep_closed_orders orders.
+/// Order records (192 bytes) stay while open and for the last keep_closed_orders orders.
 class simulated_venue final : public execution_client {
  public:
   /// Throws market_error when the config is invalid (names the field and the allowed range).
