@@ -102,16 +102,6 @@ double* session::alloc_doubles(std::int64_t n) noexcept {
   return p;
 }
 
-bool session::lua_resize(std::size_t from, std::size_t to) noexcept {
-  if (to > from && memory_limit_ > 0 &&
-      lua_bytes_ - from + to + bytes_live_ > memory_limit_) {
-    memory_exceeded_ = true;
-    return false;
-  }
-  lua_bytes_ = lua_bytes_ - from + to;
-  return true;
-}
-
 void session::free_doubles(double* p, std::int64_t n) noexcept {
   if (!p) return;
   std::free(p);

@@ -95,7 +95,16 @@ class session {
   [[nodiscard]] std::size_t memory_limit() const noexcept { return memory_limit_; }
   /// A Lua block growing from `from` to `to` bytes (from 0: a new block); false (and
   /// memory_exceeded()) when that would pass the cap. Shrinking always succeeds.
-  [[nodiscard]] bool lua_resize(std::size_t from, std::size_t to) noexcept;
+  /// Inline: every Lua allocation comes here.
+  [[nodiscard]] bool lua_resize(std::size_t from, std::size_t to) noexcept {
+    const std::size_t next = lua_bytes_ - (from < lua_bytes_ ? from : lua_bytes_) + to;
+    if (to > from && memory_limit_ > 0 && next + bytes_live_ > memory_limit_) {
+      memory_exceeded_ = true;
+      return false;
+    }
+    lua_bytes_ = next;
+    return true;
+  }
   [[nodiscard]] std::size_t lua_bytes() const noexcept { return lua_bytes_; }
   /// True once an allocation was refused for the cap.
   [[nodiscard]] bool memory_exceeded() const noexcept { return memory_exceeded_; }

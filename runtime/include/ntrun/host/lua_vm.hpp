@@ -3,6 +3,7 @@
 // through the private module nt._session), and protected calls that return the traceback.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,7 +43,15 @@ class lua_vm {
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
  private:
+  struct alloc_ctx {
+    void* (*f)(void*, void*, std::size_t, std::size_t) = nullptr;  ///< LuaJIT's lua_Alloc
+    void* ud = nullptr;
+    ntrun::session* s = nullptr;
+  };
+  static void* counted_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept;
+
   ntrun::session session_;
+  alloc_ctx alloc_;
   lua_State* L_;
 };
 
