@@ -44,6 +44,8 @@ int32_t ntrun_ffi_abi_version(void) NTRUN_NOEXCEPT;
 /* What a path names, without opening it (a FIFO would block an open): NTRUN_PATH_*. */
 enum { NTRUN_PATH_MISSING = 0, NTRUN_PATH_FILE = 1, NTRUN_PATH_DIR = 2, NTRUN_PATH_OTHER = 3 };
 int32_t ntrun_ffi_path_kind(const char* path) NTRUN_NOEXCEPT;
+/* 1 when path, links resolved, lies inside the folder dir (links resolved too), else 0. */
+int32_t ntrun_ffi_path_inside(const char* path, const char* dir) NTRUN_NOEXCEPT;
 const char* ntrun_ffi_version(void) NTRUN_NOEXCEPT; /* "0.1.0" */
 const char* ntrun_ffi_strerror(int32_t status) NTRUN_NOEXCEPT;
 

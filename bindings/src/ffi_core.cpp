@@ -27,6 +27,26 @@ int32_t ntrun_ffi_path_kind(const char* path) noexcept {
   return NTRUN_PATH_OTHER;
 }
 
+int32_t ntrun_ffi_path_inside(const char* path, const char* dir) noexcept {
+  if (path == nullptr || dir == nullptr) return 0;
+  try {
+    std::error_code ec;
+    const auto p = std::filesystem::weakly_canonical(path, ec);
+    if (ec) return 0;
+    const auto d = std::filesystem::weakly_canonical(dir, ec);
+    if (ec) return 0;
+    // Component by component: /a/bundle2 is not inside /a/bundle.
+    auto pi = p.begin();
+    for (auto di = d.begin(); di != d.end(); ++di, ++pi) {
+      if (di->empty()) continue;  // a trailing separator
+      if (pi == p.end() || *pi != *di) return 0;
+    }
+    return pi != p.end() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
 const char* ntrun_ffi_version(void) noexcept {
   return NTRUN_VERSION_STRING;
 }

@@ -86,6 +86,18 @@ function M.env(bundle_dir, ctx)
       error(string.format("module '%s' is not available to strategies", name), 2)
     end
     local path = (bundle_dir ~= "" and bundle_dir .. "/" or "") .. (name:gsub("%.", "/")) .. ".lua"
+    -- A bundle's own regular files only: a link out of the bundle would let a parse error
+    -- show another file's first line, and a FIFO would block the load.
+    local kind = C.ntrun_ffi_path_kind(path)
+    if kind ~= C.NTRUN_PATH_MISSING then
+      if kind ~= C.NTRUN_PATH_FILE then
+        error(string.format("module '%s' (%s) is not a regular file", name, path), 2)
+      end
+      if C.ntrun_ffi_path_inside(path, bundle_dir ~= "" and bundle_dir or ".") ~= 1 then
+        error(string.format("module '%s' (%s) lies outside the bundle (a link?): strategies require "
+          .. "only their bundle's own files", name, path), 2)
+      end
+    end
     local chunk, err = loadfile(path, "t", env)
     if not chunk then
       if err:find("cannot open") then

@@ -49,3 +49,30 @@ describe("a legitimate strategy", function()
     assert.equals(1256, r.data.bars)
   end)
 end)
+
+describe("require in a strategy", function()
+  -- Load errors fail the run before any event: nt.backtest.run raises them.
+  local function load_error(bundle)
+    local ok, err = pcall(run, bundle)
+    assert.is_false(ok, "the load must fail")
+    return tostring(err)
+  end
+
+  it("refuses a module that links out of the bundle, without reading it", function()
+    local err = load_error("link_out")
+    assert.contains(err, "strategy.lua:1: module 'secret' (")
+    assert.contains(err, "lies outside the bundle (a link?)")
+    assert.is_nil(err:find("date,open", 1, true), "the linked file's text must not show")
+  end)
+
+  it("refuses a module that is a FIFO instead of waiting on it", function()
+    local pipe = FIX .. "fifo_module/pipe.lua"
+    os.remove(pipe)
+    assert.is_true(os.execute("mkfifo '" .. pipe .. "'") == 0, "mkfifo")
+    local ok, err = pcall(run, "fifo_module")
+    os.remove(pipe)
+    assert.is_false(ok, "the load must fail")
+    assert.contains(tostring(err), "strategy.lua:1: module 'pipe' (")
+    assert.contains(tostring(err), "is not a regular file")
+  end)
+end)
