@@ -181,7 +181,7 @@ enum {
   NTRUN_EV_YIELD = 100,   /* this strategy's queue is empty; another strategy runs next */
   NTRUN_EV_END = 101      /* the data is exhausted */
 };
-enum { NTRUN_CTL_STOP = 1, NTRUN_CTL_RELOAD = 2, NTRUN_CTL_DEADLINE = 4 };
+enum { NTRUN_CTL_STOP = 1, NTRUN_CTL_RELOAD = 2, NTRUN_CTL_DEADLINE = 4, NTRUN_CTL_STATUS = 8 };
 
 /* Enum values shared with ntrun::order_side / order_type / time_in_force / order_status. */
 enum { NTRUN_BUY = 0, NTRUN_SELL = 1 };

@@ -63,6 +63,7 @@ static_assert(NTRUN_EV_CONTROL == static_cast<int>(ntrun::event_kind::control));
 static_assert(NTRUN_CTL_STOP == static_cast<int>(ntrun::control_code::stop));
 static_assert(NTRUN_CTL_RELOAD == static_cast<int>(ntrun::control_code::reload));
 static_assert(NTRUN_CTL_DEADLINE == static_cast<int>(ntrun::control_code::deadline));
+static_assert(NTRUN_CTL_STATUS == static_cast<int>(ntrun::control_code::status));
 static_assert(NTRUN_RISK_REDUCING == static_cast<int>(ntrun::market::risk_state::reducing));
 static_assert(NTRUN_EV_BAR == static_cast<int>(ntrun::event_kind::bar));
 static_assert(NTRUN_EV_END == static_cast<int>(ntrun::event_kind::end));

@@ -70,6 +70,11 @@ extern "C" void on_interrupt(int sig) {
   }
 }
 
+/// SIGUSR1: a one-line status on stderr between two events; the run goes on.
+extern "C" void on_status(int) {
+  ntrun::session::request_status_all();
+}
+
 void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
@@ -77,6 +82,11 @@ void install_interrupt_handlers() {
   sa.sa_flags = 0;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction st {};
+  st.sa_handler = on_status;
+  sigemptyset(&st.sa_mask);
+  st.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &st, nullptr);
 }
 
 int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,

@@ -242,6 +242,24 @@ TEST_CASE("control requests reach the runner before the next event, the most fin
   CHECK(s.flags() == 0);
 }
 
+TEST_CASE("a status request (SIGUSR1) reaches every session once, as a control event, and nothing is consumed") {
+  auto e = engine_of(2);
+  session s;
+  s.attach(&e->port(0));
+  ntrun_session_t* h = handle(s);
+  const ntrun_event_t* ev = ntrun_ffi_session_event(h);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  session later;  // made before the request below
+  session::request_status_all();
+  session after;  // made after the request: it has nothing pending
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_CONTROL);
+  CHECK(ev->control.code == NTRUN_CTL_STATUS);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);  // once per request
+  CHECK(ev->bar.close == 101);
+  CHECK(later.next() == event_kind::control);  // made before the request: it gets it
+  CHECK(after.next() == event_kind::end);      // no port, nothing pending
+}
+
 TEST_CASE("a data error of the source ends the session's events after the bars before it, kept in its error slot") {
   auto e = engine_of(2, 1, /*fail=*/true);
   session s;

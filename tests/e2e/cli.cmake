@@ -143,6 +143,17 @@ foreach(sig INT TERM)
   expect_contains("${warning}" "interrupted at " "SIG${sig}: the warning")
 endforeach()
 
+# SIGUSR1 prints a status line between two events and the run goes on (then a stop).
+find_program(SH sh REQUIRED)
+execute_process(COMMAND ${SH} -c "${NTRUN} run tests/lua/fixtures/slow -q & p=$!; sleep 1; kill -USR1 $p; sleep 0.5; kill -INT $p; wait $p"
+                WORKING_DIRECTORY ${SRC} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 130)
+  message(FATAL_ERROR "SIGUSR1 then SIGINT: exit ${rc}, expected 130\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+expect_contains("${err}" "ntrun: status at " "SIGUSR1: the status line")
+expect_contains("${err}" " bars/s" "SIGUSR1: the pace")
+expect_contains("${out}" "Status    interrupted" "SIGUSR1: the run went on until the stop")
+
 # Usage errors found before the run (exit 2), each naming the option and what it expects.
 expect_run(2 run examples/sma_cross --from 2020-01-01 --to 2019-01-01)
 expect_contains("${last_err}" "--from 2020-01-01 is after --to 2019-01-01" "--from after --to")

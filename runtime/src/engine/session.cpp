@@ -11,6 +11,7 @@
 namespace ntrun {
 
 std::atomic<bool> session::interrupted_{false};
+std::atomic<std::uint32_t> session::status_requests_{0};
 
 event_kind session::next() noexcept {
   if (interrupted()) {
@@ -18,6 +19,14 @@ event_kind session::next() noexcept {
     slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,
                                        .code = static_cast<std::int32_t>(control_code::stop),
                                        .flags = static_cast<std::int32_t>(control_code::stop)};
+    return event_kind::control;
+  }
+  if (const std::uint32_t n = status_requests(); n != status_seen_) {
+    status_seen_ = n;
+    slot_.kind = static_cast<std::int32_t>(event_kind::control);
+    slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,
+                                       .code = static_cast<std::int32_t>(control_code::status),
+                                       .flags = static_cast<std::int32_t>(control_code::status)};
     return event_kind::control;
   }
   if (const std::uint32_t f = flags(); f != 0) {

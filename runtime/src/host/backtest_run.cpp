@@ -186,6 +186,24 @@ class strategy_vm {
   int runner_ref_ = LUA_NOREF;
 };
 
+/// One line on stderr for SIGUSR1: where the run is, the account, the positions, the pace.
+void print_status(const backtest::engine& eng, const std::vector<std::string>& symbols,
+                  std::chrono::steady_clock::time_point start) {
+  std::string held;
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const double q = eng.portfolio().position(static_cast<symbol_id>(i)).qty;
+    if (q == 0) continue;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %g", held.empty() ? "" : ", ", symbols[i].c_str(), q);
+    held += buf;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "ntrun: status at %s: %lld bars, equity %.2f, cash %.2f, positions: %s, %.0f bars/s\n",
+               data::format_datetime(eng.now()).c_str(), static_cast<long long>(eng.bars_processed()),
+               eng.portfolio().equity(), eng.portfolio().cash(), held.empty() ? "none" : held.c_str(),
+               secs > 0 ? static_cast<double>(eng.bars_processed()) / secs : 0.0);
+}
+
 std::string fmt_amount(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", v);
@@ -298,6 +316,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   };
   bool interrupted = false;
   bool again = false;  // a runner returned for a control event: give it its turn back
+  std::uint32_t status_printed = session::status_requests();
+  const auto loop_start = std::chrono::steady_clock::now();
   while (!all_failed()) {
     // Several strategies take turns per timestamp; once the data is done, one more turn
     // drains their queues (fills of the last bar).
@@ -312,11 +332,16 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       } else if (kind == static_cast<int>(backtest::event_kind::end)) {
         ended = true;
       } else if (kind == static_cast<int>(event_kind::control)) {
-        // The host's turn between two events: a stop (SIGINT/SIGTERM) ends the run here.
+        // The host's turn between two events: a stop (SIGINT/SIGTERM) ends the run here; a
+        // status request (SIGUSR1) prints one line and the run goes on.
         if (session::interrupted()) {
           interrupted = true;
         } else {
           again = true;
+          if (const std::uint32_t n = session::status_requests(); n != status_printed) {
+            status_printed = n;
+            print_status(eng, symbols, loop_start);
+          }
         }
       }
     }

@@ -28,7 +28,7 @@ enum class event_kind : std::int32_t {
 };
 
 /// Why a control event was delivered (bit values of session flags as well).
-enum class control_code : std::int32_t { stop = 1, reload = 2, deadline = 4 };
+enum class control_code : std::int32_t { stop = 1, reload = 2, deadline = 4, status = 8 };
 
 /// Order event as the strategy sees it. Layout mirrored by ntrun_order_event_t.
 struct order_event_view {

@@ -53,6 +53,14 @@ class session {
   [[nodiscard]] static bool interrupted() noexcept {
     return interrupted_.load(std::memory_order_relaxed);
   }
+  /// Asks every session of the process to return to the host once (a control event
+  /// `status`: the host prints a status line). Async-signal-safe: SIGUSR1's handler calls it.
+  static void request_status_all() noexcept {
+    status_requests_.fetch_add(1, std::memory_order_relaxed);
+  }
+  [[nodiscard]] static std::uint32_t status_requests() noexcept {
+    return status_requests_.load(std::memory_order_relaxed);
+  }
   void clear(control_code c) noexcept {
     flags_.fetch_and(~static_cast<std::uint32_t>(c), std::memory_order_relaxed);
   }
@@ -115,6 +123,9 @@ class session {
   event_slot slot_{};
   std::atomic<std::uint32_t> flags_{0};
   static std::atomic<bool> interrupted_;
+  static std::atomic<std::uint32_t> status_requests_;
+  static_assert(std::atomic<std::uint32_t>::is_always_lock_free, "signal handlers add to it");
+  std::uint32_t status_seen_ = status_requests_.load(std::memory_order_relaxed);
   static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers set it");
   std::int64_t deadline_ = 0;
   log_fn log_fn_ = nullptr;
