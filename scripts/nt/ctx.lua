@@ -272,6 +272,11 @@ function Ctx:submit_orders(list)
       r.parent = core.int_arg(o.parent, "parent", 1, i - 1, 2, "ctx:submit_orders (an earlier order's index)")
     end
     if o.oco ~= nil then
+      local ok_key = type(o.oco) == "string" or (type(o.oco) == "number" and o.oco == o.oco)
+      if not ok_key then
+        error(string.format("bad 'oco' field of order %d to ctx:submit_orders: a string or a number names the "
+          .. "group (got %s)", i, o.oco ~= o.oco and "nan" or type(o.oco)), 2)
+      end
       if groups[o.oco] == nil then
         ngroups = ngroups + 1
         groups[o.oco] = ngroups

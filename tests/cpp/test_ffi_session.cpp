@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ntrun/backtest/engine.hpp"
@@ -363,4 +366,82 @@ TEST_CASE("a strategy's own position: adding, reducing, flipping and closing, ha
   CHECK(position().quantity == 0);
   CHECK(position().avg_price == 0);
   CHECK(position().realised_pnl == doctest::Approx(25));
+}
+
+TEST_CASE("ntrun_ffi_order_submit_list refuses what a caller could get wrong, and links what it accepts") {
+  auto e = engine_of(3);
+  session s;
+  s.attach(&e->port(0));
+  ntrun_session_t* h = handle(s);
+  REQUIRE(ntrun_ffi_session_next(h) == NTRUN_EV_BAR);
+  const ntrun_order_req_t entry{.sid = 0, .side = NTRUN_BUY, .type = NTRUN_MARKET, .tif = NTRUN_GTC,
+                                .quantity = 1, .limit_price = NAN, .stop_price = NAN, .tag = 5,
+                                .trail_amount = 0, .trail_percent = 0, .reduce_only = 0,
+                                .role = NTRUN_ROLE_NONE, .parent = 0, .oco = 0};
+  ntrun_order_req_t stop = entry;
+  stop.side = NTRUN_SELL;
+  stop.type = NTRUN_STOP;
+  stop.stop_price = 90;
+  stop.reduce_only = 1;
+  stop.role = NTRUN_ROLE_STOP_LOSS;
+  stop.parent = 1;
+  std::vector<ntrun_order_req_t> reqs(65, entry);
+  std::vector<uint64_t> ids(65, 7);
+  const char* why = nullptr;
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 0, ids.data(), &why) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), -1, ids.data(), &why) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 65, ids.data(), &why) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_order_submit_list(h, nullptr, 1, ids.data(), &why) == NTRUN_EINVAL);
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 1, nullptr, &why) == NTRUN_EINVAL);
+  reqs[1] = stop;
+  reqs[1].role = 3;  // no such role
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 2, ids.data(), &why) == NTRUN_EINVAL);
+  reqs[1] = stop;
+  reqs[1].parent = 0xFFFFFFFFu;  // a parent past the list
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 2, ids.data(), &why) == NTRUN_EREJECTED);
+  CHECK(std::string_view(why) == "invalid_link");
+  CHECK(ids[0] == 0);
+  reqs[1].parent = 2;  // itself
+  CHECK(ntrun_ffi_order_submit_list(h, reqs.data(), 2, ids.data(), &why) == NTRUN_EREJECTED);
+  CHECK(e->venue().open_order_count() == 0);  // nothing rests after a refusal
+  // 64 orders, each the child of the one before: accepted whole.
+  for (std::size_t i = 0; i < 64; ++i) {
+    reqs[i] = i == 0 ? entry : stop;
+    reqs[i].parent = static_cast<uint32_t>(i);
+  }
+  REQUIRE(ntrun_ffi_order_submit_list(h, reqs.data(), 64, ids.data(), &why) == NTRUN_OK);
+  ntrun_order_info_t info{};
+  REQUIRE(ntrun_ffi_order_get(h, ids[1], &info) == NTRUN_OK);
+  CHECK(info.parent_id == ids[0]);
+  CHECK(info.active == 0);
+  CHECK(info.reduce_only == 1);
+  CHECK(info.role == NTRUN_ROLE_STOP_LOSS);
+  CHECK(ids[63] == ids[0] + 63);
+}
+
+TEST_CASE("path checks: a path's kind without opening it, and inside a folder component by component") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "ntrun_path_checks";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bundle");
+  fs::create_directories(dir / "bundle2");
+  { std::ofstream(dir / "bundle" / "m.lua") << "return 1\n"; }
+  { std::ofstream(dir / "bundle2" / "m.lua") << "return 2\n"; }
+  fs::create_symlink(dir / "bundle2" / "m.lua", dir / "bundle" / "out.lua");
+  const auto s = [](const fs::path& p) { return p.string(); };
+  CHECK(ntrun_ffi_path_kind(nullptr) == NTRUN_PATH_MISSING);
+  CHECK(ntrun_ffi_path_kind(s(dir / "nope").c_str()) == NTRUN_PATH_MISSING);
+  CHECK(ntrun_ffi_path_kind(s(dir / "bundle").c_str()) == NTRUN_PATH_DIR);
+  CHECK(ntrun_ffi_path_kind(s(dir / "bundle" / "m.lua").c_str()) == NTRUN_PATH_FILE);
+  CHECK(ntrun_ffi_path_kind("/dev/null") == NTRUN_PATH_OTHER);
+  const std::string b = s(dir / "bundle");
+  CHECK(ntrun_ffi_path_inside(s(dir / "bundle" / "m.lua").c_str(), b.c_str()) == 1);
+  CHECK(ntrun_ffi_path_inside(s(dir / "bundle" / "m.lua").c_str(), (b + "/").c_str()) == 1);
+  CHECK(ntrun_ffi_path_inside(s(dir / "bundle2" / "m.lua").c_str(), b.c_str()) == 0);  // a sibling
+  CHECK(ntrun_ffi_path_inside(s(dir / "bundle" / ".." / "bundle2" / "m.lua").c_str(), b.c_str()) == 0);
+  CHECK(ntrun_ffi_path_inside(s(dir / "bundle" / "out.lua").c_str(), b.c_str()) == 0);  // a link out
+  CHECK(ntrun_ffi_path_inside(b.c_str(), b.c_str()) == 0);  // the folder itself
+  CHECK(ntrun_ffi_path_inside(nullptr, b.c_str()) == 0);
+  CHECK(ntrun_ffi_path_inside(b.c_str(), nullptr) == 0);
+  fs::remove_all(dir);
 }

@@ -571,6 +571,7 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
   record_.num_orders += static_cast<std::int64_t>(reqs.size());
   scratch_.clear();
   routed_ = 0;
+  for (auto& r : reqs) r.strategy = strategy;
   std::size_t bad = reqs.size();
   const char* why = nullptr;
   if (room_for_orders(strategy) < reqs.size()) {
@@ -578,7 +579,6 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
     bad = 0;
   }
   for (std::size_t i = 0; i < reqs.size() && !why; ++i) {
-    reqs[i].strategy = strategy;
     why = market::validate_request(reqs[i], cfg_.symbols.size());
     if (!why) {
       why = links[i].parent == 0 && !reqs[i].reduce_only ? pre_check(reqs[i])
@@ -586,7 +586,6 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
     }
     if (why) bad = i;
   }
-  for (auto& r : reqs) r.strategy = strategy;
   bool ok = false;
   if (why) {
     std::fill(ids.begin(), ids.end(), order_id{0});

@@ -116,13 +116,33 @@ simulated_venue::simulated_venue(const venue_config& cfg) : cfg_(cfg) {
   last_close_.assign(cfg.num_symbols, std::numeric_limits<double>::quiet_NaN());
 }
 
+namespace {
+
+/// Where a trailing stop stands at `close`: below it for a sell, above it for a buy.
+[[nodiscard]] double trailed_stop(const order_request& r, double close) noexcept {
+  const double offset = r.trail_amount > 0 ? r.trail_amount : close * r.trail_percent;
+  return r.side == order_side::sell ? close - offset : close + offset;
+}
+
+}  // namespace
+
+template <class F>
+void simulated_venue::for_each_child(const order& parent, F&& f) {
+  std::uint32_t seen = 0;
+  for (order_id c = parent.id + 1; seen < parent.children && c - first_id_ < live(); ++c) {
+    order& child = rec(c);
+    if (child.parent != parent.id) continue;
+    ++seen;
+    f(child);
+  }
+}
+
 const char* simulated_venue::prepare(order_request& req) const noexcept {
   if (!req.trailing() || (std::isfinite(req.stop_price) && req.stop_price > 0)) return nullptr;
   // A trailing stop without a stop price starts from the last close.
   const double close = last_close_[req.symbol];
   if (std::isnan(close)) return reason::no_reference_price;
-  const double offset = req.trail_amount > 0 ? req.trail_amount : close * req.trail_percent;
-  req.stop_price = req.side == order_side::sell ? close - offset : close + offset;
+  req.stop_price = trailed_stop(req, close);
   return req.stop_price > 0 ? nullptr : reason::invalid_trail;
 }
 
@@ -273,15 +293,11 @@ void simulated_venue::close(order& o, order_status status, ts_ns now, ts_ns ts_i
   if (o.request.symbol != in_bar_) drop_open(o);
   if (o.children == 0 || o.filled_qty > 0) return;
   // Closed before any fill: the children waiting for it never will be needed.
-  std::uint32_t seen = 0;
-  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < live(); ++c) {
-    order& child = rec(c);
-    if (child.parent != o.id) continue;
-    ++seen;
+  for_each_child(o, [&](order& child) {
     if (child.is_open() && !child.active) {
       close(child, order_status::canceled, now, ts_init, reason::parent_closed, out);
     }
-  }
+  });
 }
 
 bool simulated_venue::cancel(order_id id, ts_ns now, std::vector<order_event>& out) {
@@ -517,19 +533,15 @@ void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
     }
   }
   // Its children wake up, and may fill on the rest of this bar's path.
-  std::uint32_t seen = 0;
-  for (order_id c = o.id + 1; seen < o.children && c - first_id_ < live(); ++c) {
-    order& child = rec(c);
-    if (child.parent != o.id) continue;
-    ++seen;
-    if (!child.is_open() || child.active) continue;
+  for_each_child(o, [&](order& child) {
+    if (!child.is_open() || child.active) return;
     child.active = true;
     if (child.request.symbol == b.sid) {
       consider(child, b, path, at.t, at.price, out);
     } else {
       child.ts_updated = b.ts_event;  // another symbol: from its next bar
     }
-  }
+  });
   // An exit (a reduce-only child) filled: what is left of its entry is canceled. Other
   // children (a hedge on another symbol) leave their parent be.
   if (o.parent != 0 && o.request.reduce_only) {
@@ -541,14 +553,9 @@ void simulated_venue::after_first_fill(order& o, const touch& at, const bar& b,
 
 void simulated_venue::trail(order& o, double close) noexcept {
   order_request& r = o.request;
-  const double offset = r.trail_amount > 0 ? r.trail_amount : close * r.trail_percent;
-  if (r.side == order_side::sell) {
-    const double stop = close - offset;
-    if (stop > r.stop_price) r.stop_price = stop;
-  } else {
-    const double stop = close + offset;
-    if (stop < r.stop_price) r.stop_price = stop;
-  }
+  const double stop = trailed_stop(r, close);
+  // Only toward the market: up for a sell stop, down for a buy stop.
+  if (r.side == order_side::sell ? stop > r.stop_price : stop < r.stop_price) r.stop_price = stop;
 }
 
 void simulated_venue::execute(order& o, const bar& b, double price, double qty,

@@ -109,6 +109,9 @@ class simulated_venue final : public execution_client {
   void close(order& o, order_status status, ts_ns now, ts_ns ts_init, const char* why,
              std::vector<order_event>& out);
   void trail(order& o, double close) noexcept;
+  /// Calls f(child) for each order waiting on `parent` (they come after it, in id order).
+  template <class F>
+  void for_each_child(const order& parent, F&& f);
   [[nodiscard]] order* find_open(order_id id) noexcept;
   void drop_open(const order& o);
 
