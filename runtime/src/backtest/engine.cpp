@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "ntrun/constants.h"
@@ -599,7 +600,9 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
   const char* reason = nullptr;
   for (const auto& ev : scratch_) {
     if (ev.kind == market::event_kind::rejected &&
-        (reason == nullptr || reason == market::reason::linked_order_rejected)) {
+        // By value: a string literal may have another address in another translation unit.
+        (reason == nullptr ||
+         std::string_view(reason) == market::reason::linked_order_rejected)) {
       reason = ev.reason;
     }
   }
