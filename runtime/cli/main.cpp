@@ -28,6 +28,7 @@
 #include "ntrun/engine/session.hpp"
 #include "ntrun/host/backtest_run.hpp"
 #include "ntrun/host/trusted.hpp"
+#include "ntrun/host/watch.hpp"
 #include "ntrun/report/json.hpp"
 #include "ntrun/report/report.hpp"
 #include "ntrun_ffi.h"
@@ -64,6 +65,7 @@ extern "C" void on_interrupt(int sig) {
   std::int64_t first = 0;
   if (first_interrupt_ns.compare_exchange_strong(first, t)) {
     ntrun::session::interrupt_all();
+    ntrun::host::wake_watch();
   } else if (t - first > 500'000'000) {
     signal(sig, SIG_DFL);
     raise(sig);
@@ -73,9 +75,16 @@ extern "C" void on_interrupt(int sig) {
 /// SIGUSR1: a one-line status on stderr between two events; the run goes on.
 extern "C" void on_status(int) {
   ntrun::session::request_status_all();
+  ntrun::host::wake_watch();
 }
 
-void install_interrupt_handlers() {
+/// SIGHUP (--watch only): reload every strategy between two events, changed or not.
+extern "C" void on_reload(int) {
+  ntrun::host::request_reload_all();
+  ntrun::host::wake_watch();
+}
+
+void install_interrupt_handlers(bool watch) {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
@@ -87,11 +96,18 @@ void install_interrupt_handlers() {
   sigemptyset(&st.sa_mask);
   st.sa_flags = SA_RESTART;
   sigaction(SIGUSR1, &st, nullptr);
+  if (watch) {
+    struct sigaction sh {};
+    sh.sa_handler = on_reload;
+    sigemptyset(&sh.sa_mask);
+    sh.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sh, nullptr);
+  }
 }
 
 int cmd_run(const ntrun::host::run_options& opts, const std::string& json_path,
             const std::string& equity_csv, const std::string& trades_csv) {
-  install_interrupt_handlers();
+  install_interrupt_handlers(opts.watch);
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   ntrun::host::run_result r;
@@ -251,6 +267,21 @@ int main(int argc, char** argv) {
                 "Skip and count malformed CSV rows instead of stopping at the first");
   run->add_flag("--quiet,-q", run_opts.quiet, "Hide strategy log lines below warn");
   run->add_flag("--no-progress", no_progress, "No progress line on stderr");
+  run->add_flag("--watch", run_opts.watch,
+                "Paper mode with hot reload: replay the data on the wall clock (--speed), reload "
+                "a strategy when its file is saved (SIGHUP: all), report on Ctrl-C or at the end");
+  std::string speed_text;
+  auto* speed_opt =
+      run->add_option("--speed", speed_text,
+                      "With --watch: bar time per wall-clock time, Nx (1x, 60x, 0.5x) or max "
+                      "(default 1x)")
+          ->type_name("Nx|max")
+          ->check(CLI::Validator(
+              [](std::string& value) -> std::string {
+                if (ntrun::host::parse_speed(value)) return {};
+                return "--speed: expected Nx with N > 0 (1x, 60x, 2.5x) or max, got '" + value + "'";
+              },
+              ""));
 
   std::vector<std::string> test_paths;
   std::string filter;
@@ -302,7 +333,12 @@ int main(int argc, char** argv) {
     if (*to_opt) run_opts.to = to;
     if (*cap_opt) run_opts.capital = capital;
     if (*seed_opt) run_opts.seed = seed;
-    run_opts.progress = !no_progress && isatty(STDERR_FILENO) != 0;
+    if (*speed_opt && !run_opts.watch) {
+      std::fprintf(stderr, "ntrun run: --speed paces a --watch run; add --watch (a backtest runs as fast as it can)\n");
+      return 2;
+    }
+    if (*speed_opt) run_opts.speed = *ntrun::host::parse_speed(speed_text);
+    run_opts.progress = !run_opts.watch && !no_progress && isatty(STDERR_FILENO) != 0;
     return cmd_run(run_opts, json_path, equity_csv, trades_csv);
   }
   try {

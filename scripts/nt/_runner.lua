@@ -134,17 +134,13 @@ local function order_event(o)
   return order_view
 end
 
---- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local
---- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
---- of plain data (the manifest itself is never evaluated in a strategy's state).
-function M.load(path, bundle_dir, bundle_name, params_source)
-  local params_chunk = assert(loadstring(params_source, "=params"))
-  setfenv(params_chunk, {})
-  ev = C.ntrun_ffi_session_event(SESSION)
-  bar = ev.bar
-  ctx = ctxmod.new(params_chunk(), bundle_name)
-  symbols = {}
-  for i, s in ipairs(ctx.symbols) do symbols[i] = s end
+-- The strategy file and bundle of this state (kept for reloads).
+local strategy_path, strategy_dir
+
+-- Compiles and runs the strategy file in a fresh sandbox environment (fresh globals and a
+-- fresh cache of bundle-local modules) and checks its callbacks; returns the callback table.
+-- Raises "file:line: message" (syntax errors, errors at load, bad callbacks).
+local function compile(path, bundle_dir)
   local env = sandbox.env(bundle_dir, ctx)
   local chunk, err = loadfile(path, "t", env)
   if not chunk then error(err, 0) end
@@ -152,15 +148,89 @@ function M.load(path, bundle_dir, bundle_name, params_source)
   if res ~= nil and type(res) ~= "table" then
     error(string.format("%s: a strategy file returns nothing or a table of callbacks (got %s)", path, type(res)), 0)
   end
-  S = res or env
-  check_callback_names(S, path)
+  local t = res or env
+  check_callback_names(t, path)
   for _, name in ipairs(M.CALLBACKS) do
-    local f = rawget(S, name)
+    local f = rawget(t, name)
     if f ~= nil and type(f) ~= "function" then
       error(string.format("%s: '%s' must be a function (got %s)", path, name, type(f)), 0)
     end
   end
+  return t
+end
+
+local function params_of(params_source)
+  local params_chunk = assert(loadstring(params_source, "=params"))
+  setfenv(params_chunk, {})
+  return params_chunk()
+end
+
+--- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local
+--- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
+--- of plain data (the manifest itself is never evaluated in a strategy's state).
+function M.load(path, bundle_dir, bundle_name, params_source)
+  ev = C.ntrun_ffi_session_event(SESSION)
+  bar = ev.bar
+  ctx = ctxmod.new(params_of(params_source), bundle_name)
+  symbols = {}
+  for i, s in ipairs(ctx.symbols) do symbols[i] = s end
+  strategy_path, strategy_dir = path, bundle_dir
+  S = compile(path, bundle_dir)
   return ctx
+end
+
+-- An error value as text, without calling a __tostring of the strategy's (docs/sandbox.md).
+local function message(e)
+  if type(e) == "string" then return e end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+--- Reloads the strategy file between two events (`ntrun run --watch`): compiles it in a fresh
+--- environment, hands the old code's state to the new one (the old `on_save(ctx)` returns it,
+--- `ctx.state` without one; the new `on_load(ctx, state)` takes it, `ctx.state = state`
+--- without one) and swaps the callbacks. params_source (optional): new params (bundle.lua
+--- changed), set as ctx.params for the new code. Returns true, or false and the message
+--- (file:line): then nothing changed and the old code goes on. Orders, positions, timers and
+--- host objects belong to the host and the session: they are not touched.
+function M.reload(params_source)
+  local old_params, old_state = ctx.params, ctx.state
+  if params_source ~= nil then ctx.params = params_of(params_source) end
+  local ok, new = pcall(compile, strategy_path, strategy_dir)
+  if not ok then
+    ctx.params = old_params
+    return false, message(new)
+  end
+  local state = old_state
+  local on_save = rawget(S, "on_save")
+  if on_save then
+    local saved_ok, saved = pcall(on_save, ctx)
+    if not saved_ok then
+      ctx.params, ctx.state = old_params, old_state
+      return false, "in the running code's on_save: " .. message(saved)
+    end
+    state = saved
+  end
+  local on_load = rawget(new, "on_load")
+  if on_load then
+    local loaded_ok, err = pcall(on_load, ctx, state)
+    if not loaded_ok then
+      ctx.params, ctx.state = old_params, old_state
+      return false, "in on_load: " .. message(err)
+    end
+  elseif type(state) == "table" then
+    ctx.state = state
+  else
+    ctx.params, ctx.state = old_params, old_state
+    return false, string.format("%s: on_save returned a %s and the new code has no on_load(ctx, state) to take it "
+      .. "(ctx.state must be a table)", strategy_path, type(state))
+  end
+  if type(ctx.state) ~= "table" then
+    ctx.params, ctx.state = old_params, old_state
+    return false, string.format("%s: on_load left ctx.state a %s (it must be a table)", strategy_path,
+      type(ctx.state))
+  end
+  S = new
+  return true
 end
 
 function M.start()

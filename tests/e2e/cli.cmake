@@ -60,6 +60,14 @@ file(READ ${WORK}/c.json c)
 string(JSON first GET "${c}" equity 0 time)
 expect_contains("${first}" "2010-01-04" "--from")
 
+# --speed paces a --watch run only, and reads Nx or max (tests/e2e/watch.sh runs --watch).
+expect_run(2 run examples/sma_cross --speed 60x)
+expect_contains("${last_err}" "add --watch" "--speed without --watch")
+foreach(bad fast 0x -1x 60 x)
+  expect_run(2 run examples/sma_cross --watch --speed ${bad})
+  expect_contains("${last_err}" "--speed: expected Nx" "--speed ${bad}")
+endforeach()
+
 # --threads N: byte-identical reports on 1 and 2 threads for a strategy whose trades depend on
 # an nt.dtw.batch and a Monte Carlo nt.risk.var that both run on oneTBB; a bad N is a usage error.
 foreach(cmd run test exec)

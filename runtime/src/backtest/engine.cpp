@@ -197,6 +197,7 @@ engine::engine(engine_config cfg, engine_parts parts)
   venue_ = std::move(p.execution);
   portfolio_ = std::move(p.portfolio);
   checks_ = std::move(p.checks);
+  host_advances_ = strategies_.size() > 1 || cfg_.host_advances;
   for (std::size_t i = 0; i < strategies_.size(); ++i) {
     strategies_[i].rng = rng64(cfg_.seed, static_cast<std::uint32_t>(i));
     strategies_[i].queue.reserve(64);
@@ -497,7 +498,7 @@ event_kind engine::next(int strategy, event_slot& out) {
       return static_cast<event_kind>(out.kind);
     }
     if (finished_) break;
-    if (strategies_.size() > 1) {
+    if (host_advances_) {
       out.kind = static_cast<std::int32_t>(event_kind::yield);
       return event_kind::yield;
     }

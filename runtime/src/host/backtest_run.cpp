@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -14,6 +17,7 @@
 #include "ntrun/data/time.hpp"
 #include "ntrun/host/bundle.hpp"
 #include "ntrun/host/lua_vm.hpp"
+#include "ntrun/host/watch.hpp"
 
 extern "C" {
 #include <lauxlib.h>
@@ -173,6 +177,27 @@ class strategy_vm {
   [[nodiscard]] int index() const noexcept { return index_; }
   bool failed = false;
 
+  /// --watch: runner.reload(params_source) between two events: the file compiled in a fresh
+  /// environment, the state handed over, the callbacks swapped. Nothing on success, else why
+  /// it was refused (the old code goes on). params_source: new params, or nullptr.
+  std::optional<std::string> reload(const std::string* params_source) {
+    lua_State* L = vm_.state();
+    push_fn("reload");
+    if (params_source) {
+      lua_pushlstring(L, params_source->data(), params_source->size());
+    } else {
+      lua_pushnil(L);
+    }
+    if (auto err = vm_.pcall(1, 2)) return without_runner_frames(*err);
+    std::optional<std::string> out;
+    if (lua_toboolean(L, -2) == 0) out = lua_isstring(L, -1) ? lua_tostring(L, -1) : "reload failed";
+    lua_pop(L, 2);
+    return out;
+  }
+  /// One incremental GC step of `kb`; true when it finished a cycle (idle time in --watch).
+  bool gc_step(int kb) { return lua_gc(vm_.state(), LUA_GCSTEP, kb) != 0; }
+  [[nodiscard]] std::size_t lua_kb() { return static_cast<std::size_t>(lua_gc(vm_.state(), LUA_GCCOUNT, 0)); }
+
  private:
   void push_fn(const char* fn) {
     lua_State* L = vm_.state();
@@ -188,7 +213,7 @@ class strategy_vm {
 
 /// One line on stderr for SIGUSR1: where the run is, the account, the positions, the pace.
 void print_status(const backtest::engine& eng, const std::vector<std::string>& symbols,
-                  std::chrono::steady_clock::time_point start) {
+                  std::chrono::steady_clock::time_point start, const std::string& versions = {}) {
   std::string held;
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     const double q = eng.portfolio().position(static_cast<symbol_id>(i)).qty;
@@ -198,10 +223,11 @@ void print_status(const backtest::engine& eng, const std::vector<std::string>& s
     held += buf;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "ntrun: status at %s: %lld bars, equity %.2f, cash %.2f, positions: %s, %.0f bars/s\n",
+  std::fprintf(stderr, "ntrun: status at %s: %lld bars, equity %.2f, cash %.2f, positions: %s, %.0f bars/s%s%s\n",
                data::format_datetime(eng.now()).c_str(), static_cast<long long>(eng.bars_processed()),
                eng.portfolio().equity(), eng.portfolio().cash(), held.empty() ? "none" : held.c_str(),
-               secs > 0 ? static_cast<double>(eng.bars_processed()) / secs : 0.0);
+               secs > 0 ? static_cast<double>(eng.bars_processed()) / secs : 0.0,
+               versions.empty() ? "" : ", code: ", versions.c_str());
 }
 
 std::string fmt_amount(double v) {
@@ -214,6 +240,281 @@ std::string display_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
+
+/// `ntrun run --watch`: the host drives the engine one timestamp at a time, waits on the wall
+/// clock until the next one is due (--speed), and between two timestamps reloads the code of
+/// the strategies whose files were saved (or all of them on SIGHUP, or on a bundle.lua change
+/// of params), prints status lines and steps the Lua GC in idle time.
+class watch_session {
+ public:
+  using fail_fn = std::function<void(strategy_vm&, const std::string&)>;
+
+  watch_session(const bundle_config& b, const run_options& opts, backtest::engine& eng,
+                backtest::bar_source* src, std::vector<std::unique_ptr<strategy_vm>>& vms,
+                const std::vector<std::string>& names, const std::vector<std::string>& symbols,
+                fail_fn fail)
+      : b_(b),
+        opts_(opts),
+        eng_(eng),
+        src_(src),
+        vms_(vms),
+        names_(names),
+        symbols_(symbols),
+        fail_(std::move(fail)),
+        watcher_(b.dir),
+        versions_(vms.size(), 1),
+        timeline_(vms.size()) {
+    namespace fs = std::filesystem;
+    for (const std::string& f : b.strategy_files) {
+      std::error_code ec;
+      strategy_paths_.push_back(fs::weakly_canonical(f, ec).string());
+    }
+    if (opts.capital) keep_.emplace_back("capital");
+    if (opts.seed) keep_.emplace_back("seed");
+    if (opts.from) keep_.emplace_back("from");
+    if (opts.to) keep_.emplace_back("to");
+    lua_vm config_vm;
+    fingerprint_ = bundle_fingerprint(config_vm, b.dir, opts.data_files, keep_);
+  }
+
+  /// Runs until the data ends, a stop (SIGINT/SIGTERM) or every strategy failed. Returns true
+  /// when interrupted; a data error comes back in *data_err.
+  bool run(std::optional<std::string>* data_err) {
+    replay_pacer pacer(opts_.speed);
+    const auto loop_start = std::chrono::steady_clock::now();
+    status_printed_ = session::status_requests();
+    hup_seen_ = reload_requests();
+    if (opts_.speed > 0) {
+      std::fprintf(stderr, "ntrun: watching %s at %gx: a saved strategy file reloads it, SIGHUP "
+                   "reloads all, Ctrl-C ends the run with its report\n", b_.dir.c_str(), opts_.speed);
+    } else {
+      std::fprintf(stderr, "ntrun: watching %s at max speed: a saved strategy file reloads it, "
+                   "SIGHUP reloads all, Ctrl-C ends the run with its report\n", b_.dir.c_str());
+    }
+    for (;;) {
+      if (all_failed()) return false;
+      std::optional<ts_ns> next;
+      try {
+        next = src_->peek_ts();
+      } catch (...) {
+        next.reset();  // a bad row: the engine raises it after the bars before it
+      }
+      const std::int64_t due = next ? pacer.due(*next) : steady_now_ns();
+      bool collected = false;  // the Lua GC finished a cycle in this wait
+      for (;;) {
+        if (session::interrupted()) return true;
+        if (const std::uint32_t n = session::status_requests(); n != status_printed_) {
+          status_printed_ = n;
+          print_status(eng_, symbols_, loop_start, versions_text());
+        }
+        if (const std::uint32_t n = reload_requests(); n != hup_seen_) {
+          hup_seen_ = n;
+          for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "signal", nullptr);
+        }
+        if (auto changes = watcher_.take_changes(opts_.debounce_ms); !changes.empty()) {
+          apply(changes);
+          continue;  // events that came during the reloads are handled before the next bar
+        }
+        const std::int64_t left = due - steady_now_ns();
+        if (left <= 0) break;
+        if (!collected) {
+          // Idle time: a few GC steps per strategy, so collections do not stop a bar later.
+          collected = true;
+          for (auto& s : vms_) {
+            for (int k = 0; k < 8 && !s->failed; ++k) {
+              if (s->gc_step(64)) break;
+            }
+          }
+          continue;
+        }
+        watcher_.wait(static_cast<int>(std::min<std::int64_t>((left + 999'999) / 1'000'000, 250)));
+      }
+      const bool more = eng_.advance();
+      for (auto& s : vms_) {
+        if (s->failed) continue;
+        for (;;) {
+          int kind = 0;
+          if (auto err = s->call("run", &kind)) {
+            fail_(*s, *err);
+            break;
+          }
+          if (kind == static_cast<int>(event_kind::control)) {
+            if (session::interrupted()) return true;
+            if (const std::uint32_t n = session::status_requests(); n != status_printed_) {
+              status_printed_ = n;
+              print_status(eng_, symbols_, loop_start, versions_text());
+            }
+            continue;  // its turn goes on
+          }
+          break;  // yield (its queue is empty) or end
+        }
+      }
+      for (auto& s : vms_) {
+        if (auto e = s->take_error(); e && !*data_err) *data_err = std::move(e);
+      }
+      if (*data_err || !more) return false;
+    }
+  }
+
+  /// The watch-mode part of the report: versions, reloads, each trade's versions.
+  void fill_report(report::report_meta& meta, const report::run_record& rec) const {
+    meta.watch = true;
+    meta.strategies = names_;
+    meta.versions = versions_;
+    meta.reloads = reloads_;
+    for (const trade& t : rec.trades) {
+      meta.trade_code.push_back({.entry = versions_at(t.entry_ts), .exit = versions_at(t.exit_ts)});
+    }
+  }
+
+ private:
+  bool all_failed() const {
+    for (const auto& s : vms_) {
+      if (!s->failed) return false;
+    }
+    return true;
+  }
+
+  std::string versions_text() const {
+    std::string out;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      out += (i == 0 ? "" : ", ") + names_[i] + " v" + std::to_string(versions_[i]);
+    }
+    return out;
+  }
+
+  /// Each strategy's version in force when the bar at t arrived: the last applied reload
+  /// before t (a reload at T comes after T's events).
+  std::vector<int> versions_at(ts_ns t) const {
+    std::vector<int> out;
+    for (const auto& line : timeline_) {
+      int v = 1;
+      for (const auto& [when, version] : line) {
+        if (when >= t) break;
+        v = version;
+      }
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  /// Changed files (relative to the bundle): bundle.lua re-reads params and limits; a
+  /// strategy file reloads that strategy; any other Lua file (a bundle-local module) reloads
+  /// every strategy, since any of them may require it.
+  void apply(const std::vector<std::string>& changes) {
+    namespace fs = std::filesystem;
+    std::vector<bool> which(vms_.size(), false);
+    bool manifest = false;
+    for (const std::string& rel : changes) {
+      if (rel == "bundle.lua") {
+        manifest = true;
+        continue;
+      }
+      std::error_code ec;
+      const std::string path = fs::weakly_canonical(b_.dir + "/" + rel, ec).string();
+      bool strategy = false;
+      for (std::size_t i = 0; i < strategy_paths_.size(); ++i) {
+        if (strategy_paths_[i] == path) which[i] = strategy = true;
+      }
+      if (!strategy) which.assign(vms_.size(), true);
+    }
+    if (manifest && reload_manifest()) return;  // it reloaded every strategy
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      if (which[i]) reload(i, "file", nullptr);
+    }
+  }
+
+  /// bundle.lua changed: params and limits apply; any other change is refused, naming the
+  /// keys. Returns true when the strategies were reloaded with the new params.
+  bool reload_manifest() {
+    const auto t0 = std::chrono::steady_clock::now();
+    bundle_config nb;
+    std::map<std::string, std::string> fp;
+    try {
+      lua_vm config_vm;
+      nb = load_bundle(config_vm, b_.dir, opts_.data_files);
+      fp = bundle_fingerprint(config_vm, b_.dir, opts_.data_files, keep_);
+    } catch (const std::exception& e) {
+      refuse_manifest(e.what(), t0);
+      return false;
+    }
+    if (const auto keys = fixed_keys_changed(fingerprint_, fp); !keys.empty()) {
+      std::string list;
+      for (const std::string& k : keys) list += (list.empty() ? "'" : ", '") + k + "'";
+      refuse_manifest(b_.dir + "/bundle.lua: " + list +
+                          " changed, which a running session cannot take (restart ntrun run to use " +
+                          (keys.size() == 1 ? "it" : "them") + "); params and limits apply live",
+                      t0);
+      return false;
+    }
+    const bool limits = fp["limits"] != fingerprint_["limits"];
+    const bool params = fp["params"] != fingerprint_["params"];
+    if (limits) {
+      try {
+        eng_.set_limits(nb.checks);
+      } catch (const std::exception& e) {
+        refuse_manifest(b_.dir + "/bundle.lua: limits: " + e.what(), t0);
+        return false;
+      }
+    }
+    fingerprint_ = fp;
+    if (!limits && !params) return false;  // nothing that matters here changed
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const std::string what = limits && params ? "params and limits" : limits ? "limits" : "params";
+    std::fprintf(stderr, "ntrun: bundle.lua: %s applied in %.1f ms\n", what.c_str(), ms);
+    reloads_.push_back({.ts = eng_.now(), .strategy = "bundle.lua", .trigger = "file", .version = 0,
+                        .ok = true, .message = what + " applied", .duration_ms = ms});
+    if (!params) return false;
+    for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "bundle.lua", &nb.params_source);
+    return true;
+  }
+
+  void refuse_manifest(const std::string& why, std::chrono::steady_clock::time_point t0) {
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "ntrun: bundle.lua change refused (the running configuration stays): %s\n",
+                 why.c_str());
+    reloads_.push_back({.ts = eng_.now(), .strategy = "bundle.lua", .trigger = "file", .version = 0,
+                        .ok = false, .message = why, .duration_ms = ms});
+  }
+
+  void reload(std::size_t i, const char* trigger, const std::string* params_source) {
+    strategy_vm& s = *vms_[i];
+    if (s.failed) return;  // a strategy stopped by an error stays stopped
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<std::string> err = s.reload(params_source);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!err) {
+      ++versions_[i];
+      timeline_[i].emplace_back(eng_.now(), versions_[i]);
+      std::fprintf(stderr, "ntrun: reloaded strategy %s (v%d) in %.1f ms\n", names_[i].c_str(),
+                   versions_[i], ms);
+    } else {
+      std::fprintf(stderr, "ntrun: reload of strategy %s refused (v%d keeps trading): %s\n",
+                   names_[i].c_str(), versions_[i], err->c_str());
+    }
+    reloads_.push_back({.ts = eng_.now(), .strategy = names_[i], .trigger = trigger,
+                        .version = versions_[i], .ok = !err, .message = err.value_or(""),
+                        .duration_ms = ms});
+  }
+
+  const bundle_config& b_;
+  const run_options& opts_;
+  backtest::engine& eng_;
+  backtest::bar_source* src_;
+  std::vector<std::unique_ptr<strategy_vm>>& vms_;
+  const std::vector<std::string>& names_;
+  const std::vector<std::string>& symbols_;
+  fail_fn fail_;
+  bundle_watcher watcher_;
+  std::vector<std::string> strategy_paths_;  ///< canonical, in bundle order
+  std::vector<std::string> keep_;            ///< bundle keys the command line overrides
+  std::map<std::string, std::string> fingerprint_;
+  std::vector<int> versions_;
+  std::vector<std::vector<std::pair<ts_ns, int>>> timeline_;  ///< applied reloads per strategy
+  std::vector<report::reload_event> reloads_;
+  std::uint32_t status_printed_ = 0;
+  std::uint32_t hup_seen_ = 0;
+};
 
 }  // namespace
 
@@ -272,7 +573,9 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .venue = b.venue,
       .checks = b.checks,
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
+      .host_advances = opts.watch,
   };
+  backtest::bar_source* const src = source.get();  // --watch paces on its next timestamp
   backtest::engine eng(std::move(cfg), std::move(source));
 
   std::vector<std::string> names;
@@ -304,6 +607,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];
   };
 
+  std::unique_ptr<watch_session> watch;
+  if (opts.watch) watch = std::make_unique<watch_session>(b, opts, eng, src, vms, names, symbols, fail);
   for (auto& s : vms) {
     if (auto err = s->call("start")) fail(*s, *err);
   }
@@ -318,7 +623,16 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   bool again = false;  // a runner returned for a control event: give it its turn back
   std::uint32_t status_printed = session::status_requests();
   const auto loop_start = std::chrono::steady_clock::now();
-  while (!all_failed()) {
+  if (watch) {
+    std::optional<std::string> data_err;
+    interrupted = watch->run(&data_err);
+    if (data_err) {
+      res.errors.push_back(*data_err);
+      res.exit_code = 1;
+      res.status = "stopped: data error";
+    }
+  }
+  while (!watch && !all_failed()) {
     // Several strategies take turns per timestamp; once the data is done, one more turn
     // drains their queues (fills of the last bar).
     const bool more = single || again || eng.advance();
@@ -451,6 +765,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
         " (check --from/--to against the data's dates)");
   }
   res.meta.errors = res.errors;
+  if (watch) watch->fill_report(res.meta, res.record);
   // Rejections by reason, with the first dates: a strategy that keeps sending refused orders
   // must not look like one that chose not to trade.
   for (const auto& r : eng.rejections()) {

@@ -291,6 +291,17 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
   append_metrics(b, m, !run.equity.empty());
   put(b, ",\n");
   key(b, "  ", "trades");
+  // Watch mode: each trade names the code versions in force at its entry and exit.
+  const bool versions = meta.watch && meta.trade_code.size() == run.trades.size();
+  const auto append_versions = [&](const std::vector<int>& v) {
+    b.push_back('{');
+    for (std::size_t i = 0; i < v.size() && i < meta.strategies.size(); ++i) {
+      field(b, i == 0, meta.strategies[i]);
+      append_int(b, v[i]);
+    }
+    b.push_back('}');
+  };
+  std::size_t trade_index = 0;
   append_lines(b, run.trades, [&](const trade& t) {
     b.push_back('{');
     field(b, true, "symbol");
@@ -316,6 +327,13 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
     append_number(b, static_cast<double>(t.entry_tag));
     field(b, false, "exit_tag");
     append_number(b, static_cast<double>(t.exit_tag));
+    if (versions) {
+      field(b, false, "entry_version");
+      append_versions(meta.trade_code[trade_index].entry);
+      field(b, false, "exit_version");
+      append_versions(meta.trade_code[trade_index].exit);
+    }
+    ++trade_index;
     b.push_back('}');
   });
   put(b, ",\n");
@@ -358,6 +376,33 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
   put(b, ",\n");
   key(b, "  ", "errors");
   append_lines(b, meta.errors, [&](const std::string& e) { append_string(b, e); });
+  if (meta.watch) {
+    // Watch mode: the versions at the end and every reload, applied or refused (wall-clock
+    // durations: a paper run's report is not byte-identical between runs).
+    put(b, ",\n");
+    key(b, "  ", "versions");
+    append_versions(meta.versions);
+    put(b, ",\n");
+    key(b, "  ", "reloads");
+    append_lines(b, meta.reloads, [&](const reload_event& r) {
+      b.push_back('{');
+      field(b, true, "time");
+      append_time(b, r.ts);
+      field(b, false, "strategy");
+      append_string(b, r.strategy);
+      field(b, false, "trigger");
+      append_string(b, r.trigger);
+      field(b, false, "version");
+      append_int(b, r.version);
+      field(b, false, "outcome");
+      append_string(b, r.ok ? "ok" : "refused");
+      field(b, false, "message");
+      append_string(b, r.message);
+      field(b, false, "duration_ms");
+      append_number(b, r.duration_ms);
+      b.push_back('}');
+    });
+  }
   put(b, "\n}\n");
   flush(os, b, "JSON report");
 }

@@ -250,6 +250,38 @@ std::string iso_date(ts_ns ts) {
   return iso_utc(ts).substr(0, 10);
 }
 
+namespace {
+
+// Watch mode: which code traded (each strategy's last version) and every reload, the
+// refused ones with their message (the first few in full; all are in the JSON report).
+void append_reloads(std::string& out, const report_meta& meta) {
+  std::size_t ok = 0;
+  for (const reload_event& r : meta.reloads) ok += r.ok ? 1 : 0;
+  out += fmt::format("\nReloads ({}: {} applied, {} refused)\n", meta.reloads.size(), ok,
+                     meta.reloads.size() - ok);
+  std::string versions;
+  for (std::size_t i = 0; i < meta.strategies.size() && i < meta.versions.size(); ++i) {
+    versions += fmt::format("{}{} v{}", i == 0 ? "" : ", ", meta.strategies[i], meta.versions[i]);
+  }
+  append_wrapped(out, "versions at the end: " + versions, "- ", "  ");
+  const std::size_t shown = std::min(meta.reloads.size(), max_warnings_shown);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const reload_event& r = meta.reloads[i];
+    append_wrapped(out,
+                   r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({})", iso_utc(r.ts),
+                                      r.strategy, r.version, r.duration_ms, r.trigger)
+                        : fmt::format("{} {} refused ({}; v{} kept trading): {}", iso_utc(r.ts),
+                                      r.strategy, r.trigger, r.version, r.message),
+                   "- ", "  ");
+  }
+  if (shown < meta.reloads.size()) {
+    out += fmt::format("  ... and {} more (all are in the JSON report)\n",
+                       meta.reloads.size() - shown);
+  }
+}
+
+}  // namespace
+
 std::string format_table(const metrics& m, const report_meta& meta) {
   std::string out;
   const std::string title =
@@ -314,6 +346,7 @@ std::string format_table(const metrics& m, const report_meta& meta) {
                      "- ", "  ");
     }
   }
+  if (meta.watch) append_reloads(out, meta);
   if (!meta.warnings.empty()) {
     out += fmt::format("\nWarnings ({})\n", meta.warnings.size());
     const std::size_t shown = std::min(meta.warnings.size(), max_warnings_shown);

@@ -48,6 +48,10 @@ struct engine_config {
   /// Queue a `risk` event for every strategy when the breaker's state changes (the Lua runner
   /// calls on_risk_state). Off by default for drivers that do not handle the kind.
   bool risk_events = false;
+  /// The host calls advance() for every timestamp even with one strategy, whose next()
+  /// then yields when its queue is empty (`ntrun run --watch` paces the replay and reloads
+  /// code between two timestamps). With several strategies this is always so.
+  bool host_advances = false;
 };
 
 /// The parts an engine is given (nautilus_trader's split): backtests and live runs are the same
@@ -260,6 +264,7 @@ class engine {
   std::int64_t next_timer_id_ = 1;
   bool finished_ = false;
   bool closed_ = false;
+  bool host_advances_ = false;  ///< next() yields on an empty queue (several strategies, --watch)
 };
 
 }  // namespace ntrun::backtest

@@ -25,6 +25,12 @@ struct run_options {
   bool quiet = false;     ///< no strategy log lines on stderr
   bool progress = false;  ///< progress line on stderr
   bool jit_log = false;   ///< record LuaJIT's traces and aborts in each strategy state
+  /// Watch mode (`--watch`, docs/hot_reload.md): the replay is paced on the wall clock at
+  /// `speed` (bar seconds per wall second; 0: as fast as possible), the bundle's files are
+  /// watched and a saved change reloads the strategy's code between two timestamps.
+  bool watch = false;
+  double speed = 1;
+  int debounce_ms = 5;  ///< quiet time after a file event before the reload
 };
 
 struct run_result {

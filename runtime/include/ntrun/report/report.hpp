@@ -25,6 +25,24 @@ struct open_position {
   ts_ns entry_ts = 0;  ///< when the round trip in progress opened
 };
 
+/// A code reload of a strategy in watch mode (`ntrun run --watch`), applied or refused.
+struct reload_event {
+  ts_ns ts = 0;              ///< the bar time it came after (the simulated clock)
+  std::string strategy{};    ///< the strategy file's name, or "bundle.lua" for a refused manifest
+  std::string trigger{};     ///< "file" (a save), "signal" (SIGHUP) or "bundle.lua" (params)
+  int version = 0;           ///< the version trading after it: the new one, or the old when refused
+  bool ok = false;
+  std::string message{};     ///< why it was refused (file:line: ...); empty when applied
+  double duration_ms = 0;    ///< compile, state handover and swap, on the event thread
+};
+
+/// The code versions in force (one per strategy, in bundle order) when a trade opened and
+/// when it closed: the version that handled the bars before its entry and exit fills.
+struct trade_versions {
+  std::vector<int> entry{};
+  std::vector<int> exit{};
+};
+
 struct report_meta {
   std::string version{};  ///< ntrun version string, the JSON "ntrun" key
   std::string bundle_name{};
@@ -38,6 +56,12 @@ struct report_meta {
   std::string status = "completed";  ///< or e.g. "stopped: strategy error"
   std::vector<open_position> open_positions{};  ///< at the end of the run, in symbol order
   std::vector<std::string> errors{};  ///< what stopped the run: Lua errors with tracebacks, data errors
+  // ---- watch mode only (the JSON's "reloads" and the trades' versions; absent otherwise) ----
+  bool watch = false;
+  std::vector<std::string> strategies{};   ///< strategy file names, in bundle order
+  std::vector<int> versions{};             ///< each strategy's version at the end
+  std::vector<reload_event> reloads{};     ///< in order
+  std::vector<trade_versions> trade_code{};  ///< one per trade of the run record, when watch
 };
 
 inline constexpr std::size_t table_width = 80;
