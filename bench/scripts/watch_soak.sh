@@ -22,10 +22,12 @@ mkdir -p "$B"
 # 400,000 one-minute bars: 400 s at 1,000 bars/s, more than the soak needs.
 awk 'BEGIN {
   print "time,open,high,low,close,volume"
-  t = 1704153600
+  split("31 29 31 30 31 30 31 31 30 31 30 31", dim, " ") # 2024
   for (i = 0; i < 400000; i++) {
+    day = int(i / 1440); mo = 1
+    while (day >= dim[mo]) { day -= dim[mo]; mo++ }
     p = 100 + (i % 97) / 10
-    printf "%d,%g,%g,%g,%g,1000\n", t + 60 * i, p, p + 0.5, p - 0.5, p
+    printf "2024-%02d-%02d %02d:%02d:00,%g,%g,%g,%g,1000\n", mo, day + 1, int((i % 1440) / 60), i % 60, p, p + 0.5, p - 0.5, p
   }
 }' > "$B/minutes.csv"
 cat > "$B/bundle.lua" <<'EOF'
@@ -70,30 +72,30 @@ EOF
   echo "return nil"
 }
 
+strategy 1 > "$B/strategy.lua"
 exec {ERRFD}< <(exec "$NTRUN" run "$B" --watch --speed 60000x 2>&1 >/dev/null)
 # The process substitution's pid: ntrun itself (exec).
 PID=$!
 
 next_line() {  # reads ntrun's next stderr line into LINE, and its arrival time into AT (us)
-  IFS= read -r -u "$ERRFD" LINE
+  IFS= read -r -u "$ERRFD" LINE || return 1
   AT=${EPOCHREALTIME/./}
 }
 wait_line() {  # reads until a line containing $1
   while next_line; do
     [[ $LINE == *"$1"* ]] && return 0
   done
-  echo "ntrun ended early" >&2
+  echo "ntrun ended early (last line: $LINE)" >&2
   exit 1
 }
 
-strategy 1 > "$B/strategy.lua"
 wait_line "V1 first"
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
 
 LAT=()
 WORK=()
 RSS0=0
-ok=1
+ok=0
 for ((k = 2; k <= N + 1; k++)); do
   if ((k % 10 == 0)); then
     { strategy $k; echo "function broken("; } > "$W/next.lua"
@@ -122,7 +124,7 @@ stats() {  # median, p99 and max of the arguments
     printf "median %s, p99 %s, worst %s (n=%d)", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR], NR }'
 }
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "reloads: $N saves ($ok applied, $((N + 1 - ok)) refused), 500-line strategy, ~1,000 bars/s"
+echo "reloads: $N saves ($ok applied, $((N - ok)) refused), 500-line strategy, ~1,000 bars/s"
 echo "save -> new version's first bar (ms): $(printf '%s\n' "${LAT[@]}" | awk '{ printf "%.2f\n", $1 / 1000 }' | stats)"
 echo "reload work on the event thread (ms): $(printf '%s\n' "${WORK[@]}" | stats)"
 echo "RSS: $((RSS0 / 1024)) MB after 50 reloads, $((RSS1 / 1024)) MB after $N: growth $(((RSS1 - RSS0) / 1024)) MB ($((RSS1 - RSS0)) kB)"
