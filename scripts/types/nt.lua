@@ -1084,7 +1084,7 @@ function Ctx:log_at(level, ...) end
 ---@field on_order_modified? fun(ctx: nt.Ctx, ev: nt.OrderEvent)
 ---@field on_timer? fun(ctx: nt.Ctx, ev: nt.TimerEvent)
 ---@field on_risk_state? fun(ctx: nt.Ctx, state: nt.RiskState, info: table) The circuit breaker's state changed (info: previous, reason, ts, time).
----@field on_save? fun(ctx: nt.Ctx): table For a code reload (`--watch`, coming): the state to hand to the new code; default ctx.state.
+---@field on_save? fun(ctx: nt.Ctx): table For a code reload (`ntrun run --watch`): the state to hand to the new code; default ctx.state.
 ---@field on_load? fun(ctx: nt.Ctx, state: table) For a code reload: takes the old code's state (sets ctx.state); default ctx.state = state.
 ---@field on_stop? fun(ctx: nt.Ctx) Once, after the last event (not after a strategy error).
 

@@ -192,6 +192,12 @@ bool bundle_watcher::read_events() {
     for (ssize_t off = 0; off < n;) {
       const auto* e = reinterpret_cast<const inotify_event*>(buf + off);
       off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      if ((e->mask & IN_Q_OVERFLOW) != 0) {
+        // The kernel's queue overflowed and dropped events: look at every known file (the
+        // hashes tell which changed), so no save is lost.
+        for (const auto& [rel, h] : hash_) pending_.push_back(rel);
+        continue;
+      }
       if (e->len == 0) continue;
       const auto d = dirs_.find(e->wd);
       if (d == dirs_.end()) continue;

@@ -14,7 +14,9 @@ namespace ntrun::report {
 
 /// Writes the full report. Keys in order: "ntrun", "bundle", "status", "seed", "data"
 /// (symbols, bars, bad_rows_skipped), "metrics",
-/// "trades", "equity", "warnings". Identical inputs give identical bytes. Times are UTC ISO
+/// "trades", "equity", "open_positions", "warnings", "errors"; with meta.watch also
+/// "versions" and "reloads", and each trade's "entry_version"/"exit_version"
+/// (docs/hot_reload.md). Identical inputs give identical bytes. Times are UTC ISO
 /// strings; undefined numbers are null; trades and equity points are one object per line.
 /// Throws report_error, before writing anything, when a trade's symbol id has no name in
 /// symbol_names, and after writing when the stream has failed.
