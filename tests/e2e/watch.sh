@@ -90,6 +90,14 @@ version 1 "" > "$B/strategy.lua"
 "$NTRUN" run "$B" > "$W/ref_out.txt" 2> "$W/ref_err.txt" || fail "the plain backtest failed: $(cat "$W/ref_err.txt")"
 REF=$(grep -o 'V1 stop .*' "$W/ref_err.txt") || fail "no stop line in the plain backtest"
 
+# Without edits, a --watch run gives the backtest's report (the simulated clock stays at the
+# bars' times), plus its versions and reloads.
+"$NTRUN" run "$B" --json "$W/plain.json" -q > /dev/null 2>&1 || fail "the plain backtest failed"
+"$NTRUN" run "$B" --watch --speed max --json "$W/max.json" -q > /dev/null 2> "$W/err.txt" || fail "--speed max failed"
+sed -e 's/, "entry_version": .*}$/}/' -e '/^  "versions": /d' -e '/^  "reloads": /d' \
+  -e 's/^  "errors": \(.*\),$/  "errors": \1/' "$W/max.json" > "$W/max_plain.json"
+cmp -s "$W/max_plain.json" "$W/plain.json" || fail "--watch --speed max and the backtest differ: diff $W/max_plain.json $W/plain.json"
+
 "$NTRUN" run "$B" --watch --speed 120000x --json "$W/report.json" > "$W/out.txt" 2> "$W/err.txt" &
 PID=$!
 

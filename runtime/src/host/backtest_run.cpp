@@ -285,7 +285,7 @@ class watch_session {
     status_printed_ = session::status_requests();
     hup_seen_ = reload_requests();
     if (opts_.speed > 0) {
-      std::fprintf(stderr, "ntrun: watching %s at %gx: a saved strategy file reloads it, SIGHUP "
+      std::fprintf(stderr, "ntrun: watching %s at %.10gx: a saved strategy file reloads it, SIGHUP "
                    "reloads all, Ctrl-C ends the run with its report\n", b_.dir.c_str(), opts_.speed);
     } else {
       std::fprintf(stderr, "ntrun: watching %s at max speed: a saved strategy file reloads it, "
