@@ -189,8 +189,9 @@ end
 --- environment, hands the old code's state to the new one (the old `on_save(ctx)` returns it,
 --- `ctx.state` without one; the new `on_load(ctx, state)` takes it, `ctx.state = state`
 --- without one) and swaps the callbacks. params_source (optional): new params (bundle.lua
---- changed), set as ctx.params for the new code. Returns true, or false and the message
---- (file:line): then nothing changed and the old code goes on. Orders, positions, timers and
+--- changed), set as ctx.params for the new code. Returns true (and a warning when the old
+--- on_save failed: ctx.state went over as it is), or false and the message (file:line):
+--- then nothing changed and the old code goes on. Orders, positions, timers and
 --- host objects belong to the host and the session: they are not touched.
 function M.reload(params_source)
   local old_params, old_state = ctx.params, ctx.state
@@ -200,15 +201,17 @@ function M.reload(params_source)
     ctx.params = old_params
     return false, message(new)
   end
-  local state = old_state
+  local state, warning = old_state, nil
   local on_save = rawget(S, "on_save")
   if on_save then
+    -- A broken on_save must not lock the running code in: its state goes over as it is.
     local saved_ok, saved = pcall(on_save, ctx)
-    if not saved_ok then
-      ctx.params, ctx.state = old_params, old_state
-      return false, "in the running code's on_save: " .. message(saved)
+    if saved_ok then
+      state = saved
+    else
+      ctx.state = old_state
+      warning = "the running code's on_save failed, ctx.state went over as it is: " .. message(saved)
     end
-    state = saved
   end
   local on_load = rawget(new, "on_load")
   if on_load then
@@ -230,7 +233,7 @@ function M.reload(params_source)
       type(ctx.state))
   end
   S = new
-  return true
+  return true, warning
 end
 
 function M.start()

@@ -178,9 +178,14 @@ class strategy_vm {
   bool failed = false;
 
   /// --watch: runner.reload(params_source) between two events: the file compiled in a fresh
-  /// environment, the state handed over, the callbacks swapped. Nothing on success, else why
-  /// it was refused (the old code goes on). params_source: new params, or nullptr.
-  std::optional<std::string> reload(const std::string* params_source) {
+  /// environment, the state handed over, the callbacks swapped. ok false: refused (the old
+  /// code goes on) and why; ok true: applied, with a warning when the old on_save failed.
+  /// params_source: new params, or nullptr.
+  struct reload_result {
+    bool ok = false;
+    std::string message;
+  };
+  reload_result reload(const std::string* params_source) {
     lua_State* L = vm_.state();
     push_fn("reload");
     if (params_source) {
@@ -188,9 +193,10 @@ class strategy_vm {
     } else {
       lua_pushnil(L);
     }
-    if (auto err = vm_.pcall(1, 2)) return without_runner_frames(*err);
-    std::optional<std::string> out;
-    if (lua_toboolean(L, -2) == 0) out = lua_isstring(L, -1) ? lua_tostring(L, -1) : "reload failed";
+    if (auto err = vm_.pcall(1, 2)) return {.ok = false, .message = without_runner_frames(*err)};
+    reload_result out{.ok = lua_toboolean(L, -2) != 0, .message = {}};
+    if (lua_isstring(L, -1)) out.message = lua_tostring(L, -1);
+    if (!out.ok && out.message.empty()) out.message = "reload failed";
     lua_pop(L, 2);
     return out;
   }
@@ -481,19 +487,19 @@ class watch_session {
     strategy_vm& s = *vms_[i];
     if (s.failed) return;  // a strategy stopped by an error stays stopped
     const auto t0 = std::chrono::steady_clock::now();
-    std::optional<std::string> err = s.reload(params_source);
+    const strategy_vm::reload_result r = s.reload(params_source);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (!err) {
+    if (r.ok) {
       ++versions_[i];
       timeline_[i].emplace_back(eng_.now(), versions_[i]);
-      std::fprintf(stderr, "ntrun: reloaded strategy %s (v%d) in %.1f ms\n", names_[i].c_str(),
-                   versions_[i], ms);
+      std::fprintf(stderr, "ntrun: reloaded strategy %s (v%d) in %.1f ms%s%s\n", names_[i].c_str(),
+                   versions_[i], ms, r.message.empty() ? "" : "; warning: ", r.message.c_str());
     } else {
       std::fprintf(stderr, "ntrun: reload of strategy %s refused (v%d keeps trading): %s\n",
-                   names_[i].c_str(), versions_[i], err->c_str());
+                   names_[i].c_str(), versions_[i], r.message.c_str());
     }
     reloads_.push_back({.ts = eng_.now(), .strategy = names_[i], .trigger = trigger,
-                        .version = versions_[i], .ok = !err, .message = err.value_or(""),
+                        .version = versions_[i], .ok = r.ok, .message = r.message,
                         .duration_ms = ms});
   }
 

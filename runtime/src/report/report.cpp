@@ -268,8 +268,9 @@ void append_reloads(std::string& out, const report_meta& meta) {
   for (std::size_t i = 0; i < shown; ++i) {
     const reload_event& r = meta.reloads[i];
     append_wrapped(out,
-                   r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({})", iso_utc(r.ts),
-                                      r.strategy, r.version, r.duration_ms, r.trigger)
+                   r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({}){}{}", iso_utc(r.ts),
+                                      r.strategy, r.version, r.duration_ms, r.trigger,
+                                      r.message.empty() ? "" : ": ", r.message)
                         : fmt::format("{} {} refused ({}; v{} kept trading): {}", iso_utc(r.ts),
                                       r.strategy, r.trigger, r.version, r.message),
                    "- ", "  ");
