@@ -109,6 +109,21 @@ TEST_CASE("bundle_watcher: completed saves whose content changed") {
   CHECK(w.take_changes(1) == std::vector<std::string>{"strategy.lua"});
 }
 
+TEST_CASE("bundle_watcher: a strategy file outside the bundle folder") {
+  temp_dir d("ntrun_watch_outside");
+  fs::create_directories(d.path / "bundle");
+  fs::create_directories(d.path / "shared");
+  write(d.path / "shared" / "a.lua", "-- a1\n");
+  write(d.path / "shared" / "other.lua", "-- o1\n");
+  bundle_watcher w((d.path / "bundle").string());
+  w.watch_file((d.path / "bundle" / ".." / "shared" / "a.lua").string());
+  write(d.path / "shared" / "a.lua", "-- a2\n");
+  write(d.path / "shared" / "other.lua", "-- o2\n");  // not a strategy file: not watched
+  const auto changes = w.take_changes(1);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0] == fs::weakly_canonical(d.path / "shared" / "a.lua").string());
+}
+
 TEST_CASE("bundle_watcher: a missing folder is an error that names it") {
   CHECK_THROWS_WITH_AS(bundle_watcher("/nonexistent/ntrun/bundle"),
                        doctest::Contains("/nonexistent/ntrun/bundle"), std::runtime_error);

@@ -274,6 +274,7 @@ class watch_session {
     for (const std::string& f : b.strategy_files) {
       std::error_code ec;
       strategy_paths_.push_back(fs::weakly_canonical(f, ec).string());
+      watcher_.watch_file(f);  // a strategy file outside the bundle folder ("../shared/a.lua")
     }
     if (opts.capital) keep_.emplace_back("capital");
     if (opts.seed) keep_.emplace_back("seed");
@@ -417,7 +418,8 @@ class watch_session {
         continue;
       }
       std::error_code ec;
-      const std::string path = fs::weakly_canonical(b_.dir + "/" + rel, ec).string();
+      const std::string path =
+          fs::weakly_canonical(rel.front() == '/' ? rel : b_.dir + "/" + rel, ec).string();
       bool strategy = false;
       for (std::size_t i = 0; i < strategy_paths_.size(); ++i) {
         if (strategy_paths_[i] == path) which[i] = strategy = true;

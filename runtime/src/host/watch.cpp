@@ -169,6 +169,26 @@ void bundle_watcher::add_dir(const std::string& rel, int depth) {
   }
 }
 
+std::string bundle_watcher::full_path(const std::string& rel) const {
+  return !rel.empty() && rel.front() == '/' ? rel : dir_ + "/" + rel;
+}
+
+void bundle_watcher::watch_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path abs = fs::weakly_canonical(path, ec);
+  const std::string folder = abs.parent_path().string();
+  const int wd = inotify_add_watch(fd_, folder.c_str(), watch_mask | IN_ONLYDIR);
+  if (wd < 0) {
+    throw std::runtime_error("--watch: cannot watch '" + folder + "': " + std::strerror(errno));
+  }
+  if (dirs_.count(wd) != 0) return;  // inside the bundle's tree: watched already
+  outside_[wd] = folder;
+  const std::string key = abs.string();
+  outside_files_.insert(key);
+  hash_[key] = content_hash(key);
+}
+
 bool bundle_watcher::wait(int timeout_ms) {
   pollfd fds[2] = {{.fd = fd_, .events = POLLIN, .revents = 0},
                    {.fd = wake_read_fd, .events = POLLIN, .revents = 0}};
@@ -199,9 +219,14 @@ bool bundle_watcher::read_events() {
         continue;
       }
       if (e->len == 0) continue;
+      const std::string name = e->name;
+      if (const auto o = outside_.find(e->wd); o != outside_.end()) {
+        const std::string key = o->second + "/" + name;
+        if (outside_files_.count(key) != 0) pending_.push_back(key);
+        continue;
+      }
       const auto d = dirs_.find(e->wd);
       if (d == dirs_.end()) continue;
-      const std::string name = e->name;
       if ((e->mask & IN_ISDIR) != 0 || !watched_name(name)) continue;
       pending_.push_back(d->second.empty() ? name : d->second + "/" + name);
     }
@@ -220,7 +245,7 @@ std::vector<std::string> bundle_watcher::take_changes(int debounce_ms) {
   pending_.clear();
   std::vector<std::string> out;
   for (const std::string& r : names) {
-    const std::uint64_t h = content_hash(dir_ + "/" + r);
+    const std::uint64_t h = content_hash(full_path(r));
     auto [it, fresh] = hash_.try_emplace(r, 0);
     if (h == 0 || it->second == h) continue;  // gone again, or saved without a change
     it->second = h;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,11 @@ class bundle_watcher {
   bundle_watcher(const bundle_watcher&) = delete;
   bundle_watcher& operator=(const bundle_watcher&) = delete;
 
+  /// Also watches one file outside the bundle folder (a strategy file such as
+  /// "../shared/a.lua"): its changes come back as its absolute path (bundle files: relative
+  /// paths, which never start with '/').
+  void watch_file(const std::string& path);
+
   /// Waits up to timeout_ms (0: only looks) for a file event or a wake-up. Returns true
   /// when file events are pending (take_changes reads them).
   bool wait(int timeout_ms);
@@ -75,7 +81,11 @@ class bundle_watcher {
 
   std::string dir_;
   int fd_ = -1;
+  [[nodiscard]] std::string full_path(const std::string& rel) const;
+
   std::map<int, std::string> dirs_;            ///< watch descriptor -> folder relative to dir_
+  std::map<int, std::string> outside_;         ///< watch descriptor -> folder outside dir_
+  std::set<std::string> outside_files_;        ///< absolute paths of the files watched there
   std::map<std::string, std::uint64_t> hash_;  ///< relative path -> content hash (0: missing)
   std::vector<std::string> pending_;
 };
