@@ -137,7 +137,7 @@ end
 --- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local
 --- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
 --- of plain data (the manifest itself is never evaluated in a strategy's state).
-function M.load(path, bundle_dir, bundle_name, params_source)
+function M.load(path, bundle_dir, bundle_name, params_source, trusted)
   local params_chunk = assert(loadstring(params_source, "=params"))
   setfenv(params_chunk, {})
   ev = C.ntrun_ffi_session_event(SESSION)
@@ -145,7 +145,7 @@ function M.load(path, bundle_dir, bundle_name, params_source)
   ctx = ctxmod.new(params_chunk(), bundle_name)
   symbols = {}
   for i, s in ipairs(ctx.symbols) do symbols[i] = s end
-  local env = sandbox.env(bundle_dir, ctx)
+  local env = trusted and sandbox.trusted_env(bundle_dir, ctx) or sandbox.env(bundle_dir, ctx)
   local chunk, err = loadfile(path, "t", env)
   if not chunk then error(err, 0) end
   local res = chunk()
@@ -161,6 +161,13 @@ function M.load(path, bundle_dir, bundle_name, params_source)
     end
   end
   return ctx
+end
+
+--- What a bar event calls (the host names it when a callback runs past its time budget).
+function M.bar_callbacks()
+  local b, t = rawget(S, "on_bar"), rawget(S, "on_timestamp")
+  if b and t then return "on_bar or on_timestamp" end
+  return t and "on_timestamp" or "on_bar"
 end
 
 function M.start()

@@ -17,5 +17,8 @@
 #define NTRUN_K_MAX_LOG_LINES 100000        /* log lines one strategy may write (more are counted) */
 #define NTRUN_K_DEFAULT_MEMORY_MB 256       /* a strategy's memory cap (Lua heap + nt arrays) */
 #define NTRUN_K_MAX_MEMORY_MB 1048576       /* sandbox.memory_mb at most 1 TB */
+#define NTRUN_K_DEFAULT_CALLBACK_MS 250     /* a callback running longer is stopped (sandbox.callback_ms) */
+#define NTRUN_K_MIN_CALLBACK_MS 10          /* sandbox.callback_ms at least 10 ms (the watchdog's tick is 1-10 ms) */
+#define NTRUN_K_MAX_CALLBACK_MS 3600000     /* sandbox.callback_ms at most an hour */
 
 #endif /* NTRUN_CONSTANTS_H */

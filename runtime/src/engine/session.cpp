@@ -14,6 +14,8 @@ std::atomic<bool> session::interrupted_{false};
 std::atomic<std::uint32_t> session::status_requests_{0};
 
 event_kind session::next() noexcept {
+  // One writer: a plain load and store (no locked instruction on the event path).
+  beat_.store(beat_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (interrupted()) {
     slot_.kind = static_cast<std::int32_t>(event_kind::control);
     slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,

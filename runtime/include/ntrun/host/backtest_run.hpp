@@ -25,6 +25,9 @@ struct run_options {
   bool quiet = false;     ///< no strategy log lines on stderr
   bool progress = false;  ///< progress line on stderr
   bool jit_log = false;   ///< record LuaJIT's traces and aborts in each strategy state
+  /// The user trusts the bundle's code (--trusted): no sandbox, no caps, the whole library.
+  /// A bundle that declares `trusted = true` runs only with it.
+  bool allow_trusted = false;
 };
 
 struct run_result {
