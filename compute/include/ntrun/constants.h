@@ -12,6 +12,7 @@
 #define NTRUN_K_MAX_ORDERS_PER_SECOND 1000000 /* the rate window keeps one timestamp per order */
 #define NTRUN_K_MAX_VAR_WINDOW 100000       /* returns per symbol in the post-trade VaR limit */
 #define NTRUN_K_MAX_OPEN_ORDERS 10000       /* open orders one strategy may hold (more: max_open_orders) */
+#define NTRUN_K_MAX_QUEUED_EVENTS 100000   /* events waiting for one strategy (an order storm in one callback) */
 #define NTRUN_K_MAX_TIMERS 10000            /* timers one strategy may hold at once */
 #define NTRUN_K_MIN_TIMER_INTERVAL 0.001    /* seconds: a shorter repeating timer floods the queue */
 #define NTRUN_K_MAX_LOG_LINES 100000        /* log lines one strategy may write (more are counted) */

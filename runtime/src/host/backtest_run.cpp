@@ -181,7 +181,12 @@ class strategy_vm {
     if (vm_.abandoned()) return "stopped earlier";
     phase_ = fn;
     push_fn(fn);
-    if (auto err = vm_.pcall(0, 1)) return describe(without_runner_frames(*err));
+    if (auto err = vm_.pcall(0, 1)) {
+      // An FFI call's error the strategy raised (ctx:buy at the event cap) is in this message
+      // already: it must not come back as a data error of the run.
+      (void)vm_.session().take_error();
+      return describe(without_runner_frames(*err));
+    }
     if (kind) *kind = static_cast<int>(lua_tointeger(vm_.state(), -1));
     lua_pop(vm_.state(), 1);
     return std::nullopt;

@@ -90,7 +90,17 @@ int stop_signal = 0;
 
 /// Raised at every Lua instruction once the budget passed: a strategy's pcall that catches it
 /// meets it again at its next instruction.
+/// The message names the strategy's own line: the innermost Lua frame outside the nt library
+/// (the hook may fire inside ctx:buy's argument checks), else the innermost one.
 void stop_hook(lua_State* L, lua_Debug* ar) {
+  lua_Debug frame;
+  for (int level = 0; lua_getstack(L, level, &frame) != 0; ++level) {
+    if (lua_getinfo(L, "Sl", &frame) != 0 && frame.currentline > 0 &&
+        std::strstr(frame.short_src, "scripts/nt/") == nullptr) {
+      lua_pushfstring(L, "%s:%d: %s", frame.short_src, frame.currentline, timeout_message);
+      lua_error(L);
+    }
+  }
   if (lua_getinfo(L, "Sl", ar) != 0 && ar->currentline > 0) {
     lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, timeout_message);
   } else {
