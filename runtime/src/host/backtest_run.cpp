@@ -210,7 +210,7 @@ class strategy_vm {
                             data::format_datetime(eng_->now()) +
                             " (a loop that never ends? the budget is sandbox.callback_ms in "
                             "bundle.lua); the strategy is disabled";
-    if (vm_.abandoned()) return name_ + ": " + msg + " (stopped inside compiled code: no line known)";
+    if (vm_.abandoned()) return name_ + ": " + msg + " (stopped inside compiled code or a library function: no line known)";
     const std::size_t at = err.find(timeout_message);
     if (at == std::string::npos) return name_ + ": " + msg + "\n" + err;
     return err.replace(at, std::string_view(timeout_message).size(), msg);

@@ -164,7 +164,7 @@ std::optional<std::string> lua_vm::pcall(int nargs, int nresults, bool traceback
     unwatch(watch_.get());
     abandoned_states.push_back(L_);
     L_ = nullptr;
-    return std::string(timeout_message) + " (in compiled code)";
+    return std::string(timeout_message) + " (in compiled code or a library function)";
   }
   if (traceback) lua_remove(L_, base);
   if (rc == 0) return std::nullopt;

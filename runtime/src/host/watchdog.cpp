@@ -40,15 +40,26 @@ constexpr int max_ranges = 2048;
 code_range ranges[2][max_ranges];
 std::atomic<int> range_count[2] = {0, 0};
 std::atomic<int> range_table{0};
+// LuaJIT's own code (the shared library's executable segment): its C code (the pattern
+// matcher, the parser, table and string functions) runs no hook either, and holds nothing
+// outside the state, so a state may be left from it too. Empty when LuaJIT is linked into the
+// executable (then the range would hold the host's code as well).
+std::atomic<std::uintptr_t> luajit_lo{0}, luajit_hi{0};
 
 int collect_range(dl_phdr_info* info, std::size_t, void* data) {
   auto* n = static_cast<int*>(data);
   const int t = 1 - range_table.load(std::memory_order_relaxed);
+  const auto probe = reinterpret_cast<std::uintptr_t>(&lua_pcall);
+  const bool shared = info->dlpi_name != nullptr && info->dlpi_name[0] != '\0';
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0 || *n >= max_ranges) continue;
     const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
     ranges[t][(*n)++] = code_range{lo, lo + ph.p_memsz};
+    if (shared && probe >= lo && probe < lo + ph.p_memsz) {
+      luajit_lo.store(lo, std::memory_order_relaxed);
+      luajit_hi.store(lo + ph.p_memsz, std::memory_order_relaxed);
+    }
   }
   return 0;
 }
@@ -60,6 +71,11 @@ void refresh_ranges() {
   const int t = 1 - range_table.load(std::memory_order_relaxed);
   range_count[t].store(n, std::memory_order_release);
   range_table.store(t, std::memory_order_release);
+}
+
+bool in_luajit(std::uintptr_t pc) noexcept {
+  return pc >= luajit_lo.load(std::memory_order_relaxed) &&
+         pc < luajit_hi.load(std::memory_order_relaxed);
 }
 
 bool in_loaded_code(std::uintptr_t pc) noexcept {
@@ -123,9 +139,12 @@ void on_stop_signal(int, siginfo_t*, void* uc) {
     s->hooked = true;
     lua_sethook(s->L, stop_hook, LUA_MASKCOUNT, 1);
   }
+  ++s->signals;
   const std::uintptr_t pc = program_counter(uc);
-  if (pc != 0 && !in_loaded_code(pc)) {
-    // Compiled Lua code: no hook runs there. Leave it; the state is abandoned.
+  // Compiled Lua code: no hook runs there. LuaJIT's C code (a pattern match without end):
+  // after a few signals, when the hook had its chance (the interpreter runs it within
+  // microseconds). Leave it; the state is abandoned.
+  if (pc != 0 && (!in_loaded_code(pc) || (s->signals > 3 && in_luajit(pc)))) {
     s->jumped = true;
     siglongjmp(s->jump, 1);
   }

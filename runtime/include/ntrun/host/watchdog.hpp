@@ -15,8 +15,11 @@
 //     no loaded object: LuaJIT's machine-code area), jumps back to the guarded call
 //     (siglongjmp). The state is then abandoned: it is never run again, nor closed (its
 //     memory stays allocated until the process ends; at most its memory cap).
-// The signal never jumps out of host code, the C library or LuaJIT's own C code: it only sets
-// the hook there, and the next signal (every tick) tries again.
+//   - when it finds the thread inside LuaJIT's own C code (a pattern match that backtracks
+//     for hours) after a few signals, it leaves the same way: that code holds nothing outside
+//     the state.
+// The signal never jumps out of host code or the C library: it only sets the hook there, and
+// the next signal (every tick) tries again.
 #pragma once
 
 #include <atomic>
@@ -45,6 +48,7 @@ struct watch_slot {
   std::atomic<bool> active{false};        ///< a guarded call runs
   std::atomic<pthread_t> thread{};        ///< the thread that runs it
   bool hooked = false;                    ///< the stop hook is set (handler only)
+  int signals = 0;                        ///< stop signals received (handler only)
   bool jumped = false;                    ///< the call was left by siglongjmp
   sigjmp_buf jump{};
 
