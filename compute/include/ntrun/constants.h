@@ -16,6 +16,8 @@
 #define NTRUN_K_MAX_TIMERS 10000            /* timers one strategy may hold at once */
 #define NTRUN_K_MIN_TIMER_INTERVAL 0.001    /* seconds: a shorter repeating timer floods the queue */
 #define NTRUN_K_MAX_LOG_LINES 100000        /* log lines one strategy may write (more are counted) */
+#define NTRUN_K_MAX_LOG_LINE_BYTES 4096     /* a longer log line is cut (the cut is said) */
+#define NTRUN_K_MAX_ERROR_BYTES 65536       /* a longer error message is cut in the report */
 #define NTRUN_K_DEFAULT_MEMORY_MB 256       /* a strategy's memory cap (Lua heap + nt arrays) */
 #define NTRUN_K_MAX_MEMORY_MB 1048576       /* sandbox.memory_mb at most 1 TB */
 #define NTRUN_K_DEFAULT_CALLBACK_MS 250     /* a callback running longer is stopped (sandbox.callback_ms) */

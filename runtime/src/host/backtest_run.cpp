@@ -136,7 +136,7 @@ class strategy_vm {
     // The callback budget covers the strategy file's top level too.
     if (!trusted) vm_.set_time_limit(b.callback_budget);
     phase_ = "load";
-    if (auto err = vm_.pcall(5, 0)) throw lua_error_exception(describe(without_runner_frames(*err)));
+    if (auto err = vm_.pcall(5, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
     note_bar_callbacks();
   }
 
@@ -185,7 +185,7 @@ class strategy_vm {
       // An FFI call's error the strategy raised (ctx:buy at the event cap) is in this message
       // already: it must not come back as a data error of the run.
       (void)vm_.session().take_error();
-      return describe(without_runner_frames(*err));
+      return cut(describe(without_runner_frames(*err)));
     }
     if (kind) *kind = static_cast<int>(lua_tointeger(vm_.state(), -1));
     lua_pop(vm_.state(), 1);
@@ -214,6 +214,16 @@ class strategy_vm {
     const std::size_t at = err.find(timeout_message);
     if (at == std::string::npos) return name_ + ": " + msg + "\n" + err;
     return err.replace(at, std::string_view(timeout_message).size(), msg);
+  }
+
+  /// error(string.rep("x", 1e8)) must not put 100 MB in the report and on the terminal.
+  static std::string cut(std::string msg) {
+    constexpr std::size_t max = NTRUN_K_MAX_ERROR_BYTES;
+    if (msg.size() <= max) return msg;
+    const std::size_t more = msg.size() - max;
+    msg.resize(max);
+    msg += " ... (" + std::to_string(more) + " more bytes cut)";
+    return msg;
   }
 
   /// The callback the runner was in: the kind of the last event it took.
