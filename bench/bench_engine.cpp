@@ -70,20 +70,21 @@ double peak_rss_mb() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
-ntrun::host::run_result run_bundle(const char* name, std::int64_t bars) {
+ntrun::host::run_result run_bundle(const char* name, std::int64_t bars, bool trusted = false) {
   ntrun::host::lua_vm vm;
   const auto b =
       ntrun::host::load_bundle(vm, std::string(NTRUN_SOURCE_DIR "/bench/bundles/") + name);
   ntrun::host::run_options opts;
   opts.quiet = true;
+  opts.allow_trusted = trusted;  // the sandbox's cost: the same run without it
   return ntrun::host::run_bundle(b, {"X"}, std::make_unique<random_walk>(bars), opts);
 }
 
-void bench_bundle(benchmark::State& state, const char* name) {
+void bench_bundle(benchmark::State& state, const char* name, bool trusted = false) {
   const std::int64_t bars = state.range(0);
   std::int64_t fills = 0, orders = 0;
   for (auto _ : state) {
-    auto r = run_bundle(name, bars);
+    auto r = run_bundle(name, bars, trusted);
     if (r.exit_code != 0) {
       state.SkipWithError(r.errors.empty() ? "run failed" : r.errors.front().c_str());
       return;
@@ -121,6 +122,11 @@ void BM_empty_on_bar(benchmark::State& state) {
 }
 void BM_sma_cross(benchmark::State& state) {
   bench_bundle(state, "sma_cross");
+}
+/// The same strategy trusted (ntrun run --trusted): no watchdog, no memory cap, no sandbox
+/// environment. The sandbox's cost is BM_sma_cross over this.
+void BM_sma_cross_trusted(benchmark::State& state) {
+  bench_bundle(state, "sma_cross", true);
 }
 void BM_order_every_bar(benchmark::State& state) {
   bench_bundle(state, "order_every_bar");
@@ -177,6 +183,7 @@ BENCHMARK(BM_sma_cross)
     ->Arg(10'000'000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
+BENCHMARK(BM_sma_cross_trusted)->Arg(10'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_order_every_bar)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_bracket_every_bar)->Arg(1'000'000)->Arg(20'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_ffi_indicator_update)->Arg(50'000'000)->Unit(benchmark::kMillisecond)->Iterations(1);

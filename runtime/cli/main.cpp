@@ -267,6 +267,9 @@ int main(int argc, char** argv) {
                 "Skip and count malformed CSV rows instead of stopping at the first");
   run->add_flag("--quiet,-q", run_opts.quiet, "Hide strategy log lines below warn");
   run->add_flag("--no-progress", no_progress, "No progress line on stderr");
+  run->add_flag("--trusted", run_opts.allow_trusted,
+                "Trust the bundle's code: no sandbox (io, os, ffi reachable), no time or memory "
+                "caps (needed by bundles that declare trusted = true)");
   run->add_flag("--watch", run_opts.watch,
                 "Paper mode with hot reload: replay the data on the wall clock (--speed), reload "
                 "a strategy when its file is saved (SIGHUP: all), report on Ctrl-C or at the end");

@@ -95,6 +95,7 @@ local TOP = {
   name = true, description = true, strategy = true, strategies = true, data = true,
   params = true, capital = true, commission = true, slippage = true, venue = true,
   limits = true, history = true, from = true, to = true, seed = true, sandbox = true,
+  trusted = true,
 }
 local DATA = { file = true, symbol = true, symbols = true, layout = true, columns = true }
 local COLUMNS = { time = true, open = true, high = true, low = true, close = true, volume = true }
@@ -102,7 +103,7 @@ local COMMISSION = { per_share = true, per_value = true, minimum = true }
 local SLIPPAGE = { model = true, value = true }
 local SLIPPAGE_MODELS = { none = true, fixed = true, percentage = true, volume = true }
 local VENUE = { volume_cap = true }
-local SANDBOX = { memory_mb = true }
+local SANDBOX = { memory_mb = true, callback_ms = true }
 local LIMITS = {
   max_position = true, max_order_notional = true, max_orders_per_second = true,
   max_leverage = true, allow_short = true, max_notional = true, max_gross_exposure = true,
@@ -451,7 +452,16 @@ function M.load(dir, data_override)
   if mb > K.MAX_MEMORY_MB then
     fail(file, "sandbox.memory_mb", string.format("must be at most %d (MB; got %s)", K.MAX_MEMORY_MB, tostring(mb)))
   end
-  out.sandbox = { memory_mb = mb }
+  local ms = sb.callback_ms or K.DEFAULT_CALLBACK_MS
+  positive(file, "sandbox.callback_ms", ms)
+  if ms < K.MIN_CALLBACK_MS or ms > K.MAX_CALLBACK_MS then
+    fail(file, "sandbox.callback_ms", string.format("must be between %d and %d (milliseconds; got %s)",
+      K.MIN_CALLBACK_MS, K.MAX_CALLBACK_MS, tostring(ms)))
+  end
+  out.sandbox = { memory_mb = mb, callback_ms = ms }
+  -- A trusted bundle runs with the whole library (io, os, ffi) and no caps; the user says so
+  -- on the command line too (--trusted), so a downloaded bundle cannot trust itself.
+  out.trusted = b.trusted ~= nil and expect(file, "trusted", b.trusted, "boolean") or false
 
   local symbols = {}
   for _, e in ipairs(out.data) do

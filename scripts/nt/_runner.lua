@@ -134,14 +134,15 @@ local function order_event(o)
   return order_view
 end
 
--- The strategy file and bundle of this state (kept for reloads).
-local strategy_path, strategy_dir
+-- The strategy file and bundle of this state, and whether it is trusted (kept for reloads).
+local strategy_path, strategy_dir, strategy_trusted
 
 -- Compiles and runs the strategy file in a fresh sandbox environment (fresh globals and a
--- fresh cache of bundle-local modules) and checks its callbacks; returns the callback table.
--- Raises "file:line: message" (syntax errors, errors at load, bad callbacks).
-local function compile(path, bundle_dir)
-  local env = sandbox.env(bundle_dir, ctx)
+-- fresh cache of bundle-local modules; a trusted bundle's environment without the sandbox)
+-- and checks its callbacks; returns the callback table. Raises "file:line: message" (syntax
+-- errors, errors at load, bad callbacks).
+local function compile(path, bundle_dir, trusted)
+  local env = trusted and sandbox.trusted_env(bundle_dir, ctx) or sandbox.env(bundle_dir, ctx)
   local chunk, err = loadfile(path, "t", env)
   if not chunk then error(err, 0) end
   local res = chunk()
@@ -167,16 +168,24 @@ end
 
 --- Loads the strategy. path: the strategy file; bundle_dir: its bundle (for bundle-local
 --- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
---- of plain data (the manifest itself is never evaluated in a strategy's state).
-function M.load(path, bundle_dir, bundle_name, params_source)
+--- of plain data (the manifest itself is never evaluated in a strategy's state); trusted:
+--- the user trusts the bundle (--trusted), no sandbox.
+function M.load(path, bundle_dir, bundle_name, params_source, trusted)
   ev = C.ntrun_ffi_session_event(SESSION)
   bar = ev.bar
   ctx = ctxmod.new(params_of(params_source), bundle_name)
   symbols = {}
   for i, s in ipairs(ctx.symbols) do symbols[i] = s end
-  strategy_path, strategy_dir = path, bundle_dir
-  S = compile(path, bundle_dir)
+  strategy_path, strategy_dir, strategy_trusted = path, bundle_dir, trusted
+  S = compile(path, bundle_dir, trusted)
   return ctx
+end
+
+--- What a bar event calls (the host names it when a callback runs past its time budget).
+function M.bar_callbacks()
+  local b, t = rawget(S, "on_bar"), rawget(S, "on_timestamp")
+  if b and t then return "on_bar or on_timestamp" end
+  return t and "on_timestamp" or "on_bar"
 end
 
 -- An error value as text, without calling a __tostring of the strategy's (docs/sandbox.md).
@@ -196,7 +205,7 @@ end
 function M.reload(params_source)
   local old_params, old_state = ctx.params, ctx.state
   if params_source ~= nil then ctx.params = params_of(params_source) end
-  local ok, new = pcall(compile, strategy_path, strategy_dir)
+  local ok, new = pcall(compile, strategy_path, strategy_dir, strategy_trusted)
   if not ok then
     ctx.params = old_params
     return false, message(new)

@@ -132,4 +132,26 @@ function M.env(bundle_dir, ctx)
   })
 end
 
+--- A trusted bundle's environment (ntrun run --trusted): the sandbox's conveniences (print to
+--- the run log, the seeded math.random, the bundle's own modules), and every other global of
+--- the state (io, os, require of any module, ffi through it).
+function M.trusted_env(bundle_dir, ctx)
+  local env = M.env(bundle_dir, ctx)
+  local bundle_require = env.require
+  env.require = function(name)
+    if type(name) == "string" and not name:find("^nt") then
+      local path = (bundle_dir ~= "" and bundle_dir .. "/" or "") .. (name:gsub("%.", "/")) .. ".lua"
+      if C.ntrun_ffi_path_kind(path) == C.NTRUN_PATH_FILE then return bundle_require(name) end
+    end
+    return require(name)
+  end
+  return setmetatable(env, {
+    __index = function(_, k)
+      local v = _G[k]
+      if v == nil then error(string.format("undefined global '%s'", tostring(k)), 2) end
+      return v
+    end,
+  })
+end
+
 return M

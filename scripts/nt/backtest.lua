@@ -6,7 +6,8 @@ local json = require "nt.json"
 
 local M = {}
 
---- nt.backtest.run(bundle_dir, {data=, from=, to=, capital=, seed=, skip_bad_rows=, quiet=, jit_log=})
+--- nt.backtest.run(bundle_dir, {data=, from=, to=, capital=, seed=, skip_bad_rows=, quiet=, jit_log=, trusted=})
+--- trusted = true runs the strategies unsandboxed (as `ntrun run --trusted`).
 --- jit_log = true adds `jit`: per strategy, "NAME: traces N started M" and "NAME: abort ..." lines.
 function M.run(bundle, opts)
   if type(bundle) ~= "string" then error("bad 'bundle' argument to nt.backtest.run: folder path expected", 2) end

@@ -534,7 +534,9 @@ end
 
 function Ctx:cancel_order(id)
   local rc = C.ntrun_ffi_order_cancel(S, core.num_arg(id, "id", 2))
-  return rc == core.OK
+  if rc == core.OK then return true end
+  if rc == core.ENOTFOUND then return false end
+  error("ctx:cancel_order: " .. (core.session_error() or core.strerror(rc)), 2)
 end
 
 --- Changes an open order: fields quantity=, limit=, stop= (others kept).
@@ -543,7 +545,9 @@ function Ctx:modify_order(id, changes)
   check_keys(changes, CHANGES, "changes", "modify_order", 2)
   local rc = C.ntrun_ffi_order_modify(S, core.num_arg(id, "id", 2),
     changes.quantity or 0 / 0, changes.limit or changes.price or 0 / 0, changes.stop or 0 / 0)
-  return rc == core.OK
+  if rc == core.OK then return true end
+  if rc == core.ENOTFOUND then return false end
+  error("ctx:modify_order: " .. (core.session_error() or core.strerror(rc)), 2)
 end
 
 --- A snapshot table of an order, or nil for an unknown id.

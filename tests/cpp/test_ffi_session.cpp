@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ntrun/backtest/engine.hpp"
+#include "ntrun/constants.h"
 #include "ntrun/engine/session.hpp"
 #include "ntrun_ffi.h"
 #include "support/vector_source.hpp"
@@ -215,6 +216,13 @@ TEST_CASE("ntrun_ffi_log clamps any level and never terminates the process") {
   ntrun_ffi_log(nullptr, 2, "w", 1);
   CHECK(cap.levels == std::vector<int>{1, 3, 0, 0});
   CHECK(cap.last == "a.lua: z");
+
+  // A line of 10 MB keeps its first NTRUN_K_MAX_LOG_LINE_BYTES and says what was cut.
+  const std::string big(10'000'000, 'x');
+  ntrun_ffi_log(h, 1, big.data(), big.size());
+  const std::string prefix = "a.lua: " + std::string(NTRUN_K_MAX_LOG_LINE_BYTES, 'x');
+  CHECK(cap.last.compare(0, prefix.size(), prefix) == 0);
+  CHECK(cap.last.substr(prefix.size()) == " ... (9995904 more bytes cut: log lines keep 4096)");
 }
 
 TEST_CASE("control requests reach the runner before the next event, the most final first") {

@@ -222,4 +222,20 @@ grep -q '"status": "completed"' "$J" || fail "the run did not complete"
 grep -q '"versions": {"strategy.lua": 7}' "$J" || fail "the report's final version is not 7"
 grep -q '"symbol": "X", "side": "long", .*"quantity": 10,' "$J" || fail "the position of 10 is not in open_positions"
 grep -q 'Reloads (14: 7 applied, 7 refused)' "$W/out.txt" || fail "the printed report lacks the reloads summary"
-echo "watch e2e: ok ($ROWS bars, 14 reloads)"
+
+# A new version that never returns (an endless loop at its top level) is stopped at the
+# callback budget like a callback (docs/sandbox.md): the strategy stops, the run reports it.
+version 1 "" > "$B/strategy.lua"
+sed -i 's/symbol = "Y"/symbol = "X"/; s/qty = 20 }, limits = { max_position = 1000 }/qty = 10 }/' "$B/bundle.lua"
+"$NTRUN" run "$B" --watch --speed 120000x --json "$W/runaway.json" > "$W/out.txt" 2> "$W/err.txt" &
+PID=$!
+wait_for "V1 first n=1 " 1
+version 95 "while true do end" > "$B/strategy.lua"
+wait "$PID"
+RC=$?
+PID=
+[ "$RC" -eq 1 ] || fail "a runaway reload: exit $RC, expected 1"
+grep -q "reload of strategy strategy.lua stopped it: .*ran longer than" "$W/err.txt" || fail "the runaway reload was not stopped at the budget"
+grep -q '"status": "stopped: strategy error in strategy.lua"' "$W/runaway.json" || fail "the runaway reload's report"
+grep -q '"outcome": "stopped"' "$W/runaway.json" || fail "the runaway reload's outcome in the report"
+echo "watch e2e: ok ($ROWS bars, 14 reloads, a runaway reload stopped)"

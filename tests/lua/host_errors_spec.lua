@@ -97,7 +97,9 @@ describe("bundle.lua problems", function()
     { "pattern_bomb", "bundle.lua: string.find (with a pattern) is not available in bundle.lua" },
     { "method_pattern", "bundle.lua: string.match is not available in bundle.lua" },
     { "rep_bomb", "bundle.lua: string.rep of more than 1000000 bytes in bundle.lua" },
-    { "sandbox_key", "bundle.lua: 'sandbox': unknown key 'memory' (allowed: memory_mb)" },
+    { "sandbox_key", "bundle.lua: 'sandbox': unknown key 'memory' (allowed: callback_ms, memory_mb)" },
+    { "callback_ms", "bundle.lua: 'sandbox.callback_ms': must be between 10 and 3600000 (milliseconds; got 1)" },
+    { "trusted_type", "bundle.lua: 'trusted': expected boolean, got string" },
   }
   for _, c in ipairs(cases) do
     it(c[1] .. " raises: " .. c[2], function()

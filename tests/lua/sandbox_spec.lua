@@ -76,3 +76,39 @@ describe("require in a strategy", function()
     assert.contains(tostring(err), "is not a regular file")
   end)
 end)
+
+describe("the hostile suite (issue 9)", function()
+  it("finds every other road out closed: coroutines, bytecode, the library's proxies, cdata", function()
+    local r = run("reach")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals("completed", r.status)
+  end)
+
+  it("cannot see another strategy's globals, state, params or orders", function()
+    local r = run("isolation")
+    assert.equals(0, r.exit_code, r.errors[1])
+    assert.equals(1, r.metrics.num_orders, "writer.lua's order")
+  end)
+
+  it("runs each attack to a report or a refusal and changes nothing outside its bundle", function()
+    -- Every hostile fixture, escapes and floods and runaway loops alike: the host returns a
+    -- result (or a load error) for each, and the files around the bundles are as they were.
+    local root = spec_dir .. "/fixtures"
+    local function listing()
+      local p = io.popen("find '" .. root .. "' -type f | sort | xargs md5sum")
+      local out = p:read("*a")
+      p:close()
+      return out
+    end
+    local before = listing()
+    for _, group in ipairs({ "escape", "caps", "runaway" }) do
+      local p = io.popen("ls '" .. root .. "/" .. group .. "'")
+      for name in p:lines() do
+        local ok, r = pcall(nt.backtest.run, root .. "/" .. group .. "/" .. name, { quiet = true })
+        assert.truthy(not ok or type(r.exit_code) == "number", group .. "/" .. name)
+      end
+      p:close()
+    end
+    assert.equals(before, listing(), "files under tests/lua/fixtures")
+  end)
+end)

@@ -494,6 +494,8 @@ event_kind engine::next(int strategy, event_slot& out) {
       if (st.head == st.queue.size()) {
         st.queue.clear();
         st.head = 0;
+        // After a burst (an order storm stopped at the cap) the memory goes back.
+        if (st.queue.capacity() > 65536) st.queue.shrink_to_fit();
       }
       return static_cast<event_kind>(out.kind);
     }
@@ -541,6 +543,7 @@ const char* engine::pre_check(const market::order_request& req) {
 }
 
 submit_result engine::submit(int strategy, market::order_request req) {
+  check_queue(strategy);
   req.strategy = strategy;
   ++record_.num_orders;
   scratch_.clear();
@@ -570,6 +573,7 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
   if (links.size() != reqs.size() || ids.size() != reqs.size()) {
     throw std::invalid_argument("engine: submit_list needs one link and one id per order");
   }
+  check_queue(strategy);
   record_.num_orders += static_cast<std::int64_t>(reqs.size());
   scratch_.clear();
   routed_ = 0;
@@ -614,6 +618,7 @@ submit_result engine::submit_list(int strategy, std::span<market::order_request>
 bool engine::cancel(int strategy, order_id id) {
   const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
+  check_queue(strategy);
   scratch_.clear();
   routed_ = 0;
   const bool ok = venue_->cancel(id, now(), scratch_);
@@ -625,6 +630,7 @@ bool engine::modify(int strategy, order_id id, double quantity, double limit_pri
                     double stop_price) {
   const market::order* o = venue_->find(id);
   if (!o || o->request.strategy != strategy) return false;
+  check_queue(strategy);
   scratch_.clear();
   routed_ = 0;
   const bool ok = venue_->modify(id, quantity, limit_price, stop_price, now(), scratch_);
@@ -659,6 +665,16 @@ std::vector<order_id> engine::open_orders(int strategy) const {
     if (o.request.strategy == strategy) ids.push_back(o.id);
   }
   return ids;
+}
+
+void engine::check_queue(int strategy) const {
+  const auto& st = strategies_[static_cast<std::size_t>(strategy)];
+  if (st.queue.size() - st.head >= static_cast<std::size_t>(NTRUN_K_MAX_QUEUED_EVENTS)) {
+    throw ntrun::error(status::invalid,
+                       std::to_string(st.queue.size() - st.head) +
+                           " events wait for this strategy, the most one callback may queue: "
+                           "an order storm (orders placed, changed or canceled in a loop?)");
+  }
 }
 
 void engine::take_timer(int strategy) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 
 namespace ntrun {
@@ -14,6 +15,8 @@ std::atomic<bool> session::interrupted_{false};
 std::atomic<std::uint32_t> session::status_requests_{0};
 
 event_kind session::next() noexcept {
+  // One writer: a plain load and store (no locked instruction on the event path).
+  beat_.store(beat_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (interrupted()) {
     slot_.kind = static_cast<std::int32_t>(event_kind::control);
     slot_.control = control_event_view{.ts_event = port_ ? port_->now() : 0,
@@ -73,6 +76,17 @@ void session::log(int level, std::string_view msg) noexcept {
     return;
   }
   ++log_lines_;
+  constexpr std::size_t max_line = NTRUN_K_MAX_LOG_LINE_BYTES;
+  if (msg.size() > max_line) {
+    // 100,000 lines of 100 MB each would fill a disk: a line keeps its start and says so.
+    char line[max_line + 96];
+    std::memcpy(line, msg.data(), max_line);
+    const int n = std::snprintf(line + max_line, sizeof line - max_line,
+                                " ... (%zu more bytes cut: log lines keep %zu)",
+                                msg.size() - max_line, max_line);
+    emit(level, std::string_view(line, max_line + static_cast<std::size_t>(std::max(n, 0))));
+    return;
+  }
   emit(level, msg);
 }
 

@@ -115,8 +115,8 @@ std::string without_runner_frames(const std::string& traceback) {
 class strategy_vm {
  public:
   strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
-              const bundle_config& b, log_context* log, bool jit_log)
-      : index_(index) {
+              const bundle_config& b, log_context* log, bool jit_log, bool trusted)
+      : index_(index), name_(name), eng_(&eng) {
     if (jit_log) {
       vm_.require("nt._jitlog");
       lua_getfield(vm_.state(), -1, "start");
@@ -124,7 +124,7 @@ class strategy_vm {
       lua_pop(vm_.state(), 1);
     }
     session& s = vm_.session();
-    s.set_memory_limit(b.memory_limit);
+    if (!trusted) s.set_memory_limit(b.memory_limit);
     s.set_name(name);
     s.set_log_sink(print_log, log);
     s.attach(&eng.port(index));
@@ -136,11 +136,26 @@ class strategy_vm {
     lua_pushstring(L, b.dir.c_str());
     lua_pushstring(L, b.name.c_str());
     lua_pushlstring(L, b.params_source.data(), b.params_source.size());
-    if (auto err = vm_.pcall(4, 0)) throw lua_error_exception(without_runner_frames(*err));
+    lua_pushboolean(L, trusted ? 1 : 0);
+    // The callback budget covers the strategy file's top level too.
+    if (!trusted) vm_.set_time_limit(b.callback_budget);
+    phase_ = "load";
+    if (auto err = vm_.pcall(5, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
+    note_bar_callbacks();
+  }
+
+  /// Which callbacks a bar event runs (for the timeout message: the state may be gone then).
+  void note_bar_callbacks() {
+    push_fn("bar_callbacks");
+    if (!vm_.pcall(0, 1)) {
+      if (const char* cb = lua_tostring(vm_.state(), -1)) bar_callbacks_ = cb;
+      lua_pop(vm_.state(), 1);
+    }
   }
 
   /// The nt._jitlog report lines of this state (when it was started).
   void jit_report(const std::string& name, std::vector<std::string>& out) {
+    if (vm_.abandoned() || vm_.timed_out()) return;
     lua_State* L = vm_.state();
     vm_.require("nt._jitlog");
     lua_getfield(L, -1, "report");
@@ -167,8 +182,15 @@ class strategy_vm {
 
   /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
   std::optional<std::string> call(const char* fn, int* kind = nullptr) {
+    if (vm_.abandoned()) return "stopped earlier";
+    phase_ = fn;
     push_fn(fn);
-    if (auto err = vm_.pcall(0, 1)) return without_runner_frames(*err);
+    if (auto err = vm_.pcall(0, 1)) {
+      // An FFI call's error the strategy raised (ctx:buy at the event cap) is in this message
+      // already: it must not come back as a data error of the run.
+      (void)vm_.session().take_error();
+      return cut(describe(without_runner_frames(*err)));
+    }
     if (kind) *kind = static_cast<int>(lua_tointeger(vm_.state(), -1));
     lua_pop(vm_.state(), 1);
     return std::nullopt;
@@ -180,31 +202,87 @@ class strategy_vm {
   /// --watch: runner.reload(params_source) between two events: the file compiled in a fresh
   /// environment, the state handed over, the callbacks swapped. ok false: refused (the old
   /// code goes on) and why; ok true: applied, with a warning when the old on_save failed.
-  /// params_source: new params, or nullptr.
+  /// fatal: the reload ran past the callback budget (the state runs nothing more: the host
+  /// stops the strategy). params_source: new params, or nullptr.
   struct reload_result {
     bool ok = false;
+    bool fatal = false;
     std::string message;
   };
   reload_result reload(const std::string* params_source) {
+    if (vm_.abandoned() || vm_.timed_out()) return {.ok = false, .fatal = true, .message = "stopped earlier"};
     lua_State* L = vm_.state();
+    phase_ = "the reload (the new file's top level, on_save, on_load)";
     push_fn("reload");
     if (params_source) {
       lua_pushlstring(L, params_source->data(), params_source->size());
     } else {
       lua_pushnil(L);
     }
-    if (auto err = vm_.pcall(1, 2)) return {.ok = false, .message = without_runner_frames(*err)};
-    reload_result out{.ok = lua_toboolean(L, -2) != 0, .message = {}};
-    if (lua_isstring(L, -1)) out.message = lua_tostring(L, -1);
+    if (auto err = vm_.pcall(1, 2)) {
+      (void)vm_.session().take_error();
+      return {.ok = false, .fatal = vm_.timed_out() || vm_.abandoned(),
+              .message = cut(describe(without_runner_frames(*err)))};
+    }
+    reload_result out{.ok = lua_toboolean(L, -2) != 0, .fatal = false, .message = {}};
+    if (lua_isstring(L, -1)) out.message = cut(lua_tostring(L, -1));
     if (!out.ok && out.message.empty()) out.message = "reload failed";
     lua_pop(L, 2);
     return out;
   }
   /// One incremental GC step of `kb`; true when it finished a cycle (idle time in --watch).
-  bool gc_step(int kb) { return lua_gc(vm_.state(), LUA_GCSTEP, kb) != 0; }
-  [[nodiscard]] std::size_t lua_kb() { return static_cast<std::size_t>(lua_gc(vm_.state(), LUA_GCCOUNT, 0)); }
+  bool gc_step(int kb) {
+    if (vm_.abandoned() || vm_.timed_out()) return true;
+    return lua_gc(vm_.state(), LUA_GCSTEP, kb) != 0;
+  }
 
  private:
+  /// A call stopped for its time budget: which callback, how long, when, and where (the
+  /// hook's traceback; none when it was left from compiled code).
+  std::string describe(std::string err) {
+    if (!vm_.timed_out()) return err;
+    const std::string what = phase_ == "load"  ? std::string("the strategy file's top level")
+                             : phase_ == "start" ? std::string("on_start")
+                             : phase_ == "stop"  ? std::string("on_stop")
+                             : phase_ == "run"   ? running_callback()
+                                                 : phase_;
+    const std::string msg = "stopped: " + what + " ran longer than " +
+                            std::to_string(vm_.time_limit() / 1'000'000) + " ms at " +
+                            data::format_datetime(eng_->now()) +
+                            " (a loop that never ends? the budget is sandbox.callback_ms in "
+                            "bundle.lua); the strategy is disabled";
+    if (vm_.abandoned()) return name_ + ": " + msg + " (stopped inside compiled code or a library function: no line known)";
+    const std::size_t at = err.find(timeout_message);
+    if (at == std::string::npos) return name_ + ": " + msg + "\n" + err;
+    return err.replace(at, std::string_view(timeout_message).size(), msg);
+  }
+
+  /// error(string.rep("x", 1e8)) must not put 100 MB in the report and on the terminal.
+  static std::string cut(std::string msg) {
+    constexpr std::size_t max = NTRUN_K_MAX_ERROR_BYTES;
+    if (msg.size() <= max) return msg;
+    const std::size_t more = msg.size() - max;
+    msg.resize(max);
+    msg += " ... (" + std::to_string(more) + " more bytes cut)";
+    return msg;
+  }
+
+  /// The callback the runner was in: the kind of the last event it took.
+  [[nodiscard]] std::string running_callback() {
+    switch (static_cast<event_kind>(vm_.session().slot().kind)) {
+      case event_kind::bar: return bar_callbacks_;
+      case event_kind::filled: return "on_order_filled";
+      case event_kind::rejected: return "on_order_rejected";
+      case event_kind::canceled: return "on_order_canceled";
+      case event_kind::expired: return "on_order_expired";
+      case event_kind::timer: return "on_timer";
+      case event_kind::accepted: return "on_order_accepted";
+      case event_kind::modified: return "on_order_modified";
+      case event_kind::risk: return "on_risk_state";
+      default: return "the strategy";
+    }
+  }
+
   void push_fn(const char* fn) {
     lua_State* L = vm_.state();
     lua_rawgeti(L, LUA_REGISTRYINDEX, runner_ref_);
@@ -214,6 +292,10 @@ class strategy_vm {
 
   lua_vm vm_;
   int index_;
+  std::string name_;
+  const backtest::engine* eng_;
+  std::string phase_;                    ///< the runner function being called
+  std::string bar_callbacks_ = "on_bar";  ///< what a bar event calls
   int runner_ref_ = LUA_NOREF;
 };
 
@@ -491,17 +573,21 @@ class watch_session {
     const auto t0 = std::chrono::steady_clock::now();
     const strategy_vm::reload_result r = s.reload(params_source);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (r.fatal) fail_(s, r.message);  // past the callback budget: the state runs nothing more
     if (r.ok) {
       ++versions_[i];
       timeline_[i].emplace_back(eng_.now(), versions_[i]);
       std::fprintf(stderr, "ntrun: reloaded strategy %s (v%d) in %.1f ms%s%s\n", names_[i].c_str(),
                    versions_[i], ms, r.message.empty() ? "" : "; warning: ", r.message.c_str());
+    } else if (r.fatal) {
+      std::fprintf(stderr, "ntrun: reload of strategy %s stopped it: %s\n", names_[i].c_str(),
+                   r.message.c_str());
     } else {
       std::fprintf(stderr, "ntrun: reload of strategy %s refused (v%d keeps trading): %s\n",
                    names_[i].c_str(), versions_[i], r.message.c_str());
     }
     reloads_.push_back({.ts = eng_.now(), .strategy = names_[i], .trigger = trigger,
-                        .version = versions_[i], .ok = r.ok, .message = r.message,
+                        .version = versions_[i], .ok = r.ok, .stopped = r.fatal, .message = r.message,
                         .duration_ms = ms});
   }
 
@@ -592,11 +678,18 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
 
   run_result res;
   res.symbols = symbols;
+  if (b.trusted && !opts.allow_trusted) {
+    throw std::runtime_error(
+        b.dir + "/bundle.lua: this bundle declares trusted = true: its strategies would run "
+                "with io, os and ffi and without the sandbox's caps. Run it with --trusted if "
+                "you trust its code, or remove `trusted = true` to run it sandboxed");
+  }
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
     vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
-                                                b.strategy_files[i], b, &log_ctx, opts.jit_log));
+                                                b.strategy_files[i], b, &log_ctx, opts.jit_log,
+                                                opts.allow_trusted));
   }
 
   auto fail = [&](strategy_vm& s, const std::string& err) {

@@ -193,7 +193,9 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   lua_pop(L, 1);
   lua_getfield(L, t, "sandbox");
   b.memory_limit = static_cast<std::size_t>(get_number(L, -1, "memory_mb") * 1024.0 * 1024.0);
+  b.callback_budget = static_cast<std::int64_t>(get_number(L, -1, "callback_ms") * 1e6);
   lua_pop(L, 1);
+  b.trusted = get_bool(L, t, "trusted");
 
   lua_getfield(L, t, "limits");
   const int l = lua_gettop(L);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <fstream>
 #include <sstream>
 
@@ -115,20 +116,57 @@ lua_vm::lua_vm() : L_(luaL_newstate()) {
 }
 
 lua_vm::~lua_vm() {
-  if (L_) lua_close(L_);
+  if (watch_) unwatch(watch_.get());
+  if (!L_) return;
+  // A state stopped by its hook: finalizers run Lua code at close, without the hook.
+  if (timed_out()) lua_sethook(L_, nullptr, 0, 0);
+  lua_close(L_);
 }
 
+void lua_vm::set_time_limit(std::int64_t budget_ns) {
+  if (budget_ns <= 0) {
+    if (watch_) unwatch(watch_.get());
+    watch_.reset();
+    return;
+  }
+  if (!watch_) {
+    watch_ = std::make_unique<watch_slot>();
+    watch_->session = &session_;
+    watch_->L = L_;
+    watch_->budget_ns = budget_ns;
+    watch(watch_.get());
+    return;
+  }
+  watch_->budget_ns = budget_ns;
+}
+
+namespace {
+/// States left from compiled code: kept reachable (never closed: their VM stopped mid-trace).
+std::vector<lua_State*> abandoned_states;
+}  // namespace
+
 std::optional<std::string> lua_vm::pcall(int nargs, int nresults, bool traceback) {
+  if (!L_) return std::string("this strategy's Lua state was stopped and runs nothing more");
+  if (watch_ && watch_->fired.load(std::memory_order_acquire)) {
+    lua_pop(L_, nargs + 1);
+    return std::string(timeout_message);
+  }
   int rc = 0;
+  const int base = lua_gettop(L_) - nargs;
   if (traceback) {
-    const int base = lua_gettop(L_) - nargs;
     lua_pushcfunction(L_, traceback_handler);
     lua_insert(L_, base);
-    rc = lua_pcall(L_, nargs, nresults, base);
-    lua_remove(L_, base);
-  } else {
-    rc = lua_pcall(L_, nargs, nresults, 0);
   }
+  rc = watch_ ? guarded_pcall(watch_.get(), nargs, nresults, traceback ? base : 0)
+              : lua_pcall(L_, nargs, nresults, traceback ? base : 0);
+  if (rc == -1) {
+    // Left from compiled code by the watchdog: the VM is mid-trace and must not run again.
+    unwatch(watch_.get());
+    abandoned_states.push_back(L_);
+    L_ = nullptr;
+    return std::string(timeout_message) + " (in compiled code or a library function)";
+  }
+  if (traceback) lua_remove(L_, base);
   if (rc == 0) return std::nullopt;
   std::string msg = lua_tostring(L_, -1) ? lua_tostring(L_, -1) : "unknown Lua error";
   lua_pop(L_, 1);
@@ -153,6 +191,7 @@ void lua_vm::set_args(const std::string& script, const std::vector<std::string>&
 }
 
 std::size_t lua_vm::memory_bytes() const noexcept {
+  if (!L_) return 0;
   return static_cast<std::size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024u +
          static_cast<std::size_t>(lua_gc(L_, LUA_GCCOUNTB, 0));
 }

@@ -59,7 +59,9 @@ bool run_impl(lua_State* L) {
     if (!lua_isnil(L, -1)) o.quiet = lua_toboolean(L, -1) != 0;
     lua_getfield(L, 2, "jit_log");
     o.jit_log = lua_toboolean(L, -1) != 0;
-    lua_pop(L, 5);
+    lua_getfield(L, 2, "trusted");
+    o.allow_trusted = lua_toboolean(L, -1) != 0;
+    lua_pop(L, 6);
   }
   try {
     run_result r = run_backtest(o);

@@ -395,7 +395,7 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
       field(b, false, "version");
       append_int(b, r.version);
       field(b, false, "outcome");
-      append_string(b, r.ok ? "ok" : "refused");
+      append_string(b, r.ok ? "ok" : r.stopped ? "stopped" : "refused");
       field(b, false, "message");
       append_string(b, r.message);
       field(b, false, "duration_ms");

@@ -271,8 +271,11 @@ void append_reloads(std::string& out, const report_meta& meta) {
                    r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({}){}{}", iso_utc(r.ts),
                                       r.strategy, r.version, r.duration_ms, r.trigger,
                                       r.message.empty() ? "" : ": ", r.message)
-                        : fmt::format("{} {} refused ({}; v{} kept trading): {}", iso_utc(r.ts),
-                                      r.strategy, r.trigger, r.version, r.message),
+                        : fmt::format("{} {} refused ({}; {}): {}", iso_utc(r.ts), r.strategy,
+                                      r.trigger,
+                                      r.stopped ? std::string("the strategy stopped")
+                                                : fmt::format("v{} kept trading", r.version),
+                                      r.message),
                    "- ", "  ");
   }
   if (shown < meta.reloads.size()) {

@@ -217,6 +217,9 @@ class engine {
   [[nodiscard]] std::size_t room_for_orders(int strategy) const noexcept;
   /// Timers held per strategy, capped at NTRUN_K_MAX_TIMERS (take throws at the cap).
   void take_timer(int strategy);
+  /// Throws once NTRUN_K_MAX_QUEUED_EVENTS events wait for the strategy: a callback that
+  /// places, changes or cancels orders in a loop would otherwise queue without bound.
+  void check_queue(int strategy) const;
   void drop_timer(int strategy) noexcept;
   void book(int strategy, const market::fill& f);
   void push(int strategy, const event_slot& ev);

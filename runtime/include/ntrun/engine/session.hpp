@@ -37,6 +37,9 @@ class session {
   /// The next event: a pending control request first (the host's turn), then the port's.
   /// A data error from the port is kept in the error slot and reported as `end`.
   event_kind next() noexcept;
+  /// Counts the events taken (next() calls): the sandbox's watchdog reads it from its thread
+  /// to tell a callback that runs on from a strategy that takes events.
+  [[nodiscard]] std::uint64_t beat() const noexcept { return beat_.load(std::memory_order_relaxed); }
 
   // ---- control ----
   /// Asks the runner to return to the host before its next event (thread-safe).
@@ -122,6 +125,7 @@ class session {
   strategy_port* port_ = nullptr;
   event_slot slot_{};
   std::atomic<std::uint32_t> flags_{0};
+  std::atomic<std::uint64_t> beat_{0};  ///< written by the state's thread only
   static std::atomic<bool> interrupted_;
   static std::atomic<std::uint32_t> status_requests_;
   static_assert(std::atomic<std::uint32_t>::is_always_lock_free, "signal handlers add to it");

@@ -25,6 +25,9 @@ struct run_options {
   bool quiet = false;     ///< no strategy log lines on stderr
   bool progress = false;  ///< progress line on stderr
   bool jit_log = false;   ///< record LuaJIT's traces and aborts in each strategy state
+  /// The user trusts the bundle's code (--trusted): no sandbox, no caps, the whole library.
+  /// A bundle that declares `trusted = true` runs only with it.
+  bool allow_trusted = false;
   /// Watch mode (`--watch`, docs/hot_reload.md): the replay is paced on the wall clock at
   /// `speed` (bar seconds per wall second; 0: as fast as possible), the bundle's files are
   /// watched and a saved change reloads the strategy's code between two timestamps.

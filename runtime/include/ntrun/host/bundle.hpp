@@ -39,6 +39,11 @@ struct bundle_config {
   std::int64_t history = 0;
   /// A strategy state's memory cap in bytes (its Lua heap and the nt arrays it made).
   std::size_t memory_limit = 0;
+  /// The callback time budget in nanoseconds (sandbox.callback_ms).
+  std::int64_t callback_budget = 0;
+  /// The bundle declares itself trusted (`trusted = true`): it runs unsandboxed only when
+  /// the user also says so (run_options::allow_trusted).
+  bool trusted = false;
   std::optional<std::string> from, to;
   std::uint64_t seed = 0;
   /// The validated params as a Lua chunk returning them (plain data): strategy states get

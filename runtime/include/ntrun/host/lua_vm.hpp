@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "ntrun/engine/session.hpp"
+#include "ntrun/host/watchdog.hpp"
 
 struct lua_State;
 
@@ -26,6 +29,7 @@ class lua_vm {
   /// The state's session: attach a port to it before the runner loads a strategy. It outlives
   /// the state (finalizers that run in lua_close release host memory through it).
   [[nodiscard]] ntrun::session& session() noexcept { return session_; }
+  [[nodiscard]] const ntrun::session& session() const noexcept { return session_; }
 
   /// Calls the function below nargs arguments on the stack with a traceback handler.
   /// Returns the error message with its traceback (without it when `traceback` is false:
@@ -42,6 +46,18 @@ class lua_vm {
   /// Memory in use by this state, in bytes.
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
+  /// The sandbox's callback budget: from now on a protected call that runs longer than
+  /// `budget_ns` without taking an event is stopped (watchdog.hpp). 0: none (trusted code).
+  void set_time_limit(std::int64_t budget_ns);
+  [[nodiscard]] std::int64_t time_limit() const noexcept { return watch_ ? watch_->budget_ns : 0; }
+  /// True once a call was stopped for its budget (the state then runs nothing more).
+  [[nodiscard]] bool timed_out() const noexcept {
+    return watch_ && watch_->fired.load(std::memory_order_acquire);
+  }
+  /// True when the call was left from compiled code: the state is abandoned (never run or
+  /// closed again: its memory stays allocated, at most its cap, until the process ends).
+  [[nodiscard]] bool abandoned() const noexcept { return L_ == nullptr; }
+
  private:
   struct alloc_ctx {
     void* (*f)(void*, void*, std::size_t, std::size_t) = nullptr;  ///< LuaJIT's lua_Alloc
@@ -52,6 +68,7 @@ class lua_vm {
 
   ntrun::session session_;
   alloc_ctx alloc_;
+  std::unique_ptr<watch_slot> watch_;
   lua_State* L_;
 };
 

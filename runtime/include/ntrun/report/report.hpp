@@ -32,6 +32,7 @@ struct reload_event {
   std::string trigger{};     ///< "file" (a save), "signal" (SIGHUP) or "bundle.lua" (params)
   int version = 0;           ///< the version trading after it: the new one, or the old when refused
   bool ok = false;
+  bool stopped = false;      ///< refused and the strategy stopped (the reload ran past its budget)
   std::string message{};     ///< why it was refused (file:line: ...); applied: a warning or empty
   double duration_ms = 0;    ///< compile, state handover and swap, on the event thread
 };
