@@ -475,3 +475,46 @@ TEST_CASE("format_table: hostile and oversized input stays within 80 columns") {
   CHECK(table_value(empty, "Final equity") == "100.00");
   CHECK(empty.find("0 bars") != std::string::npos);
 }
+
+TEST_CASE("watch mode: versions, reloads and each trade's versions in the JSON and the table") {
+  report_meta meta = small_meta();
+  // A backtest's report has none of them.
+  const std::string plain = json_of(small_run(), small_metrics(), meta);
+  CHECK(plain.find("\"reloads\"") == std::string::npos);
+  CHECK(plain.find("entry_version") == std::string::npos);
+  CHECK(format_table(small_metrics(), meta).find("Reloads") == std::string::npos);
+
+  meta.watch = true;
+  meta.strategies = {"a.lua", "b.lua"};
+  meta.versions = {3, 1};
+  meta.reloads = {
+      {.ts = t0, .strategy = "a.lua", .trigger = "file", .version = 2, .ok = true, .duration_ms = 0.5},
+      {.ts = t0, .strategy = "a.lua", .trigger = "file", .version = 2, .ok = false,
+       .message = "a.lua:3: '=' expected near 'end'", .duration_ms = 0.25},
+      {.ts = t1, .strategy = "a.lua", .trigger = "signal", .version = 3, .ok = true, .duration_ms = 1},
+      {.ts = t1, .strategy = "b.lua", .trigger = "file", .version = 1, .ok = false, .stopped = true,
+       .message = "stopped: the reload ran longer than 250 ms", .duration_ms = 250}};
+  meta.trade_code = {{.entry = {1, 1}, .exit = {2, 1}}};
+  const std::string json = json_of(small_run(), small_metrics(), meta);
+  CHECK(json.find("\"entry_version\": {\"a.lua\": 1, \"b.lua\": 1}, \"exit_version\": {\"a.lua\": 2, "
+                  "\"b.lua\": 1}}") != std::string::npos);
+  CHECK(json.find("  \"versions\": {\"a.lua\": 3, \"b.lua\": 1},\n") != std::string::npos);
+  CHECK(json.find("{\"time\": \"2024-01-02T21:00:00Z\", \"strategy\": \"a.lua\", \"trigger\": \"file\", "
+                  "\"version\": 2, \"outcome\": \"refused\", \"message\": \"a.lua:3: '=' expected near "
+                  "'end'\", \"duration_ms\": 0.25}") != std::string::npos);
+  CHECK(json.find("\"outcome\": \"stopped\"") != std::string::npos);
+  CHECK(json.rfind("\n}\n") == json.size() - 3);
+  CHECK(json_well_formed(json));
+  const std::string table = format_table(small_metrics(), meta);
+  CHECK(table.find("Reloads (4: 2 applied, 2 refused)") != std::string::npos);
+  CHECK(table.find("versions at the end: a.lua v3, b.lua v1") != std::string::npos);
+  CHECK(table.find("a.lua v2 applied in 0.5 ms (file)") != std::string::npos);
+  CHECK(table.find("v2 kept trading") != std::string::npos);
+  CHECK(table.find("the strategy stopped") != std::string::npos);
+  std::size_t start = 0;
+  while (start < table.size()) {  // still 80 columns
+    const std::size_t end = table.find('\n', start);
+    CHECK(end - start <= table_width);
+    start = end + 1;
+  }
+}
