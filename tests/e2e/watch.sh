@@ -238,4 +238,26 @@ PID=
 grep -q "reload of strategy strategy.lua stopped it: .*ran longer than" "$W/err.txt" || fail "the runaway reload was not stopped at the budget"
 grep -q '"status": "stopped: strategy error in strategy.lua"' "$W/runaway.json" || fail "the runaway reload's report"
 grep -q '"outcome": "stopped"' "$W/runaway.json" || fail "the runaway reload's outcome in the report"
-echo "watch e2e: ok ($ROWS bars, 14 reloads, a runaway reload stopped)"
+
+# New params in bundle.lua reach a strategy whose reload with them was refused (its file was
+# broken then) on its next good save.
+version 1 "" > "$B/strategy.lua"
+"$NTRUN" run "$B" --watch --speed 120000x > "$W/out.txt" 2> "$W/err.txt" &
+PID=$!
+ANSWERS=0
+wait_for "V1 first n=1 " 1
+version 96 "function on_bar(" > "$B/strategy.lua"
+answered
+sed -i 's/qty = 10 }/qty = 30 }/' "$B/bundle.lua"
+answered
+version 6 "" > "$B/strategy.lua"
+answered
+wait_for "V6 first" 1
+kill -INT "$PID"
+wait "$PID"
+RC=$?
+PID=
+[ "$RC" -eq 130 ] || fail "interrupted watch run: exit $RC, expected 130"
+grep -q "V6 first n=[0-9]* pos=10 open=1 qty=30" "$W/err.txt" || fail "the params refused with a broken file did not come with the next good save"
+grep -q "Status    interrupted" "$W/out.txt" || fail "the interrupted run's report"
+echo "watch e2e: ok ($ROWS bars, 14 reloads, a runaway reload stopped, params after a refusal)"

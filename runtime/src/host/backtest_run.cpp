@@ -350,6 +350,8 @@ class watch_session {
         symbols_(symbols),
         fail_(std::move(fail)),
         watcher_(b.dir),
+        params_(b.params_source),
+        params_of_(vms.size(), b.params_source),
         versions_(vms.size(), 1),
         timeline_(vms.size()) {
     namespace fs = std::filesystem;
@@ -398,7 +400,7 @@ class watch_session {
         }
         if (const std::uint32_t n = reload_requests(); n != hup_seen_) {
           hup_seen_ = n;
-          for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "signal", nullptr);
+          for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "signal");
         }
         if (auto changes = watcher_.take_changes(opts_.debounce_ms); !changes.empty()) {
           apply(changes);
@@ -510,7 +512,7 @@ class watch_session {
     }
     if (manifest && reload_manifest()) return;  // it reloaded every strategy
     for (std::size_t i = 0; i < vms_.size(); ++i) {
-      if (which[i]) reload(i, "file", nullptr);
+      if (which[i]) reload(i, "file");
     }
   }
 
@@ -555,7 +557,8 @@ class watch_session {
     reloads_.push_back({.ts = eng_.now(), .strategy = "bundle.lua", .trigger = "file", .version = 0,
                         .ok = true, .message = what + " applied", .duration_ms = ms});
     if (!params) return false;
-    for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "bundle.lua", &nb.params_source);
+    params_ = nb.params_source;
+    for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "bundle.lua");
     return true;
   }
 
@@ -567,11 +570,15 @@ class watch_session {
                         .ok = false, .message = why, .duration_ms = ms});
   }
 
-  void reload(std::size_t i, const char* trigger, const std::string* params_source) {
+  /// Reloads strategy i; it also takes bundle.lua's latest params when it does not have them
+  /// yet (its reload with them was refused before).
+  void reload(std::size_t i, const char* trigger) {
     strategy_vm& s = *vms_[i];
     if (s.failed) return;  // a strategy stopped by an error stays stopped
     const auto t0 = std::chrono::steady_clock::now();
-    const strategy_vm::reload_result r = s.reload(params_source);
+    const bool new_params = params_of_[i] != params_;
+    const strategy_vm::reload_result r = s.reload(new_params ? &params_ : nullptr);
+    if (r.ok) params_of_[i] = params_;
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (r.fatal) fail_(s, r.message);  // past the callback budget: the state runs nothing more
     if (r.ok) {
@@ -603,6 +610,8 @@ class watch_session {
   std::vector<std::string> strategy_paths_;  ///< canonical, in bundle order
   std::vector<std::string> keep_;            ///< bundle keys the command line overrides
   std::map<std::string, std::string> fingerprint_;
+  std::string params_;                       ///< bundle.lua's latest params (a Lua chunk)
+  std::vector<std::string> params_of_;       ///< the params each strategy has
   std::vector<int> versions_;
   std::vector<std::vector<std::pair<ts_ns, int>>> timeline_;  ///< applied reloads per strategy
   std::vector<report::reload_event> reloads_;
