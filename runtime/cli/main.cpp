@@ -282,7 +282,8 @@ int main(int argc, char** argv) {
           ->check(CLI::Validator(
               [](std::string& value) -> std::string {
                 if (ntrun::host::parse_speed(value)) return {};
-                return "--speed: expected Nx with N > 0 (1x, 60x, 2.5x) or max, got '" + value + "'";
+                return "--speed: expected Nx with N > 0 (1x, 60x, 2.5x) or max, got '" + value +
+                       "'";
               },
               ""));
 
@@ -337,7 +338,9 @@ int main(int argc, char** argv) {
     if (*cap_opt) run_opts.capital = capital;
     if (*seed_opt) run_opts.seed = seed;
     if (*speed_opt && !run_opts.watch) {
-      std::fprintf(stderr, "ntrun run: --speed paces a --watch run; add --watch (a backtest runs as fast as it can)\n");
+      std::fprintf(stderr,
+                   "ntrun run: --speed paces a --watch run; add --watch (a backtest runs as fast "
+                   "as it can)\n");
       return 2;
     }
     if (*speed_opt) run_opts.speed = *ntrun::host::parse_speed(speed_text);

@@ -487,21 +487,43 @@ TEST_CASE("watch mode: versions, reloads and each trade's versions in the JSON a
   meta.watch = true;
   meta.strategies = {"a.lua", "b.lua"};
   meta.versions = {3, 1};
-  meta.reloads = {
-      {.ts = t0, .strategy = "a.lua", .trigger = "file", .version = 2, .ok = true, .duration_ms = 0.5},
-      {.ts = t0, .strategy = "a.lua", .trigger = "file", .version = 2, .ok = false,
-       .message = "a.lua:3: '=' expected near 'end'", .duration_ms = 0.25},
-      {.ts = t1, .strategy = "a.lua", .trigger = "signal", .version = 3, .ok = true, .duration_ms = 1},
-      {.ts = t1, .strategy = "b.lua", .trigger = "file", .version = 1, .ok = false, .stopped = true,
-       .message = "stopped: the reload ran longer than 250 ms", .duration_ms = 250}};
+  meta.reloads = {{.ts = t0,
+                   .strategy = "a.lua",
+                   .trigger = "file",
+                   .version = 2,
+                   .ok = true,
+                   .duration_ms = 0.5},
+                  {.ts = t0,
+                   .strategy = "a.lua",
+                   .trigger = "file",
+                   .version = 2,
+                   .ok = false,
+                   .message = "a.lua:3: '=' expected near 'end'",
+                   .duration_ms = 0.25},
+                  {.ts = t1,
+                   .strategy = "a.lua",
+                   .trigger = "signal",
+                   .version = 3,
+                   .ok = true,
+                   .duration_ms = 1},
+                  {.ts = t1,
+                   .strategy = "b.lua",
+                   .trigger = "file",
+                   .version = 1,
+                   .ok = false,
+                   .stopped = true,
+                   .message = "stopped: the reload ran longer than 250 ms",
+                   .duration_ms = 250}};
   meta.trade_code = {{.entry = {1, 1}, .exit = {2, 1}}};
   const std::string json = json_of(small_run(), small_metrics(), meta);
-  CHECK(json.find("\"entry_version\": {\"a.lua\": 1, \"b.lua\": 1}, \"exit_version\": {\"a.lua\": 2, "
-                  "\"b.lua\": 1}}") != std::string::npos);
+  CHECK(
+      json.find("\"entry_version\": {\"a.lua\": 1, \"b.lua\": 1}, \"exit_version\": {\"a.lua\": 2, "
+                "\"b.lua\": 1}}") != std::string::npos);
   CHECK(json.find("  \"versions\": {\"a.lua\": 3, \"b.lua\": 1},\n") != std::string::npos);
-  CHECK(json.find("{\"time\": \"2024-01-02T21:00:00Z\", \"strategy\": \"a.lua\", \"trigger\": \"file\", "
-                  "\"version\": 2, \"outcome\": \"refused\", \"message\": \"a.lua:3: '=' expected near "
-                  "'end'\", \"duration_ms\": 0.25}") != std::string::npos);
+  CHECK(json.find(
+            "{\"time\": \"2024-01-02T21:00:00Z\", \"strategy\": \"a.lua\", \"trigger\": \"file\", "
+            "\"version\": 2, \"outcome\": \"refused\", \"message\": \"a.lua:3: '=' expected near "
+            "'end'\", \"duration_ms\": 0.25}") != std::string::npos);
   CHECK(json.find("\"outcome\": \"stopped\"") != std::string::npos);
   CHECK(json.rfind("\n}\n") == json.size() - 3);
   CHECK(json_well_formed(json));

@@ -156,9 +156,12 @@ TEST_CASE("bundle.lua in a running session: params and limits apply, the rest is
   };
   auto text = [&](const manifest& m) {
     std::string s = base;
-    for (const auto& [key, value] : std::map<std::string, std::string>{
-             {"%S", m.strategy}, {"%F", m.file}, {"%Y", m.symbol}, {"%N", m.n},
-             {"%C", m.capital}, {"%P", m.position}}) {
+    for (const auto& [key, value] : std::map<std::string, std::string>{{"%S", m.strategy},
+                                                                       {"%F", m.file},
+                                                                       {"%Y", m.symbol},
+                                                                       {"%N", m.n},
+                                                                       {"%C", m.capital},
+                                                                       {"%P", m.position}}) {
       s.replace(s.find(key), key.size(), value);
     }
     return s;

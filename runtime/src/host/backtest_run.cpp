@@ -210,7 +210,9 @@ class strategy_vm {
     std::string message;
   };
   reload_result reload(const std::string* params_source) {
-    if (vm_.abandoned() || vm_.timed_out()) return {.ok = false, .fatal = true, .message = "stopped earlier"};
+    if (vm_.abandoned() || vm_.timed_out()) {
+      return {.ok = false, .fatal = true, .message = "stopped earlier"};
+    }
     lua_State* L = vm_.state();
     phase_ = "the reload (the new file's top level, on_save, on_load)";
     push_fn("reload");
@@ -221,7 +223,8 @@ class strategy_vm {
     }
     if (auto err = vm_.pcall(1, 2)) {
       (void)vm_.session().take_error();
-      return {.ok = false, .fatal = vm_.timed_out() || vm_.abandoned(),
+      return {.ok = false,
+              .fatal = vm_.timed_out() || vm_.abandoned(),
               .message = cut(describe(without_runner_frames(*err)))};
     }
     reload_result out{.ok = lua_toboolean(L, -2) != 0, .fatal = false, .message = {}};
@@ -311,11 +314,13 @@ void print_status(const backtest::engine& eng, const std::vector<std::string>& s
     held += buf;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "ntrun: status at %s: %lld bars, equity %.2f, cash %.2f, positions: %s, %.0f bars/s%s%s\n",
-               data::format_datetime(eng.now()).c_str(), static_cast<long long>(eng.bars_processed()),
-               eng.portfolio().equity(), eng.portfolio().cash(), held.empty() ? "none" : held.c_str(),
-               secs > 0 ? static_cast<double>(eng.bars_processed()) / secs : 0.0,
-               versions.empty() ? "" : ", code: ", versions.c_str());
+  std::fprintf(
+      stderr,
+      "ntrun: status at %s: %lld bars, equity %.2f, cash %.2f, positions: %s, %.0f bars/s%s%s\n",
+      data::format_datetime(eng.now()).c_str(), static_cast<long long>(eng.bars_processed()),
+      eng.portfolio().equity(), eng.portfolio().cash(), held.empty() ? "none" : held.c_str(),
+      secs > 0 ? static_cast<double>(eng.bars_processed()) / secs : 0.0,
+      versions.empty() ? "" : ", code: ", versions.c_str());
 }
 
 std::string fmt_amount(double v) {
@@ -376,11 +381,15 @@ class watch_session {
     status_printed_ = session::status_requests();
     hup_seen_ = reload_requests();
     if (opts_.speed > 0) {
-      std::fprintf(stderr, "ntrun: watching %s at %.10gx: a saved strategy file reloads it, SIGHUP "
-                   "reloads all, Ctrl-C ends the run with its report\n", b_.dir.c_str(), opts_.speed);
+      std::fprintf(stderr,
+                   "ntrun: watching %s at %.10gx: a saved strategy file reloads it, SIGHUP "
+                   "reloads all, Ctrl-C ends the run with its report\n",
+                   b_.dir.c_str(), opts_.speed);
     } else {
-      std::fprintf(stderr, "ntrun: watching %s at max speed: a saved strategy file reloads it, "
-                   "SIGHUP reloads all, Ctrl-C ends the run with its report\n", b_.dir.c_str());
+      std::fprintf(stderr,
+                   "ntrun: watching %s at max speed: a saved strategy file reloads it, "
+                   "SIGHUP reloads all, Ctrl-C ends the run with its report\n",
+                   b_.dir.c_str());
     }
     for (;;) {
       if (all_failed()) return false;
@@ -533,10 +542,11 @@ class watch_session {
     if (const auto keys = fixed_keys_changed(fingerprint_, fp); !keys.empty()) {
       std::string list;
       for (const std::string& k : keys) list += (list.empty() ? "'" : ", '") + k + "'";
-      refuse_manifest(b_.dir + "/bundle.lua: " + list +
-                          " changed, which a running session cannot take (restart ntrun run to use " +
-                          (keys.size() == 1 ? "it" : "them") + "); params and limits apply live",
-                      t0);
+      refuse_manifest(
+          b_.dir + "/bundle.lua: " + list +
+              " changed, which a running session cannot take (restart ntrun run to use " +
+              (keys.size() == 1 ? "it" : "them") + "); params and limits apply live",
+          t0);
       return false;
     }
     const bool limits = fp["limits"] != fingerprint_["limits"];
@@ -551,11 +561,17 @@ class watch_session {
     }
     fingerprint_ = fp;
     if (!limits && !params) return false;  // nothing that matters here changed
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const std::string what = limits && params ? "params and limits" : limits ? "limits" : "params";
     std::fprintf(stderr, "ntrun: bundle.lua: %s applied in %.1f ms\n", what.c_str(), ms);
-    reloads_.push_back({.ts = eng_.now(), .strategy = "bundle.lua", .trigger = "file", .version = 0,
-                        .ok = true, .message = what + " applied", .duration_ms = ms});
+    reloads_.push_back({.ts = eng_.now(),
+                        .strategy = "bundle.lua",
+                        .trigger = "file",
+                        .version = 0,
+                        .ok = true,
+                        .message = what + " applied",
+                        .duration_ms = ms});
     if (!params) return false;
     params_ = nb.params_source;
     for (std::size_t i = 0; i < vms_.size(); ++i) reload(i, "bundle.lua");
@@ -563,11 +579,17 @@ class watch_session {
   }
 
   void refuse_manifest(const std::string& why, std::chrono::steady_clock::time_point t0) {
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "ntrun: bundle.lua change refused (the running configuration stays): %s\n",
                  why.c_str());
-    reloads_.push_back({.ts = eng_.now(), .strategy = "bundle.lua", .trigger = "file", .version = 0,
-                        .ok = false, .message = why, .duration_ms = ms});
+    reloads_.push_back({.ts = eng_.now(),
+                        .strategy = "bundle.lua",
+                        .trigger = "file",
+                        .version = 0,
+                        .ok = false,
+                        .message = why,
+                        .duration_ms = ms});
   }
 
   /// Reloads strategy i; it also takes bundle.lua's latest params when it does not have them
@@ -579,7 +601,8 @@ class watch_session {
     const bool new_params = params_of_[i] != params_;
     const strategy_vm::reload_result r = s.reload(new_params ? &params_ : nullptr);
     if (r.ok) params_of_[i] = params_;
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (r.fatal) fail_(s, r.message);  // past the callback budget: the state runs nothing more
     if (r.ok) {
       ++versions_[i];
@@ -593,8 +616,13 @@ class watch_session {
       std::fprintf(stderr, "ntrun: reload of strategy %s refused (v%d keeps trading): %s\n",
                    names_[i].c_str(), versions_[i], r.message.c_str());
     }
-    reloads_.push_back({.ts = eng_.now(), .strategy = names_[i], .trigger = trigger,
-                        .version = versions_[i], .ok = r.ok, .stopped = r.fatal, .message = r.message,
+    reloads_.push_back({.ts = eng_.now(),
+                        .strategy = names_[i],
+                        .trigger = trigger,
+                        .version = versions_[i],
+                        .ok = r.ok,
+                        .stopped = r.fatal,
+                        .message = r.message,
                         .duration_ms = ms});
   }
 
@@ -610,8 +638,8 @@ class watch_session {
   std::vector<std::string> strategy_paths_;  ///< canonical, in bundle order
   std::vector<std::string> keep_;            ///< bundle keys the command line overrides
   std::map<std::string, std::string> fingerprint_;
-  std::string params_;                       ///< bundle.lua's latest params (a Lua chunk)
-  std::vector<std::string> params_of_;       ///< the params each strategy has
+  std::string params_;                  ///< bundle.lua's latest params (a Lua chunk)
+  std::vector<std::string> params_of_;  ///< the params each strategy has
   std::vector<int> versions_;
   std::vector<std::vector<std::pair<ts_ns, int>>> timeline_;  ///< applied reloads per strategy
   std::vector<report::reload_event> reloads_;
@@ -718,7 +746,9 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   };
 
   std::unique_ptr<watch_session> watch;
-  if (opts.watch) watch = std::make_unique<watch_session>(b, opts, eng, src, vms, names, symbols, fail);
+  if (opts.watch) {
+    watch = std::make_unique<watch_session>(b, opts, eng, src, vms, names, symbols, fail);
+  }
   for (auto& s : vms) {
     if (auto err = s->call("start")) fail(*s, *err);
   }

@@ -134,7 +134,9 @@ bundle_watcher::bundle_watcher(const std::string& dir) : dir_(dir) {
   }
 }
 
-bundle_watcher::~bundle_watcher() { close_all(); }
+bundle_watcher::~bundle_watcher() {
+  close_all();
+}
 
 void bundle_watcher::close_all() noexcept {
   const int w = wake_write_fd.exchange(-1, std::memory_order_relaxed);

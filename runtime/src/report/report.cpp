@@ -267,16 +267,16 @@ void append_reloads(std::string& out, const report_meta& meta) {
   const std::size_t shown = std::min(meta.reloads.size(), max_warnings_shown);
   for (std::size_t i = 0; i < shown; ++i) {
     const reload_event& r = meta.reloads[i];
-    append_wrapped(out,
-                   r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({}){}{}", iso_utc(r.ts),
-                                      r.strategy, r.version, r.duration_ms, r.trigger,
-                                      r.message.empty() ? "" : ": ", r.message)
-                        : fmt::format("{} {} refused ({}; {}): {}", iso_utc(r.ts), r.strategy,
-                                      r.trigger,
-                                      r.stopped ? std::string("the strategy stopped")
-                                                : fmt::format("v{} kept trading", r.version),
-                                      r.message),
-                   "- ", "  ");
+    append_wrapped(
+        out,
+        r.ok ? fmt::format("{} {} v{} applied in {:.1f} ms ({}){}{}", iso_utc(r.ts), r.strategy,
+                           r.version, r.duration_ms, r.trigger, r.message.empty() ? "" : ": ",
+                           r.message)
+             : fmt::format("{} {} refused ({}; {}): {}", iso_utc(r.ts), r.strategy, r.trigger,
+                           r.stopped ? std::string("the strategy stopped")
+                                     : fmt::format("v{} kept trading", r.version),
+                           r.message),
+        "- ", "  ");
   }
   if (shown < meta.reloads.size()) {
     out += fmt::format("  ... and {} more (all are in the JSON report)\n",

@@ -99,6 +99,7 @@ class bundle_watcher {
 
 /// The keys of `now` that differ from `before`, other than params and limits (sorted).
 [[nodiscard]] std::vector<std::string> fixed_keys_changed(
-    const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& now);
+    const std::map<std::string, std::string>& before,
+    const std::map<std::string, std::string>& now);
 
 }  // namespace ntrun::host

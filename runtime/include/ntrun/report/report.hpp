@@ -27,14 +27,14 @@ struct open_position {
 
 /// A code reload of a strategy in watch mode (`ntrun run --watch`), applied or refused.
 struct reload_event {
-  ts_ns ts = 0;              ///< the bar time it came after (the simulated clock)
-  std::string strategy{};    ///< the strategy file's name, or "bundle.lua" for a refused manifest
-  std::string trigger{};     ///< "file" (a save), "signal" (SIGHUP) or "bundle.lua" (params)
-  int version = 0;           ///< the version trading after it: the new one, or the old when refused
+  ts_ns ts = 0;            ///< the bar time it came after (the simulated clock)
+  std::string strategy{};  ///< the strategy file's name, or "bundle.lua" for a refused manifest
+  std::string trigger{};   ///< "file" (a save), "signal" (SIGHUP) or "bundle.lua" (params)
+  int version = 0;         ///< the version trading after it: the new one, or the old when refused
   bool ok = false;
-  bool stopped = false;      ///< refused and the strategy stopped (the reload ran past its budget)
-  std::string message{};     ///< why it was refused (file:line: ...); applied: a warning or empty
-  double duration_ms = 0;    ///< compile, state handover and swap, on the event thread
+  bool stopped = false;    ///< refused and the strategy stopped (the reload ran past its budget)
+  std::string message{};   ///< why it was refused (file:line: ...); applied: a warning or empty
+  double duration_ms = 0;  ///< compile, state handover and swap, on the event thread
 };
 
 /// The code versions in force (one per strategy, in bundle order) when a trade opened and
@@ -59,9 +59,9 @@ struct report_meta {
   std::vector<std::string> errors{};  ///< what stopped the run: Lua errors with tracebacks, data errors
   // ---- watch mode only (the JSON's "reloads" and the trades' versions; absent otherwise) ----
   bool watch = false;
-  std::vector<std::string> strategies{};   ///< strategy file names, in bundle order
-  std::vector<int> versions{};             ///< each strategy's version at the end
-  std::vector<reload_event> reloads{};     ///< in order
+  std::vector<std::string> strategies{};     ///< strategy file names, in bundle order
+  std::vector<int> versions{};               ///< each strategy's version at the end
+  std::vector<reload_event> reloads{};       ///< in order
   std::vector<trade_versions> trade_code{};  ///< one per trade of the run record, when watch
 };
 
