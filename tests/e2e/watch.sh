@@ -98,6 +98,7 @@ sed -e 's/, "entry_version": .*}$/}/' -e '/^  "versions": /d' -e '/^  "reloads":
   -e 's/^  "errors": \(.*\),$/  "errors": \1/' "$W/max.json" > "$W/max_plain.json"
 cmp -s "$W/max_plain.json" "$W/plain.json" || fail "--watch --speed max and the backtest differ: diff $W/max_plain.json $W/plain.json"
 
+: > "$W/err.txt" # now, not when the child gets to it: wait_for must not see the last run's lines
 "$NTRUN" run "$B" --watch --speed 120000x --json "$W/report.json" > "$W/out.txt" 2> "$W/err.txt" &
 PID=$!
 
@@ -227,6 +228,7 @@ grep -q 'Reloads (14: 7 applied, 7 refused)' "$W/out.txt" || fail "the printed r
 # callback budget like a callback (docs/sandbox.md): the strategy stops, the run reports it.
 version 1 "" > "$B/strategy.lua"
 sed -i 's/symbol = "Y"/symbol = "X"/; s/qty = 20 }, limits = { max_position = 1000 }/qty = 10 }/' "$B/bundle.lua"
+: > "$W/err.txt" # now, not when the child gets to it: wait_for must not see the last run's lines
 "$NTRUN" run "$B" --watch --speed 120000x --json "$W/runaway.json" > "$W/out.txt" 2> "$W/err.txt" &
 PID=$!
 wait_for "V1 first n=1 " 1
@@ -242,6 +244,7 @@ grep -q '"outcome": "stopped"' "$W/runaway.json" || fail "the runaway reload's o
 # New params in bundle.lua reach a strategy whose reload with them was refused (its file was
 # broken then) on its next good save.
 version 1 "" > "$B/strategy.lua"
+: > "$W/err.txt" # now, not when the child gets to it: wait_for must not see the last run's lines
 "$NTRUN" run "$B" --watch --speed 120000x > "$W/out.txt" 2> "$W/err.txt" &
 PID=$!
 ANSWERS=0
