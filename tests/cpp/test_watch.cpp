@@ -102,6 +102,18 @@ TEST_CASE("bundle_watcher: completed saves whose content changed") {
   write(d.path / "strategy.lua", "-- v5\n");
   write(d.path / "bundle.lua", "return {}\n");
   CHECK(w.take_changes(1) == std::vector<std::string>{"bundle.lua", "strategy.lua"});
+  // A folder made after the start is watched from then on; a file's creation alone (still
+  // empty, or being written) is no save.
+  fs::create_directories(d.path / "later");
+  CHECK(w.take_changes(1).empty());
+  {
+    std::ofstream open_file(d.path / "later" / "mod.lua");  // created, not closed yet
+    CHECK(w.take_changes(1).empty());
+    open_file << "return 1\n";
+  }
+  CHECK(w.take_changes(1) == std::vector<std::string>{"later/mod.lua"});
+  write(d.path / "later" / "mod.lua", "return 2\n");
+  CHECK(w.take_changes(1) == std::vector<std::string>{"later/mod.lua"});
   // wait() says when events are pending, and gives up at its timeout when none is.
   CHECK_FALSE(w.wait(1));
   write(d.path / "strategy.lua", "-- v6\n");

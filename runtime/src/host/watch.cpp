@@ -62,7 +62,9 @@ bool watched_name(std::string_view name) {
   return !name.empty() && name.front() != '.' && ends_with(".lua") && !ends_with("_spec.lua");
 }
 
-constexpr std::uint32_t watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO;
+// IN_CREATE only for folders made later: a file's creation is no completed save.
+constexpr std::uint32_t watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE;
+constexpr std::uint32_t saved_mask = IN_CLOSE_WRITE | IN_MOVED_TO;
 constexpr int max_depth = 4;
 
 }  // namespace
@@ -224,13 +226,24 @@ bool bundle_watcher::read_events() {
       const std::string name = e->name;
       if (const auto o = outside_.find(e->wd); o != outside_.end()) {
         const std::string key = o->second + "/" + name;
-        if (outside_files_.count(key) != 0) pending_.push_back(key);
+        if ((e->mask & saved_mask) != 0 && outside_files_.count(key) != 0) pending_.push_back(key);
         continue;
       }
       const auto d = dirs_.find(e->wd);
       if (d == dirs_.end()) continue;
-      if ((e->mask & IN_ISDIR) != 0 || !watched_name(name)) continue;
-      pending_.push_back(d->second.empty() ? name : d->second + "/" + name);
+      const std::string rel = d->second.empty() ? name : d->second + "/" + name;
+      if ((e->mask & IN_ISDIR) != 0) {
+        // A folder made or moved in after the start: watched from now on, its files as they
+        // are now being the baseline.
+        const int depth = 1 + static_cast<int>(std::count(rel.begin(), rel.end(), '/'));
+        if ((e->mask & (IN_CREATE | IN_MOVED_TO)) != 0 && depth <= max_depth &&
+            name.front() != '.') {
+          add_dir(rel, depth);
+        }
+        continue;
+      }
+      if ((e->mask & saved_mask) == 0 || !watched_name(name)) continue;
+      pending_.push_back(rel);
     }
   }
   return any;
