@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end check of `ntrun run --watch`: while bars flow (12,000 one-minute bars at
-# 120000x, about 6 s), the strategy file is edited: a good version, five broken ones (syntax
+# End-to-end check of `ntrun run --watch`: while bars flow (20,000 one-minute bars at
+# 120000x, about 10 s), the strategy file is edited: a good version, five broken ones (syntax
 # error, error at load, on_load error, a callback that is not a function, a misspelled
 # callback), a good one written slowly in two parts, one saved by rename, one by truncate and
 # write, a save without a change, SIGHUP, then bundle.lua edits (params and limits apply; capital
@@ -16,7 +16,7 @@ W=$2
 rm -rf "$W"
 mkdir -p "$W/b"
 B=$W/b
-ROWS=12000
+ROWS=20000
 
 fail() {
   echo "FAIL: $*" >&2
