@@ -41,7 +41,8 @@ flatbuffers::Offset<wire::OrderCommand> command(flatbuffers::FlatBufferBuilder& 
 
 }  // namespace
 
-encoder::encoder(std::size_t initial_bytes) : fbb_(initial_bytes) {}
+encoder::encoder(std::size_t initial_bytes, flatbuffers::Allocator* alloc)
+    : fbb_(initial_bytes, alloc) {}
 
 bytes encoder::finish(const header& h, wire::Body type, flatbuffers::Offset<void> body) {
   const wire::Header head(h.version, h.flags, h.sender, h.seq, h.ts_event, h.ts_init,

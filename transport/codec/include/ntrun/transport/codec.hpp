@@ -191,7 +191,9 @@ struct error_msg {
 /// until the next encode() on this encoder. Not thread-safe: one encoder per thread.
 class encoder {
  public:
-  explicit encoder(std::size_t initial_bytes = 1024);
+  /// `alloc`: where the builder's buffer comes from (nullptr: the heap); it must outlive the
+  /// encoder. Tests count allocations through it.
+  explicit encoder(std::size_t initial_bytes = 1024, flatbuffers::Allocator* alloc = nullptr);
 
   [[nodiscard]] bytes encode(const header& h, const bar_msg& m);
   [[nodiscard]] bytes encode(const header& h, const quote_msg& m);
