@@ -85,7 +85,8 @@ read_result read_envelope(bytes frame, const limits& lim) noexcept {
     return r;
   }
   flatbuffers::Verifier v(p, size, lim.max_depth, lim.max_tables);
-  if (!v.VerifySizePrefixedBuffer<wire::Envelope>(wire::EnvelopeIdentifier())) {
+  // The identifier was checked above (for its own reason); not again here.
+  if (!v.VerifySizePrefixedBuffer<wire::Envelope>(nullptr)) {
     const std::uint16_t version = version_of(p, size, lim);
     r.error = version != 0 && version != schema_version ? frame_error::wrong_version
                                                         : frame_error::verify_failed;
