@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "ntrun/error.hpp"
+#include "ntrun/market/checks.hpp"
+#include "ntrun/market/order.hpp"
+#include "ntrun/market/types.hpp"
 #include "ntrun/transport/codec.hpp"
 
 using namespace ntrun::transport;
@@ -264,6 +267,53 @@ TEST_CASE("codec: round trip of the fixed-shape kinds, header and all") {
                      .close = std::numeric_limits<double>::denorm_min(),
                      .volume = -0.0},
              static_cast<const ntrun::wire::Bar*>(nullptr));
+}
+
+TEST_CASE("codec: the wire enums carry the runtime's values") {
+  // transport/ sits below runtime/ and cannot include it; this test holds the two together.
+  namespace m = ntrun::market;
+  auto same = [](auto wire_value, auto runtime_value) {
+    return static_cast<int>(wire_value) == static_cast<int>(runtime_value);
+  };
+  using W = ntrun::wire::Side;
+  CHECK(same(W::Buy, ntrun::order_side::buy));
+  CHECK(same(W::Sell, ntrun::order_side::sell));
+  using T = ntrun::wire::OrderType;
+  CHECK(same(T::Market, ntrun::order_type::market));
+  CHECK(same(T::Limit, ntrun::order_type::limit));
+  CHECK(same(T::Stop, ntrun::order_type::stop));
+  CHECK(same(T::StopLimit, ntrun::order_type::stop_limit));
+  using F = ntrun::wire::TimeInForce;
+  CHECK(same(F::Gtc, ntrun::time_in_force::gtc));
+  CHECK(same(F::Day, ntrun::time_in_force::day));
+  CHECK(same(F::Ioc, ntrun::time_in_force::ioc));
+  CHECK(same(F::Fok, ntrun::time_in_force::fok));
+  using S = ntrun::wire::OrderStatus;
+  CHECK(same(S::Submitted, ntrun::order_status::submitted));
+  CHECK(same(S::Accepted, ntrun::order_status::accepted));
+  CHECK(same(S::Rejected, ntrun::order_status::rejected));
+  CHECK(same(S::PartiallyFilled, ntrun::order_status::partially_filled));
+  CHECK(same(S::Filled, ntrun::order_status::filled));
+  CHECK(same(S::Canceled, ntrun::order_status::canceled));
+  CHECK(same(S::Expired, ntrun::order_status::expired));
+  using R = ntrun::wire::OrderRole;
+  CHECK(same(R::None, m::order_role::none));
+  CHECK(same(R::StopLoss, m::order_role::stop_loss));
+  CHECK(same(R::TakeProfit, m::order_role::take_profit));
+  using K = ntrun::wire::OrderEventKind;
+  CHECK(same(K::Accepted, m::event_kind::accepted));
+  CHECK(same(K::Rejected, m::event_kind::rejected));
+  CHECK(same(K::Filled, m::event_kind::filled));
+  CHECK(same(K::PartiallyFilled, m::event_kind::partially_filled));
+  CHECK(same(K::Canceled, m::event_kind::canceled));
+  CHECK(same(K::Expired, m::event_kind::expired));
+  CHECK(same(K::Modified, m::event_kind::modified));
+  CHECK(same(K::CancelRejected, m::event_kind::cancel_rejected));
+  CHECK(same(K::ModifyRejected, m::event_kind::modify_rejected));
+  using X = ntrun::wire::RiskState;
+  CHECK(same(X::Normal, m::risk_state::normal));
+  CHECK(same(X::Halted, m::risk_state::halted));
+  CHECK(same(X::Reducing, m::risk_state::reducing));
 }
 
 TEST_CASE("codec: the zero-copy view reads the same as the plain struct") {
