@@ -454,6 +454,10 @@ TEST_CASE("codec: the batch writer refuses what would pass its limit") {
   CHECK(w.count() == 0);
   CHECK(w.frame().empty());
   CHECK(w.add(make_header(4), sample_bar));
+  // A size off the 8-byte grid would misalign what follows: refused.
+  const bytes b = enc.encode(make_header(5), sample_bar);
+  CHECK_FALSE(w.append(b.first(b.size() - 4)));
+  CHECK(w.count() == 1);
 }
 
 TEST_CASE("codec: a warm encoder does not allocate") {

@@ -119,6 +119,8 @@ bytes decoder::aligned(bytes frame) {
 batch_writer::batch_writer(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
 bool batch_writer::append(bytes envelope) {
+  // A size off the 8-byte grid would leave every later envelope of the frame misaligned.
+  if (envelope.size() % envelope_alignment != 0) return false;
   if (envelope.size() > max_bytes_ - std::min(max_bytes_, buf_.size())) return false;
   buf_.insert(buf_.end(), envelope.begin(), envelope.end());
   ++count_;

@@ -336,7 +336,8 @@ class decoder {
   std::vector<std::uint64_t> scratch_;
 };
 
-/// Appends envelopes to a batch frame it owns, refusing one that would pass max_bytes.
+/// Appends envelopes to a batch frame it owns (8-byte aligned), refusing one that would pass
+/// max_bytes. The frame is valid until the next add, append or clear.
 class batch_writer {
  public:
   explicit batch_writer(std::size_t max_bytes = limits{}.max_batch_bytes);
@@ -346,7 +347,8 @@ class batch_writer {
   bool add(const header& h, const Msg& m) {
     return append(enc_.encode(h, m));
   }
-  /// Appends an encoded envelope (from an encoder or envelope_view::raw()).
+  /// Appends an encoded envelope (from an encoder or envelope_view::raw()); false (the batch
+  /// unchanged) when it would not fit, or when its size is not a multiple of 8.
   bool append(bytes envelope);
   [[nodiscard]] bytes frame() const noexcept { return {buf_.data(), buf_.size()}; }
   [[nodiscard]] std::size_t count() const noexcept { return count_; }
