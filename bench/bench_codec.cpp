@@ -2,6 +2,8 @@
 // work in the same run (the reference: what the codec's checks and plain structs cost on top).
 // Budgets (issue 10): encode an order command <= 100 ns; verify + read an order command
 // <= 50 ns. Reported without a budget: a bar each way, and a batch frame of 64 bars.
+// Measured (AMD EPYC VM, 2 cores, medians of 5): encode 86 ns (raw 73), verify + read 44 ns
+// (raw 39); all figures in docs/messages.md.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
