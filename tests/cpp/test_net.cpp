@@ -41,7 +41,9 @@ bool eventually(F&& done, std::chrono::milliseconds limit = patience) {
   return true;
 }
 
-bool is_probe(std::string_view topic) { return topic.ends_with(".probe"); }
+bool is_probe(std::string_view topic) {
+  return topic.ends_with(".probe");
+}
 
 // The slow joiner: subscriptions reach the publisher asynchronously, so numbered probes are
 // published, one at a time, until every subscriber has seen the latest. Messages keep their
@@ -73,8 +75,8 @@ bool join(nt::publisher& pub, std::vector<nt::subscriber*> subs, std::string_vie
 }
 
 // The next message that is not a probe, or nullopt after the patience.
-std::optional<std::pair<std::string, std::string>> next_data(nt::subscriber& sub,
-                                                            std::chrono::milliseconds limit = patience) {
+std::optional<std::pair<std::string, std::string>> next_data(
+    nt::subscriber& sub, std::chrono::milliseconds limit = patience) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     auto m = sub.receive(20ms);
@@ -123,29 +125,34 @@ TEST_CASE("net: endpoints are checked") {
   CHECK_THROWS_AS(nt::publisher({.endpoint = "nowhere"}), ntrun::error);
   zmq::context_t ctx;
   nt::publisher a({.endpoint = "inproc://net.taken", .bind = true}, ctx);
-  CHECK_THROWS_AS(nt::publisher({.endpoint = "inproc://net.taken", .bind = true}, ctx), ntrun::error);
+  CHECK_THROWS_AS(nt::publisher({.endpoint = "inproc://net.taken", .bind = true}, ctx),
+                  ntrun::error);
 }
 
 TEST_CASE("net: pub/sub over inproc, ipc and tcp loopback") {
   zmq::context_t ctx;
-  SUBCASE("inproc") { round_trip("inproc://net.pubsub", ctx); }
+  SUBCASE("inproc") {
+    round_trip("inproc://net.pubsub", ctx);
+  }
   SUBCASE("ipc") {
     const auto path = std::filesystem::temp_directory_path() /
                       ("ntrun_test_net_" + std::to_string(getpid()) + ".sock");
     round_trip("ipc://" + path.string(), ctx);
     std::filesystem::remove(path);
   }
-  SUBCASE("tcp") { round_trip("tcp://127.0.0.1:*", ctx); }
+  SUBCASE("tcp") {
+    round_trip("tcp://127.0.0.1:*", ctx);
+  }
 }
 
 TEST_CASE("net: the bus forwards by topic prefix") {
   zmq::context_t ctx;
   for (const bool tcp : {false, true}) {
     CAPTURE(tcp);
-    nt::bus bus(tcp ? nt::bus_options{.publishers = "tcp://127.0.0.1:*",
-                                      .subscribers = "tcp://127.0.0.1:*"}
-                    : nt::bus_options{},
-                ctx);
+    nt::bus bus(
+        tcp ? nt::bus_options{.publishers = "tcp://127.0.0.1:*", .subscribers = "tcp://127.0.0.1:*"}
+            : nt::bus_options{},
+        ctx);
     nt::publisher pub({.endpoint = bus.publishers()}, ctx);
     nt::subscriber all({.endpoint = bus.subscribers()}, ctx);
     nt::subscriber aapl({.endpoint = bus.subscribers()}, ctx);
@@ -230,8 +237,12 @@ TEST_CASE("net: back-pressure policies count every message") {
   const std::string endpoint = "inproc://net.bp";
   constexpr int n = 5000;
   auto make = [&](nt::send_policy policy) {
-    nt::socket_options o{.endpoint = endpoint, .bind = true, .policy = policy,
-                         .send_timeout = 20ms, .queue_limit = 100, .send_hwm = 10};
+    nt::socket_options o{.endpoint = endpoint,
+                         .bind = true,
+                         .policy = policy,
+                         .send_timeout = 20ms,
+                         .queue_limit = 100,
+                         .send_hwm = 10};
     return o;
   };
   auto drain = [](nt::subscriber& sub, std::vector<int>& seen, std::uint64_t expected) {
@@ -305,8 +316,10 @@ TEST_CASE("net: back-pressure policies count every message") {
 
 TEST_CASE("net: the bus counts what a full subscriber makes it drop") {
   zmq::context_t ctx;
-  nt::bus bus({.publishers = "inproc://net.bd.pub", .subscribers = "inproc://net.bd.sub",
-               .policy = nt::bus_policy::drop, .hwm = 10},
+  nt::bus bus({.publishers = "inproc://net.bd.pub",
+               .subscribers = "inproc://net.bd.sub",
+               .policy = nt::bus_policy::drop,
+               .hwm = 10},
               ctx);
   nt::publisher pub({.endpoint = bus.publishers(), .send_timeout = 5000ms}, ctx);
   nt::subscriber sub({.endpoint = bus.subscribers(), .receive_hwm = 10}, ctx);
@@ -330,11 +343,12 @@ TEST_CASE("net: the bus counts what a full subscriber makes it drop") {
 
 TEST_CASE("net: a bus that blocks pushes back to publishers, and still stops") {
   zmq::context_t ctx;
-  nt::bus bus({.publishers = "inproc://net.bb.pub", .subscribers = "inproc://net.bb.sub",
-               .policy = nt::bus_policy::block, .hwm = 10},
+  nt::bus bus({.publishers = "inproc://net.bb.pub",
+               .subscribers = "inproc://net.bb.sub",
+               .policy = nt::bus_policy::block,
+               .hwm = 10},
               ctx);
-  nt::publisher pub({.endpoint = bus.publishers(), .policy = nt::send_policy::fail,
-                     .send_hwm = 10},
+  nt::publisher pub({.endpoint = bus.publishers(), .policy = nt::send_policy::fail, .send_hwm = 10},
                     ctx);
   nt::subscriber sub({.endpoint = bus.subscribers(), .receive_hwm = 10}, ctx);
   sub.subscribe("");
@@ -378,8 +392,8 @@ TEST_CASE("net: lying prefixes and garbage are refused whole, never a crash") {
     CHECK(out.empty());
   };
   check({}, nt::split_status::empty_frame);
-  check(bytes({3, 0, 0}), nt::split_status::truncated);                     // a cut prefix
-  check(bytes({5, 0, 0, 0, 'a', 'b'}), nt::split_status::truncated);        // past the end
+  check(bytes({3, 0, 0}), nt::split_status::truncated);               // a cut prefix
+  check(bytes({5, 0, 0, 0, 'a', 'b'}), nt::split_status::truncated);  // past the end
   check(bytes({1, 0, 0, 0, 'a', 0, 0, 0, 0}), nt::split_status::zero_length);
   check(bytes({101, 0, 0, 0, 'a'}), nt::split_status::oversized);
   check(bytes({0xff, 0xff, 0xff, 0xff, 'a'}), nt::split_status::oversized);
@@ -405,9 +419,9 @@ TEST_CASE("net: lying prefixes and garbage are refused whole, never a crash") {
 TEST_CASE("net: batched publishing arrives whole and in order; bad frames are counted") {
   zmq::context_t ctx;
   nt::bus bus({.publishers = "inproc://net.bt.pub", .subscribers = "inproc://net.bt.sub"}, ctx);
-  nt::publisher pub({.endpoint = bus.publishers(),
-                     .batch = nt::batch_limits{.max_bytes = 4096, .max_count = 64}},
-                    ctx);
+  nt::publisher pub(
+      {.endpoint = bus.publishers(), .batch = nt::batch_limits{.max_bytes = 4096, .max_count = 64}},
+      ctx);
   nt::subscriber sub({.endpoint = bus.subscribers()}, ctx);
   sub.subscribe("bt");
   REQUIRE(join(pub, {&sub}, "bt.probe"));
@@ -461,8 +475,8 @@ TEST_CASE("net: keys are made, derived, written and read back") {
   CHECK(nt::valid_key(k.secret_key));
   CHECK(nt::curve_public(k.secret_key) == k.public_key);
   CHECK_FALSE(nt::valid_key("short"));
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("ntrun_test_keys_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("ntrun_test_keys_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string prefix = (dir / "agent").string();
@@ -491,11 +505,13 @@ TEST_CASE("net: CURVE lets allowed clients in and refuses the rest, counted and 
                              refusals.push_back(r);
                            }},
                       ctx);
-  nt::router srv({.endpoint = "tcp://127.0.0.1:*", .bind = true,
+  nt::router srv({.endpoint = "tcp://127.0.0.1:*",
+                  .bind = true,
                   .curve = nt::curve_options{.server = true, .secret_key = server.secret_key}},
                  ctx);
   auto client = [&](const nt::curve_keypair& self, const std::string& server_key, const char* id) {
-    return nt::dealer({.endpoint = srv.endpoint(), .policy = nt::send_policy::drop_oldest,
+    return nt::dealer({.endpoint = srv.endpoint(),
+                       .policy = nt::send_policy::drop_oldest,
                        .linger = 0ms,
                        .curve = nt::curve_options{.public_key = self.public_key,
                                                   .secret_key = self.secret_key,
@@ -548,9 +564,8 @@ TEST_CASE("net: CURVE lets allowed clients in and refuses the rest, counted and 
     CHECK(zap.stats().accepted == 0);
   }
   SUBCASE("a client without CURVE gets nothing") {
-    nt::dealer d({.endpoint = srv.endpoint(), .policy = nt::send_policy::drop_oldest,
-                  .linger = 0ms},
-                 ctx);
+    nt::dealer d(
+        {.endpoint = srv.endpoint(), .policy = nt::send_policy::drop_oldest, .linger = 0ms}, ctx);
     (void)d.send(nt::as_bytes("hello"));
     CHECK_FALSE(srv.receive(500ms));
     CHECK(zap.stats().accepted == 0);
@@ -565,10 +580,12 @@ TEST_CASE("net: a CURVE bus over tcp carries allowed publishers and subscribers"
   const auto agent = nt::keygen();
   nt::zap_handler zap({.allowed = {agent.public_key}, .on_refusal = [](const nt::zap_refusal&) {}},
                       ctx);
-  nt::bus bus({.publishers = "tcp://127.0.0.1:*", .subscribers = "tcp://127.0.0.1:*",
+  nt::bus bus({.publishers = "tcp://127.0.0.1:*",
+               .subscribers = "tcp://127.0.0.1:*",
                .curve = nt::curve_options{.server = true, .secret_key = server.secret_key}},
               ctx);
-  const nt::curve_options as_agent{.public_key = agent.public_key, .secret_key = agent.secret_key,
+  const nt::curve_options as_agent{.public_key = agent.public_key,
+                                   .secret_key = agent.secret_key,
                                    .server_key = server.public_key};
   nt::publisher pub({.endpoint = bus.publishers(), .send_timeout = 5000ms, .curve = as_agent}, ctx);
   nt::subscriber sub({.endpoint = bus.subscribers(), .curve = as_agent}, ctx);

@@ -23,18 +23,19 @@ std::uint32_t get_prefix(const std::byte* p) noexcept {
 }  // namespace
 
 batch_writer::batch_writer(batch_limits limits) : limits_(limits) {
-  if (limits_.max_count == 0 || limits_.max_message == 0 ||
-      limits_.max_message > 0xffffffffu) {
-    throw error(status::invalid, "batch_limits: max_count and max_message must be >= 1 (and "
-                                 "max_message < 4 GiB)");
+  if (limits_.max_count == 0 || limits_.max_message == 0 || limits_.max_message > 0xffffffffu) {
+    throw error(status::invalid,
+                "batch_limits: max_count and max_message must be >= 1 (and "
+                "max_message < 4 GiB)");
   }
   bytes_.reserve(limits_.max_bytes);
 }
 
 bool batch_writer::add(std::span<const std::byte> message) {
   if (message.empty()) {
-    throw error(status::invalid, "batch: an empty message cannot be sent (a zero length prefix "
-                                 "marks a bad frame)");
+    throw error(status::invalid,
+                "batch: an empty message cannot be sent (a zero length prefix "
+                "marks a bad frame)");
   }
   if (message.size() > limits_.max_message) {
     throw error(status::invalid, "batch: a message of " + std::to_string(message.size()) +
@@ -81,11 +82,16 @@ split_status split_batch(std::span<const std::byte> frame, std::size_t max_messa
 
 const char* to_string(split_status s) noexcept {
   switch (s) {
-    case split_status::ok: return "ok";
-    case split_status::empty_frame: return "empty frame";
-    case split_status::truncated: return "truncated (a length past the end of the frame)";
-    case split_status::zero_length: return "zero-length message";
-    case split_status::oversized: return "message over the maximum size";
+    case split_status::ok:
+      return "ok";
+    case split_status::empty_frame:
+      return "empty frame";
+    case split_status::truncated:
+      return "truncated (a length past the end of the frame)";
+    case split_status::zero_length:
+      return "zero-length message";
+    case split_status::oversized:
+      return "message over the maximum size";
   }
   return "?";
 }

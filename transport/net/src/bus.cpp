@@ -2,6 +2,7 @@
 // full subscriber makes it drop, stopped through an inproc PAIR.
 #include "ntrun/transport/bus.hpp"
 
+#include <cstdio>
 #include <exception>
 #include <future>
 #include <vector>
@@ -57,52 +58,57 @@ bus::bus(bus_options options, zmq::context_t& ctx) : options_(std::move(options)
     zmq::pollitem_t items[] = {{ctl.handle(), 0, ZMQ_POLLIN, 0},
                                {xsub.handle(), 0, ZMQ_POLLIN, 0},
                                {xpub.handle(), 0, ZMQ_POLLIN, 0}};
-    for (;;) {
-      zmq::poll(items, 3, std::chrono::milliseconds(-1));
-      if ((items[0].revents & ZMQ_POLLIN) != 0) break;
-      if ((items[2].revents & ZMQ_POLLIN) != 0) pass_subscriptions();
-      bool stopping = false;
-      // A bounded run of messages, then back to the poll so the control socket is heard.
-      for (int i = 0; i < 4096 && !stopping; ++i) {
-        parts.clear();
-        if (!xsub.recv(msg, zmq::recv_flags::dontwait)) break;
-        parts.push_back(std::move(msg));
-        while (parts.back().more()) {
-          parts.emplace_back();
-          (void)xsub.recv(parts.back(), zmq::recv_flags::none);
-        }
-        // NODROP: the first part would-blocks when a matching subscriber is full; the rest of a
-        // message then always fits.
-        for (;;) {
-          const auto flags = parts.size() > 1 ? zmq::send_flags::sndmore : zmq::send_flags::none;
-          // Counted before the last part goes, so a subscriber that has a message can
-          // read it in the counters.
-          if (xpub.send(parts[0], flags | zmq::send_flags::dontwait)) {
-            forwarded_.store(++forwarded, std::memory_order_relaxed);
-            break;
+    // A zmq error (a context terminated under a running bus) ends the proxy, not the process.
+    try {
+      for (;;) {
+        zmq::poll(items, 3, std::chrono::milliseconds(-1));
+        if ((items[0].revents & ZMQ_POLLIN) != 0) break;
+        if ((items[2].revents & ZMQ_POLLIN) != 0) pass_subscriptions();
+        bool stopping = false;
+        // A bounded run of messages, then back to the poll so the control socket is heard.
+        for (int i = 0; i < 4096 && !stopping; ++i) {
+          parts.clear();
+          if (!xsub.recv(msg, zmq::recv_flags::dontwait)) break;
+          parts.push_back(std::move(msg));
+          while (parts.back().more()) {
+            parts.emplace_back();
+            (void)xsub.recv(parts.back(), zmq::recv_flags::none);
           }
-          if (options_.policy == bus_policy::drop) {
-            dropped_.store(++dropped, std::memory_order_relaxed);
-            parts.clear();
-            break;
+          // NODROP: the first part would-blocks when a matching subscriber is full; the rest of a
+          // message then always fits.
+          for (;;) {
+            const auto flags = parts.size() > 1 ? zmq::send_flags::sndmore : zmq::send_flags::none;
+            // Counted before the last part goes, so a subscriber that has a message can
+            // read it in the counters.
+            if (xpub.send(parts[0], flags | zmq::send_flags::dontwait)) {
+              forwarded_.store(++forwarded, std::memory_order_relaxed);
+              break;
+            }
+            if (options_.policy == bus_policy::drop) {
+              dropped_.store(++dropped, std::memory_order_relaxed);
+              parts.clear();
+              break;
+            }
+            // block: wait for room, still passing subscriptions and hearing stop.
+            zmq::pollitem_t wait[] = {{ctl.handle(), 0, ZMQ_POLLIN, 0},
+                                      {xpub.handle(), 0, ZMQ_POLLIN, 0}};
+            zmq::poll(wait, 2, std::chrono::milliseconds(1));
+            if ((wait[0].revents & ZMQ_POLLIN) != 0 && stop_requested()) {
+              stopping = true;
+              break;
+            }
+            pass_subscriptions();
           }
-          // block: wait for room, still passing subscriptions and hearing stop.
-          zmq::pollitem_t wait[] = {{ctl.handle(), 0, ZMQ_POLLIN, 0},
-                                    {xpub.handle(), 0, ZMQ_POLLIN, 0}};
-          zmq::poll(wait, 2, std::chrono::milliseconds(1));
-          if ((wait[0].revents & ZMQ_POLLIN) != 0 && stop_requested()) {
-            stopping = true;
-            break;
+          if (stopping || parts.empty()) continue;
+          for (std::size_t k = 1; k < parts.size(); ++k) {
+            const bool last = k + 1 == parts.size();
+            (void)xpub.send(parts[k], last ? zmq::send_flags::none : zmq::send_flags::sndmore);
           }
-          pass_subscriptions();
         }
-        if (stopping || parts.empty()) continue;
-        for (std::size_t k = 1; k < parts.size(); ++k) {
-          const bool last = k + 1 == parts.size();
-          (void)xpub.send(parts[k], last ? zmq::send_flags::none : zmq::send_flags::sndmore);
-        }
+        if (stopping) break;
       }
-      if (stopping) break;
+    } catch (const zmq::error_t& e) {
+      std::fprintf(stderr, "ntrun: bus: the proxy stopped: %s\n", e.what());
     }
   });
   try {
@@ -111,8 +117,8 @@ bus::bus(bus_options options, zmq::context_t& ctx) : options_(std::move(options)
     sub_endpoint_ = e.subscribers;
   } catch (const zmq::error_t& e) {
     thread_.join();
-    detail::fail(status::invalid, "bus: bind '" + options_.publishers + "' / '" +
-                                      options_.subscribers + "'", e);
+    detail::fail(status::invalid,
+                 "bus: bind '" + options_.publishers + "' / '" + options_.subscribers + "'", e);
   } catch (...) {
     thread_.join();
     throw;
@@ -122,7 +128,9 @@ bus::bus(bus_options options, zmq::context_t& ctx) : options_(std::move(options)
   control_->connect(control);
 }
 
-bus::~bus() { stop(); }
+bus::~bus() {
+  stop();
+}
 
 void bus::stop() {
   if (!thread_.joinable()) return;

@@ -156,62 +156,78 @@ zap_handler::zap_handler(zap_options options, zmq::context_t& ctx) : options_(st
     }
     zmq::pollitem_t items[] = {{ctl.handle(), 0, ZMQ_POLLIN, 0}, {rep.handle(), 0, ZMQ_POLLIN, 0}};
     std::vector<zmq::message_t> req;
-    for (;;) {
-      zmq::poll(items, 2, std::chrono::milliseconds(-1));
-      if ((items[0].revents & ZMQ_POLLIN) != 0) break;
-      if ((items[1].revents & ZMQ_POLLIN) == 0) continue;
-      req.clear();
-      do {
-        req.emplace_back();
-        if (!rep.recv(req.back(), zmq::recv_flags::dontwait)) {
-          req.pop_back();
-          break;
+    // Errors end the loop (a context terminated under a running handler) rather than the
+    // process; a throwing refusal callback is reported and the handler goes on.
+    try {
+      for (;;) {
+        zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        if ((items[0].revents & ZMQ_POLLIN) != 0) break;
+        if ((items[1].revents & ZMQ_POLLIN) == 0) continue;
+        req.clear();
+        do {
+          req.emplace_back();
+          if (!rep.recv(req.back(), zmq::recv_flags::dontwait)) {
+            req.pop_back();
+            break;
+          }
+        } while (req.back().more());
+        if (req.empty()) continue;  // a REP must not answer what it did not read
+        auto text = [&](std::size_t i) {
+          return i < req.size() ? req[i].to_string() : std::string();
+        };
+        zap_refusal who{text(3), {}, text(5), text(2)};
+        bool ok = false;
+        if (req.size() >= 7 && who.mechanism == "CURVE" && req[6].size() == 32) {
+          std::array<char, 41> z85{};
+          zmq_z85_encode(z85.data(), static_cast<const std::uint8_t*>(req[6].data()), 32);
+          who.public_key = z85.data();
+          ok = admitted(who.public_key);
         }
-      } while (req.back().more());
-      auto text = [&](std::size_t i) { return i < req.size() ? req[i].to_string() : std::string(); };
-      zap_refusal who{text(3), {}, text(5), text(2)};
-      bool ok = false;
-      if (req.size() >= 7 && who.mechanism == "CURVE" && req[6].size() == 32) {
-        std::array<char, 41> z85{};
-        zmq_z85_encode(z85.data(), static_cast<const std::uint8_t*>(req[6].data()), 32);
-        who.public_key = z85.data();
-        ok = admitted(who.public_key);
+        const std::string version = req.empty() ? "1.0" : text(0);
+        const std::string id = text(1);
+        (void)rep.send(zmq::buffer(version), zmq::send_flags::sndmore);
+        (void)rep.send(zmq::buffer(id), zmq::send_flags::sndmore);
+        (void)rep.send(zmq::buffer(std::string(ok ? "200" : "400")), zmq::send_flags::sndmore);
+        (void)rep.send(zmq::buffer(std::string(ok ? "OK" : "key not allowed")),
+                       zmq::send_flags::sndmore);
+        (void)rep.send(zmq::buffer(ok ? who.public_key : std::string()), zmq::send_flags::sndmore);
+        (void)rep.send(zmq::message_t(), zmq::send_flags::none);
+        if (ok) {
+          accepted_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        refused_.fetch_add(1, std::memory_order_relaxed);
+        try {
+          if (options_.on_refusal) {
+            options_.on_refusal(who);
+          } else {
+            std::fprintf(stderr, "ntrun: zap: refused %s client %s key %s\n", who.mechanism.c_str(),
+                         who.address.c_str(),
+                         who.public_key.empty() ? "-" : who.public_key.c_str());
+          }
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "ntrun: zap: the refusal callback threw: %s\n", e.what());
+        }
       }
-      const std::string version = req.empty() ? "1.0" : text(0);
-      const std::string id = text(1);
-      (void)rep.send(zmq::buffer(version), zmq::send_flags::sndmore);
-      (void)rep.send(zmq::buffer(id), zmq::send_flags::sndmore);
-      (void)rep.send(zmq::buffer(std::string(ok ? "200" : "400")), zmq::send_flags::sndmore);
-      (void)rep.send(zmq::buffer(std::string(ok ? "OK" : "key not allowed")),
-                     zmq::send_flags::sndmore);
-      (void)rep.send(zmq::buffer(ok ? who.public_key : std::string()), zmq::send_flags::sndmore);
-      (void)rep.send(zmq::message_t(), zmq::send_flags::none);
-      if (ok) {
-        accepted_.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      refused_.fetch_add(1, std::memory_order_relaxed);
-      if (options_.on_refusal) {
-        options_.on_refusal(who);
-      } else {
-        std::fprintf(stderr, "ntrun: zap: refused %s client %s key %s\n", who.mechanism.c_str(),
-                     who.address.c_str(), who.public_key.empty() ? "-" : who.public_key.c_str());
-      }
+    } catch (const zmq::error_t& e) {
+      std::fprintf(stderr, "ntrun: zap: the handler stopped: %s\n", e.what());
     }
   });
   try {
     bound.get();
   } catch (const zmq::error_t& e) {
     thread_.join();
-    detail::fail(status::state,
-                 "zap: cannot bind inproc://zeromq.zap.01 (one handler per context)", e);
+    detail::fail(status::state, "zap: cannot bind inproc://zeromq.zap.01 (one handler per context)",
+                 e);
   }
   control_ = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::pair);
   control_->set(zmq::sockopt::linger, 0);
   control_->connect(control);
 }
 
-zap_handler::~zap_handler() { stop(); }
+zap_handler::~zap_handler() {
+  stop();
+}
 
 void zap_handler::stop() {
   if (!thread_.joinable()) return;

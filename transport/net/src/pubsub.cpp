@@ -19,8 +19,9 @@ publisher::publisher(socket_options options, zmq::context_t& ctx)
 send_result publisher::publish(std::string_view topic, std::span<const std::byte> payload) {
   if (!options_.batch) {
     if (payload.empty()) {
-      throw error(status::invalid, "publish: an empty payload cannot be sent (a zero length "
-                                   "prefix marks a bad frame)");
+      throw error(status::invalid,
+                  "publish: an empty payload cannot be sent (a zero length "
+                  "prefix marks a bad frame)");
     }
     outbound out;
     out.first = zmq::message_t(topic.data(), topic.size());

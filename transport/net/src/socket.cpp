@@ -26,18 +26,25 @@ std::optional<transport_kind> endpoint_kind(std::string_view e) {
 
 const char* to_string(send_result r) noexcept {
   switch (r) {
-    case send_result::sent: return "sent";
-    case send_result::queued: return "queued";
-    case send_result::would_block: return "would_block";
-    case send_result::timed_out: return "timed_out";
-    case send_result::unroutable: return "unroutable";
+    case send_result::sent:
+      return "sent";
+    case send_result::queued:
+      return "queued";
+    case send_result::would_block:
+      return "would_block";
+    case send_result::timed_out:
+      return "timed_out";
+    case send_result::unroutable:
+      return "unroutable";
   }
   return "?";
 }
 
 namespace detail {
 
-std::string last_endpoint(zmq::socket_t& s) { return s.get(zmq::sockopt::last_endpoint); }
+std::string last_endpoint(zmq::socket_t& s) {
+  return s.get(zmq::sockopt::last_endpoint);
+}
 
 std::string control_endpoint(std::string_view what) {
   static std::atomic<unsigned> n{0};
@@ -72,7 +79,8 @@ void socket_base::open() {
     }
   } catch (const zmq::error_t& e) {
     detail::fail(status::invalid,
-                 std::string(options_.bind ? "bind" : "connect") + " '" + options_.endpoint + "'", e);
+                 std::string(options_.bind ? "bind" : "connect") + " '" + options_.endpoint + "'",
+                 e);
   }
 }
 

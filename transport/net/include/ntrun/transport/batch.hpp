@@ -13,9 +13,9 @@
 namespace ntrun::transport {
 
 struct batch_limits {
-  std::size_t max_bytes = 64 * 1024;  ///< a batch frame stops growing here (prefixes included)
-  std::size_t max_count = 1024;       ///< messages per batch frame
-  std::size_t max_message = 1 << 20;  ///< largest message either side accepts
+  std::size_t max_bytes = 64 * 1024;       ///< a batch frame stops growing here (prefixes included)
+  std::size_t max_count = 1024;            ///< messages per batch frame
+  std::size_t max_message = 1 << 20;       ///< largest message either side accepts
   std::chrono::microseconds max_delay{0};  ///< flush an open batch this old (0: only at flush())
 };
 

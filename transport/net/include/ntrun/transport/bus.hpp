@@ -29,8 +29,8 @@ struct bus_options {
   std::string publishers = "inproc://ntrun.bus.pub";   ///< XSUB binds here
   std::string subscribers = "inproc://ntrun.bus.sub";  ///< XPUB binds here
   bus_policy policy = bus_policy::drop;
-  int hwm = 1000;                       ///< SNDHWM and RCVHWM of both proxy sockets
-  std::optional<curve_options> curve{};   ///< server keys: both endpoints require CURVE clients
+  int hwm = 1000;                        ///< SNDHWM and RCVHWM of both proxy sockets
+  std::optional<curve_options> curve{};  ///< server keys: both endpoints require CURVE clients
 };
 
 /// Counters of the proxy, in wire messages (a batch frame is one), readable from any thread.

@@ -46,26 +46,27 @@ struct curve_options {
 
 /// Options of every socket kind; fields that do not apply to a kind are ignored by it.
 struct socket_options {
-  std::string endpoint{};  ///< inproc://name, ipc:///path, tcp://host:port (tcp://127.0.0.1:* picks a port)
-  bool bind = false;     ///< bind (else connect); read the bound address back with endpoint()
+  std::string
+      endpoint{};  ///< inproc://name, ipc:///path, tcp://host:port (tcp://127.0.0.1:* picks a port)
+  bool bind = false;  ///< bind (else connect); read the bound address back with endpoint()
   send_policy policy = send_policy::block;
   std::chrono::milliseconds send_timeout{-1};  ///< block: how long a send waits (-1: forever)
   std::size_t queue_limit = 1024;              ///< drop_oldest: messages kept locally
   int send_hwm = 1000;                         ///< ZMQ_SNDHWM, messages (0: unlimited)
   int receive_hwm = 1000;                      ///< ZMQ_RCVHWM, messages (0: unlimited)
   std::chrono::milliseconds linger{250};       ///< how long close waits for unsent messages
-  std::optional<curve_options> curve{};          ///< CURVE on this socket (tcp or ipc)
-  std::optional<batch_limits> batch{};           ///< publisher: coalesce messages per topic
-  std::string routing_id{};                      ///< dealer: its identity as the router sees it
+  std::optional<curve_options> curve{};        ///< CURVE on this socket (tcp or ipc)
+  std::optional<batch_limits> batch{};         ///< publisher: coalesce messages per topic
+  std::string routing_id{};                    ///< dealer: its identity as the router sees it
 };
 
 /// The outcome of one send. Every message ends in exactly one counter of socket_stats.
 enum class send_result {
-  sent,        ///< handed to ZeroMQ (or, batching, added to the open batch)
-  queued,      ///< drop_oldest: waiting in the local queue (flush() retries)
-  would_block, ///< fail: refused, nothing sent (counted in failed)
-  timed_out,   ///< block: the timeout passed (counted in failed)
-  unroutable,  ///< router: no peer with that identity (counted in failed)
+  sent,         ///< handed to ZeroMQ (or, batching, added to the open batch)
+  queued,       ///< drop_oldest: waiting in the local queue (flush() retries)
+  would_block,  ///< fail: refused, nothing sent (counted in failed)
+  timed_out,    ///< block: the timeout passed (counted in failed)
+  unroutable,   ///< router: no peer with that identity (counted in failed)
 };
 
 /// Per-socket counters, in messages unless said otherwise. For a sender, every message given

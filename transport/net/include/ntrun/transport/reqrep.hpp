@@ -33,7 +33,8 @@ class router : public socket_base {
 class dealer : public socket_base {
  public:
   explicit dealer(socket_options options, zmq::context_t& ctx = shared_context());
-  [[nodiscard]] std::optional<std::span<const std::byte>> receive(std::chrono::milliseconds timeout);
+  [[nodiscard]] std::optional<std::span<const std::byte>> receive(
+      std::chrono::milliseconds timeout);
   [[nodiscard]] send_result send(std::span<const std::byte> payload);
 
  private:
