@@ -604,3 +604,49 @@ TEST_CASE("net: a second ZAP handler on one context is refused") {
   nt::zap_handler first({}, ctx);
   CHECK_THROWS_AS(nt::zap_handler({}, ctx), ntrun::error);
 }
+
+TEST_CASE("net: an open batch goes out after max_delay, at the owner's next call") {
+  zmq::context_t ctx;
+  nt::publisher pub({.endpoint = "inproc://net.delay",
+                     .bind = true,
+                     .batch = nt::batch_limits{.max_count = 100, .max_delay = 1ms}},
+                    ctx);
+  nt::subscriber sub({.endpoint = "inproc://net.delay"}, ctx);
+  sub.subscribe("d");
+  REQUIRE(join(pub, {&sub}, "d.probe"));
+  const auto before = pub.stats();
+  REQUIRE(pub.publish("d.x", std::string_view("one")) == nt::send_result::sent);
+  CHECK(pub.batched() == 1);
+  pub.flush_due();
+  std::this_thread::sleep_for(5ms);  // at least the delay: only the lower bound matters
+  pub.flush_due();
+  CHECK(pub.batched() == 0);
+  CHECK(pub.stats().frames_sent - before.frames_sent == 1);
+  auto m = next_data(sub);
+  REQUIRE(m);
+  CHECK(m->second == "one");
+}
+
+TEST_CASE("net: drop_oldest with batching counts messages, not frames") {
+  zmq::context_t ctx;
+  nt::publisher pub({.endpoint = "inproc://net.bdrop",
+                     .bind = true,
+                     .policy = nt::send_policy::drop_oldest,
+                     .queue_limit = 4,
+                     .send_hwm = 2,
+                     .batch = nt::batch_limits{.max_count = 10}},
+                    ctx);
+  nt::subscriber sub({.endpoint = "inproc://net.bdrop", .receive_hwm = 2}, ctx);
+  sub.subscribe("");
+  REQUIRE(join(pub, {&sub}, "b.probe"));
+  REQUIRE(pub.flush_queue() == 0);
+  const auto before = pub.stats();
+  constexpr std::uint64_t n = 1000;
+  for (std::uint64_t i = 0; i < n; ++i) (void)pub.publish("b", std::string_view("m"));
+  pub.flush();
+  const auto s = pub.stats();
+  CHECK(s.dropped > 0);
+  CHECK(s.dropped % 10 == 0);  // whole batches of 10
+  CHECK(s.queued == 40);
+  CHECK(s.sent - before.sent + s.dropped + s.queued == n);
+}
