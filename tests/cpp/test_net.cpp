@@ -650,3 +650,39 @@ TEST_CASE("net: drop_oldest with batching counts messages, not frames") {
   CHECK(s.queued == 40);
   CHECK(s.sent - before.sent + s.dropped + s.queued == n);
 }
+
+TEST_CASE("net: commands to an absent router are counted, then delivered when it comes") {
+  zmq::context_t ctx;
+  const std::string endpoint = "inproc://net.absent";
+  nt::dealer fails({.endpoint = endpoint, .policy = nt::send_policy::fail, .send_hwm = 5}, ctx);
+  nt::dealer keeps({.endpoint = endpoint,
+                    .policy = nt::send_policy::drop_oldest,
+                    .queue_limit = 20,
+                    .send_hwm = 5,
+                    .routing_id = "keeps"},
+                   ctx);
+  constexpr std::uint64_t n = 200;
+  std::uint64_t refused = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (fails.send(nt::as_bytes("f")) == nt::send_result::would_block) ++refused;
+    (void)keeps.send(nt::as_bytes(std::to_string(i)));
+  }
+  CHECK(refused > 0);
+  CHECK(fails.stats().sent + fails.stats().failed == n);
+  const auto k = keeps.stats();
+  CHECK(k.dropped > 0);
+  CHECK(k.queued == 20);
+  CHECK(k.sent + k.dropped + k.queued == n);
+
+  nt::router server({.endpoint = endpoint, .bind = true}, ctx);
+  std::vector<std::string> from_keeps;
+  REQUIRE(eventually([&] {
+    keeps.flush_queue();
+    while (auto r = server.receive(0ms)) {
+      if (r->identity == "keeps") from_keeps.emplace_back(nt::as_text(r->payload));
+    }
+    return keeps.stats().queued == 0 && from_keeps.size() == keeps.stats().sent;
+  }));
+  CHECK(from_keeps.back() == std::to_string(n - 1));  // the newest survived
+  CHECK(from_keeps.size() + keeps.stats().dropped == n);
+}
