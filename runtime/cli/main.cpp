@@ -1,4 +1,4 @@
-// The ntrun command line: run, test, exec, version. Exit codes: 0 ok, 1 runtime failure,
+// The ntrun command line: run, test, exec, keygen, version. Exit codes: 0 ok, 1 runtime failure,
 // 2 usage error.
 #include <CLI/CLI.hpp>
 
@@ -31,6 +31,7 @@
 #include "ntrun/host/watch.hpp"
 #include "ntrun/report/json.hpp"
 #include "ntrun/report/report.hpp"
+#include "ntrun/transport/curve.hpp"
 #include "ntrun_ffi.h"
 
 namespace {
@@ -232,6 +233,24 @@ void add_threads_option(CLI::App* cmd, int& threads) {
       ->check(whole_number);
 }
 
+/// `ntrun keygen [--out PREFIX]`: a CURVE key pair for ZeroMQ over tcp (docs/transport.md).
+int cmd_keygen(const std::string& prefix) {
+  try {
+    const auto keys = ntrun::transport::keygen();
+    if (prefix.empty()) {
+      std::printf("public-key %s\nsecret-key %s\n", keys.public_key.c_str(),
+                  keys.secret_key.c_str());
+      return 0;
+    }
+    ntrun::transport::write_key_files(prefix, keys);
+    std::printf("wrote %s.key (secret, mode 0600) and %s.pub\n", prefix.c_str(), prefix.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ntrun keygen: %s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -300,6 +319,13 @@ int main(int argc, char** argv) {
   exec->add_option("args", script_args, "Arguments, visible to the script as arg[1..n] and ...");
   exec->prefix_command();
 
+  std::string key_prefix;
+  auto* keygen = app.add_subcommand("keygen", "Make a CURVE key pair for ZeroMQ authentication");
+  keygen->add_option("--out", key_prefix,
+                     "Write PREFIX.key (secret key, mode 0600) and PREFIX.pub (public key); "
+                     "without it, print both")
+      ->type_name("PREFIX");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   int threads = 0;
@@ -358,6 +384,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ntrun: %s\n", e.what());
     return 1;
   }
+  if (*keygen) return cmd_keygen(key_prefix);
   if (*version) {
     std::printf("ntrun %s (LuaJIT FFI ABI %d)\n", NTRUN_VERSION_STRING, NTRUN_ABI_VERSION);
     return 0;
