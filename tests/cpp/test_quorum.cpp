@@ -765,3 +765,35 @@ TEST_CASE("quorum: the same inputs in the same order give the same records") {
   CHECK(adapted);
   CHECK(excluded);
 }
+
+TEST_CASE("quorum: deadlines of proposals decided early are dropped; the rest decide in order") {
+  // Without advance(), entries of early decisions pile up and get compacted away; the
+  // proposals still open must all be decided at their deadline, by (deadline, id).
+  harness h;
+  const auto v = heads({1, 2, 3});
+  for (proposal_id id = 1; id <= 3000; ++id) {
+    proposal_spec s = spec_of(id, quorum_rule::majority);
+    s.deadline = 2000 - static_cast<ts_ns>(id % 7);
+    h.open(s, v);
+    if (id % 10 != 0) {
+      h.cast(id, 1, A);
+      h.cast(id, 2, A);
+    }
+  }
+  REQUIRE(h.decided() == 2700);
+  h.log.clear();
+  h.advance(1995);
+  h.advance(2000);
+  REQUIRE(h.decided() == 300);
+  for (std::size_t i = 1; i < h.log.size(); ++i) {
+    const auto& a = h.log[i - 1].spec;
+    const auto& b = h.log[i].spec;
+    CHECK((a.deadline < b.deadline || (a.deadline == b.deadline && a.id < b.id)));
+  }
+  for (const decision_record& d : h.log) {
+    CHECK(d.spec.id % 10 == 0);
+    CHECK(d.at_deadline);
+    CHECK(d.reason == decision_reason::no_quorum);
+  }
+  CHECK(h.book.open_count() == 0);
+}

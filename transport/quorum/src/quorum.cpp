@@ -167,6 +167,15 @@ quorum_book::verdict quorum_book::evaluate(const proposal& p, bool at_deadline) 
 
 // ------------------------------------------------------------------------------------ the book
 
+namespace {
+// The deadline heap's order: a min-heap by (deadline, id), so proposals due at the same ns are
+// decided by id.
+template <class Entry>
+bool later(const Entry& l, const Entry& r) noexcept {
+  return l.deadline != r.deadline ? l.deadline > r.deadline : l.id > r.id;
+}
+}  // namespace
+
 void quorum_book::reserve(std::size_t proposals, std::size_t voters) {
   const std::size_t had = slots_.size();
   if (proposals > had) {
@@ -249,10 +258,17 @@ open_result quorum_book::finish_open(std::uint32_t slot) {
   p.open = true;
   index_.insert(p.spec.id, slot);
   deadlines_.push_back({p.spec.deadline, p.spec.id, slot, p.generation});
-  std::push_heap(deadlines_.begin(), deadlines_.end(), [](const deadline_entry& l, const deadline_entry& r) {
-    return l.deadline != r.deadline ? l.deadline > r.deadline : l.id > r.id;
-  });
+  std::push_heap(deadlines_.begin(), deadlines_.end(), later<deadline_entry>);
   ++open_n_;
+  // Proposals decided early leave their entry until advance() reaches its deadline; drop them
+  // when they outnumber the open ones, so the heap stays bounded even if advance() is rare
+  // (amortised O(1) per open).
+  if (deadlines_.size() > 2 * open_n_ + 64) {
+    std::erase_if(deadlines_, [this](const deadline_entry& e) {
+      return !slots_[e.slot].open || slots_[e.slot].generation != e.generation;
+    });
+    std::make_heap(deadlines_.begin(), deadlines_.end(), later<deadline_entry>);
+  }
   ++stats_.opened;
   if (const verdict d = evaluate(p, false); d.decided) decide(slot, d, p.spec.created, false);
   return {open_status::ok, last_decisions()};
@@ -359,11 +375,8 @@ cast_result quorum_book::cast(const vote& v) {
 
 std::span<const decision_record> quorum_book::advance(ts_ns now) {
   begin();
-  const auto later = [](const deadline_entry& l, const deadline_entry& r) {
-    return l.deadline != r.deadline ? l.deadline > r.deadline : l.id > r.id;
-  };
   while (!deadlines_.empty() && deadlines_.front().deadline <= now) {
-    std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), later<deadline_entry>);
     const deadline_entry e = deadlines_.back();
     deadlines_.pop_back();
     const proposal& p = slots_[e.slot];
