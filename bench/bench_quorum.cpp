@@ -8,10 +8,10 @@
 // open + 5 votes + decision under 1 us, each vote under 100 ns, no allocation once warm.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <new>
 #include <random>
 #include <vector>
@@ -32,8 +32,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace nt = ntrun::transport;
 
@@ -42,8 +46,11 @@ namespace {
 constexpr nt::ts_ns k_deadline = 1'000'000;
 
 const std::vector<nt::voter>& five() {
-  static const std::vector<nt::voter> v = {{.id = 1, .weight = 3}, {.id = 2, .weight = 1}, {.id = 3, .weight = 2},
-                                           {.id = 4, .weight = 1}, {.id = 5, .weight = 3, .veto = true}};
+  static const std::vector<nt::voter> v = {{.id = 1, .weight = 3},
+                                           {.id = 2, .weight = 1},
+                                           {.id = 3, .weight = 2},
+                                           {.id = 4, .weight = 1},
+                                           {.id = 5, .weight = 3, .veto = true}};
   return v;
 }
 
@@ -56,12 +63,17 @@ void allocs(benchmark::State& state, std::uint64_t before) {
 // weighted wait for the veto voter, 5, who votes last).
 void one_life(nt::quorum_book& book, nt::proposal_id id, nt::quorum_rule rule) {
   const nt::ts_ns t = static_cast<nt::ts_ns>(id);
-  nt::proposal_spec s{.id = id, .proposer = 1, .created = t, .deadline = t + k_deadline, .rule = rule,
-                      .threshold_num = 2, .threshold_den = 3};
+  nt::proposal_spec s{.id = id,
+                      .proposer = 1,
+                      .created = t,
+                      .deadline = t + k_deadline,
+                      .rule = rule,
+                      .threshold_num = 2,
+                      .threshold_den = 3};
   benchmark::DoNotOptimize(book.open(s, five()).status);
   for (nt::agent_id a = 1; a <= 5; ++a) {
-    const nt::cast_result r =
-        book.cast(nt::vote{.proposal = id, .voter = a, .choice = nt::vote_choice::approve, .ts = t + a});
+    const nt::cast_result r = book.cast(
+        nt::vote{.proposal = id, .voter = a, .choice = nt::vote_choice::approve, .ts = t + a});
     benchmark::DoNotOptimize(r.decisions.data());
   }
 }
@@ -87,7 +99,10 @@ void bm_life_among_10000(benchmark::State& state) {
   nt::quorum_book book;
   book.reserve(10'016, 8);
   for (nt::proposal_id id = 1; id <= 10'000; ++id) {
-    nt::proposal_spec s{.id = id << 32, .proposer = 1, .created = 0, .deadline = INT64_MAX / 2,
+    nt::proposal_spec s{.id = id << 32,
+                        .proposer = 1,
+                        .created = 0,
+                        .deadline = INT64_MAX / 2,
                         .rule = nt::quorum_rule::majority};
     benchmark::DoNotOptimize(book.open(s, five()).status);
   }
@@ -112,19 +127,26 @@ void bm_open_and_decide_10000(benchmark::State& state) {
   std::uint64_t base = 0, decided = 0;
   for (auto _ : state) {
     for (std::uint64_t i = 0; i < k_n; ++i) {
-      nt::proposal_spec s{.id = base + i, .proposer = 1, .created = 0, .deadline = k_deadline,
+      nt::proposal_spec s{.id = base + i,
+                          .proposer = 1,
+                          .created = 0,
+                          .deadline = k_deadline,
                           .rule = nt::quorum_rule::majority};
       benchmark::DoNotOptimize(book.open(s, five()).status);
     }
     for (nt::agent_id a = 1; a <= 5; ++a)
       for (const std::uint64_t i : order)
-        decided += book.cast(nt::vote{.proposal = base + i, .voter = a, .choice = nt::vote_choice::approve, .ts = 10})
-                       .decisions.size();
+        decided +=
+            book
+                .cast(nt::vote{
+                    .proposal = base + i, .voter = a, .choice = nt::vote_choice::approve, .ts = 10})
+                .decisions.size();
     base += k_n;
     benchmark::DoNotOptimize(book.advance(k_deadline).size());  // drains the heap's stale entries
   }
-  state.counters["per_proposal"] = benchmark::Counter(static_cast<double>(state.iterations() * k_n),
-                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_proposal"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * k_n),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   if (decided != state.iterations() * k_n) state.SkipWithError("not every proposal was decided");
 }
 BENCHMARK(bm_open_and_decide_10000)->Unit(benchmark::kMillisecond);
@@ -133,7 +155,11 @@ BENCHMARK(bm_open_and_decide_10000)->Unit(benchmark::kMillisecond);
 void bm_advance_nothing_due(benchmark::State& state) {
   nt::quorum_book book;
   for (nt::proposal_id id = 1; id <= 10'000; ++id) {
-    nt::proposal_spec s{.id = id, .proposer = 1, .created = 0, .deadline = k_deadline, .rule = nt::quorum_rule::majority};
+    nt::proposal_spec s{.id = id,
+                        .proposer = 1,
+                        .created = 0,
+                        .deadline = k_deadline,
+                        .rule = nt::quorum_rule::majority};
     benchmark::DoNotOptimize(book.open(s, five()).status);
   }
   nt::ts_ns t = 0;
@@ -164,7 +190,10 @@ void bm_agent_down_10000(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     for (std::uint64_t i = 0; i < 10'000; ++i) {
-      nt::proposal_spec s{.id = base + i, .proposer = 1, .created = 0, .deadline = k_deadline,
+      nt::proposal_spec s{.id = base + i,
+                          .proposer = 1,
+                          .created = 0,
+                          .deadline = k_deadline,
                           .rule = nt::quorum_rule::supermajority};
       benchmark::DoNotOptimize(book.open(s, five()).status);
     }

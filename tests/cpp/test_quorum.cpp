@@ -20,9 +20,15 @@ using namespace ntrun::transport;
 
 constexpr ts_ns k_deadline = 1000;
 
-proposal_spec spec_of(proposal_id id, quorum_rule rule, std::uint32_t num = 1, std::uint32_t den = 2) {
-  return proposal_spec{.id = id, .proposer = 1, .created = 0, .deadline = k_deadline, .rule = rule,
-                       .threshold_num = num, .threshold_den = den};
+proposal_spec spec_of(proposal_id id, quorum_rule rule, std::uint32_t num = 1,
+                      std::uint32_t den = 2) {
+  return proposal_spec{.id = id,
+                       .proposer = 1,
+                       .created = 0,
+                       .deadline = k_deadline,
+                       .rule = rule,
+                       .threshold_num = num,
+                       .threshold_den = den};
 }
 
 std::vector<voter> heads(std::initializer_list<agent_id> ids) {
@@ -37,14 +43,16 @@ struct harness {
   std::vector<decision_record> log;
 
   void keep(std::span<const decision_record> d) { log.insert(log.end(), d.begin(), d.end()); }
-  void open(const proposal_spec& s, std::span<const voter> v, const liveness_tracker* live = nullptr) {
+  void open(const proposal_spec& s, std::span<const voter> v,
+            const liveness_tracker* live = nullptr) {
     const open_result r = book.open(s, v, live);
     REQUIRE(r.status == open_status::ok);
     keep(r.decisions);
   }
   vote_status cast(proposal_id id, agent_id who, vote_choice c, ts_ns ts = 10,
                    std::uint32_t weight = k_full_weight) {
-    const cast_result r = book.cast(vote{.proposal = id, .voter = who, .choice = c, .ts = ts, .weight = weight});
+    const cast_result r =
+        book.cast(vote{.proposal = id, .voter = who, .choice = c, .ts = ts, .weight = weight});
     keep(r.decisions);
     return r.status;
   }
@@ -289,7 +297,8 @@ TEST_CASE("quorum: unanimous") {
 
 TEST_CASE("quorum: weighted, exact arithmetic") {
   harness h;
-  const std::vector<voter> v = {{.id = 1, .weight = 5}, {.id = 2, .weight = 3}, {.id = 3, .weight = 2}};
+  const std::vector<voter> v = {
+      {.id = 1, .weight = 5}, {.id = 2, .weight = 3}, {.id = 3, .weight = 2}};
   SUBCASE("2/3 of 10: 7 needed (7 * 3 = 21 >= 20), approved early") {
     h.open(spec_of(1, quorum_rule::weighted, 2, 3), v);
     h.cast(1, 1, A);  // 5: 15 < 20
@@ -336,7 +345,8 @@ TEST_CASE("quorum: weighted, exact arithmetic") {
     CHECK(h.last().result == outcome::approved);
   }
   SUBCASE("equal approve and reject weight is a tie") {
-    h.open(spec_of(1, quorum_rule::weighted, 1, 2), std::vector<voter>{{.id = 1, .weight = 2}, {.id = 2, .weight = 2}});
+    h.open(spec_of(1, quorum_rule::weighted, 1, 2),
+           std::vector<voter>{{.id = 1, .weight = 2}, {.id = 2, .weight = 2}});
     h.cast(1, 1, A);
     CHECK(h.decided() == 0);
     h.cast(1, 2, R);
@@ -350,12 +360,16 @@ TEST_CASE("quorum: weighted, exact arithmetic") {
     CHECK(h.last().ballots[2].counted_weight == 2);
   }
   SUBCASE("bad thresholds and voters are refused") {
-    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 0, 3), v).status == open_status::bad_threshold);
-    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 4, 3), v).status == open_status::bad_threshold);
-    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 1, 0), v).status == open_status::bad_threshold);
+    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 0, 3), v).status ==
+          open_status::bad_threshold);
+    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 4, 3), v).status ==
+          open_status::bad_threshold);
+    CHECK(h.book.open(spec_of(1, quorum_rule::weighted, 1, 0), v).status ==
+          open_status::bad_threshold);
     const std::vector<voter> heavy = {{.id = 1, .weight = k_max_weight + 1}};
     CHECK(h.book.open(spec_of(1, quorum_rule::weighted), heavy).status == open_status::bad_voters);
-    CHECK(h.book.open(spec_of(1, quorum_rule::majority), heads({1, 2, 1})).status == open_status::bad_voters);
+    CHECK(h.book.open(spec_of(1, quorum_rule::majority), heads({1, 2, 1})).status ==
+          open_status::bad_voters);
     proposal_spec s = spec_of(1, quorum_rule::majority);
     s.deadline = s.created;
     CHECK(h.book.open(s, v).status == open_status::bad_deadline);
@@ -423,7 +437,8 @@ TEST_CASE("quorum: reasons are copied and cut at k_reason_max bytes") {
   why.replace(0, 6, "spread");
   h.book.cast(vote{.proposal = 1, .voter = 1, .choice = A, .ts = 5, .reason = why});
   why.assign(100, 'y');  // the book kept its own copy
-  const cast_result r = h.book.cast(vote{.proposal = 1, .voter = 2, .choice = A, .ts = 6, .reason = "ok"});
+  const cast_result r =
+      h.book.cast(vote{.proposal = 1, .voter = 2, .choice = A, .ts = 6, .reason = "ok"});
   REQUIRE(r.decisions.size() == 1);
   CHECK(r.decisions[0].ballots[0].reason.view() == "spread" + std::string(k_reason_max - 6, 'x'));
   CHECK(r.decisions[0].ballots[1].reason.view() == "ok");
@@ -440,7 +455,8 @@ TEST_CASE("quorum: an empty eligible set is rejected at once; cancel; ids are re
   CHECK_FALSE(h.book.is_open(1));
 
   h.open(spec_of(1, quorum_rule::majority), heads({1, 2}));
-  CHECK(h.book.open(spec_of(1, quorum_rule::majority), heads({1, 2})).status == open_status::duplicate_id);
+  CHECK(h.book.open(spec_of(1, quorum_rule::majority), heads({1, 2})).status ==
+        open_status::duplicate_id);
   CHECK(h.book.cancel(1, 50));
   REQUIRE(h.book.last_decisions().size() == 1);
   CHECK(h.book.last_decisions()[0].reason == decision_reason::cancelled);
@@ -465,7 +481,8 @@ TEST_CASE("liveness: down after the timeout, up on the next heartbeat") {
   CHECK(down[0].ts == 101);
   CHECK(down[0].last_seen == 0);
   CHECK_FALSE(live.is_up(3));
-  CHECK(std::vector<agent_id>(live.up_agents().begin(), live.up_agents().end()) == std::vector<agent_id>{1, 2});
+  CHECK(std::vector<agent_id>(live.up_agents().begin(), live.up_agents().end()) ==
+        std::vector<agent_id>{1, 2});
   CHECK(live.advance(150).empty());  // down once
   const auto up = live.heartbeat(3, 150);
   REQUIRE(up.has_value());
@@ -477,7 +494,8 @@ TEST_CASE("liveness: down after the timeout, up on the next heartbeat") {
   CHECK(live.leave(2, 170)->change == liveness_change::down);
   CHECK_FALSE(live.is_up(2));
   CHECK_FALSE(live.is_known(9));
-  CHECK(std::vector<agent_id>(live.up_agents().begin(), live.up_agents().end()) == std::vector<agent_id>{1, 3});
+  CHECK(std::vector<agent_id>(live.up_agents().begin(), live.up_agents().end()) ==
+        std::vector<agent_id>{1, 3});
 }
 
 TEST_CASE("quorum + liveness: a voter down before a proposal is not eligible") {
@@ -526,7 +544,7 @@ TEST_CASE("quorum + liveness: a voter going down during a proposal; the quorum a
   h.cast(1, 3, A, 10);
   h.cast(2, 1, A, 10);
   h.cast(2, 2, A, 10);
-  h.cast(2, 4, A, 10);  // 4 voted on 2 before going down: its vote stands
+  h.cast(2, 4, A, 10);      // 4 voted on 2 before going down: its vote stands
   CHECK(h.decided() == 1);  // 2 has 3 of 4
   for (agent_id a = 1; a <= 3; ++a) (void)live.heartbeat(a, 100);
   const auto down = live.advance(101);
@@ -603,10 +621,18 @@ outcome reference(quorum_rule rule, const std::vector<voter>& v, const std::vect
   if (veto) return outcome::rejected;
   bool pass = false;
   switch (rule) {
-    case quorum_rule::majority: pass = a > r && a + r >= n / 2 + 1; break;
-    case quorum_rule::supermajority: pass = 3 * a > 2 * n; break;
-    case quorum_rule::unanimous: pass = r == 0 && quiet == 0 && a >= n / 2 + 1; break;
-    case quorum_rule::weighted: pass = aw * den >= num * w && aw > rw && a + r >= 1; break;
+    case quorum_rule::majority:
+      pass = a > r && a + r >= n / 2 + 1;
+      break;
+    case quorum_rule::supermajority:
+      pass = 3 * a > 2 * n;
+      break;
+    case quorum_rule::unanimous:
+      pass = r == 0 && quiet == 0 && a >= n / 2 + 1;
+      break;
+    case quorum_rule::weighted:
+      pass = aw * den >= num * w && aw > rw && a + r >= 1;
+      break;
   }
   return pass ? outcome::approved : outcome::rejected;
 }
@@ -646,12 +672,14 @@ void many_proposals(bool with_silence) {
     nums[p] = 1 + static_cast<std::uint32_t>(rng() % dens[p]);
     const std::size_t n = 1 + rng() % 9;
     for (std::size_t i = 0; i < n; ++i) {
-      voters[p].push_back(voter{.id = static_cast<agent_id>(10 + i), .weight = static_cast<std::uint32_t>(rng() % 5),
+      voters[p].push_back(voter{.id = static_cast<agent_id>(10 + i),
+                                .weight = static_cast<std::uint32_t>(rng() % 5),
                                 .veto = rng() % 10 == 0});
       const std::uint64_t x = rng() % 10;
       choices[p].push_back(x < 5 ? A : x < 8 ? R : S);
       silent[p].push_back(with_silence && rng() % 4 == 0);
-      committed[p].push_back(rng() % 3 == 0 ? static_cast<std::uint32_t>(rng() % 5) : k_full_weight);
+      committed[p].push_back(rng() % 3 == 0 ? static_cast<std::uint32_t>(rng() % 5)
+                                            : k_full_weight);
       if (!silent[p].back())
         events.push_back({static_cast<proposal_id>(p), voters[p].back().id, choices[p].back(),
                           static_cast<ts_ns>(rng() % 500), committed[p].back()});
@@ -666,7 +694,11 @@ void many_proposals(bool with_silence) {
   std::stable_sort(events.begin(), events.end(),
                    [](const scenario_event& l, const scenario_event& r) { return l.ts < r.ts; });
   for (const scenario_event& e : events)
-    take(book.cast(vote{.proposal = e.id, .voter = e.voter, .choice = e.choice, .ts = e.ts, .weight = e.weight})
+    take(book.cast(vote{.proposal = e.id,
+                        .voter = e.voter,
+                        .choice = e.choice,
+                        .ts = e.ts,
+                        .weight = e.weight})
              .decisions);
   if (!with_silence) CHECK(book.open_count() == 0);  // everyone voted: every outcome is certain
   const std::uint64_t early = book.stats().decided;
@@ -675,7 +707,8 @@ void many_proposals(bool with_silence) {
     CAPTURE(p);
     CAPTURE(static_cast<int>(rules[p]));
     REQUIRE(decided[p] == 1);
-    CHECK(got[p] == reference(rules[p], voters[p], choices[p], committed[p], silent[p], nums[p], dens[p]));
+    CHECK(got[p] ==
+          reference(rules[p], voters[p], choices[p], committed[p], silent[p], nums[p], dens[p]));
   }
   CHECK(book.stats().decided == k_proposals);
   CHECK(book.open_count() == 0);
@@ -687,8 +720,12 @@ void many_proposals(bool with_silence) {
 }  // namespace
 
 TEST_CASE("quorum: many concurrent proposals agree with the rules' definitions") {
-  SUBCASE("every voter votes") { many_proposals(false); }
-  SUBCASE("some stay silent until the deadline") { many_proposals(true); }
+  SUBCASE("every voter votes") {
+    many_proposals(false);
+  }
+  SUBCASE("some stay silent until the deadline") {
+    many_proposals(true);
+  }
 }
 
 TEST_CASE("quorum: the id index under many opens and closes") {
@@ -706,7 +743,8 @@ TEST_CASE("quorum: the id index under many opens and closes") {
       open.insert(id);
     }
     if (i % 1000 == 0)
-      for (proposal_id k = 0; k < 3000; ++k) REQUIRE(book.is_open(k * 0x10001) == (open.count(k * 0x10001) != 0));
+      for (proposal_id k = 0; k < 3000; ++k)
+        REQUIRE(book.is_open(k * 0x10001) == (open.count(k * 0x10001) != 0));
   }
   CHECK(book.open_count() == open.size());
 }
@@ -742,7 +780,10 @@ std::vector<std::string> run_scenario(std::uint64_t seed) {
     for (int k = 0; k < 3 && !opened.empty(); ++k) {
       const proposal_id id = opened[rng() % opened.size()];
       const vote_choice c = static_cast<vote_choice>(rng() % 3);
-      take(book.cast(vote{.proposal = id, .voter = static_cast<agent_id>(1 + rng() % 7), .choice = c, .ts = t})
+      take(book.cast(vote{.proposal = id,
+                          .voter = static_cast<agent_id>(1 + rng() % 7),
+                          .choice = c,
+                          .ts = t})
                .decisions);
     }
   }

@@ -8,7 +8,8 @@
 namespace ntrun::transport {
 
 liveness_tracker::liveness_tracker(ts_ns timeout) : timeout_(timeout) {
-  if (timeout <= 0) throw std::invalid_argument("liveness_tracker: bad 'timeout' argument: must be > 0 ns");
+  if (timeout <= 0)
+    throw std::invalid_argument("liveness_tracker: bad 'timeout' argument: must be > 0 ns");
 }
 
 liveness_tracker::agent_state* liveness_tracker::find(agent_id agent) noexcept {
@@ -71,7 +72,9 @@ bool liveness_tracker::is_up(agent_id agent) const noexcept {
   return a != nullptr && a->up;
 }
 
-bool liveness_tracker::is_known(agent_id agent) const noexcept { return find(agent) != nullptr; }
+bool liveness_tracker::is_known(agent_id agent) const noexcept {
+  return find(agent) != nullptr;
+}
 
 std::optional<ts_ns> liveness_tracker::last_seen(agent_id agent) const noexcept {
   const agent_state* a = find(agent);

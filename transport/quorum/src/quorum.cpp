@@ -26,7 +26,9 @@ std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64's finaliser
 }
 }  // namespace
 
-std::size_t id_index::home(proposal_id id) const noexcept { return mix(id) & (table_.size() - 1); }
+std::size_t id_index::home(proposal_id id) const noexcept {
+  return mix(id) & (table_.size() - 1);
+}
 
 std::uint32_t id_index::find(proposal_id id) const noexcept {
   if (table_.empty()) return none;
@@ -102,7 +104,9 @@ needs needs_of(const proposal_spec& s, const tally& c) noexcept {
 }
 
 // approve weight `a` meets the threshold: a / w >= num / den, exactly.
-bool meets(const needs& x, std::uint64_t a) noexcept { return a * x.den >= x.num * x.w; }
+bool meets(const needs& x, std::uint64_t a) noexcept {
+  return a * x.den >= x.num * x.w;
+}
 
 }  // namespace
 
@@ -143,14 +147,17 @@ quorum_book::verdict quorum_book::evaluate(const proposal& p, bool at_deadline) 
     case quorum_rule::majority:
       if (sure && a > r + s) return pass;
       if (!turnout_possible) return reject(decision_reason::no_quorum);
-      if (a + s <= r) return reject(s == 0 && a == r ? decision_reason::tie : decision_reason::rejected_by_vote);
+      if (a + s <= r)
+        return reject(s == 0 && a == r ? decision_reason::tie : decision_reason::rejected_by_vote);
       return open_v;
     case quorum_rule::supermajority:
       if (sure && a >= x.t) return pass;
       if (!turnout_possible) return reject(decision_reason::no_quorum);
-      if (a + s < x.t) return reject(r > c.n - x.t ? decision_reason::rejected_by_vote : decision_reason::no_quorum);
+      if (a + s < x.t)
+        return reject(r > c.n - x.t ? decision_reason::rejected_by_vote
+                                    : decision_reason::no_quorum);
       return open_v;
-    case quorum_rule::unanimous:  // a reject has vetoed already
+    case quorum_rule::unanimous:            // a reject has vetoed already
       if (s == 0 && a >= x.q) return pass;  // s == 0: nobody left to veto
       if (a + s < x.q) return reject(decision_reason::no_quorum);
       return open_v;
@@ -158,7 +165,8 @@ quorum_book::verdict quorum_book::evaluate(const proposal& p, bool at_deadline) 
       if (sure && meets(x, aw) && aw > rw + pw) return pass;
       if (!turnout_possible) return reject(decision_reason::no_quorum);
       if (s == 0 && aw == rw) return reject(decision_reason::tie);
-      if (!meets(x, x.w - rw) || x.w - rw <= rw || aw + pw <= rw) return reject(decision_reason::rejected_by_vote);
+      if (!meets(x, x.w - rw) || x.w - rw <= rw || aw + pw <= rw)
+        return reject(decision_reason::rejected_by_vote);
       if (!meets(x, aw + pw)) return reject(decision_reason::no_quorum);
       return open_v;
   }
@@ -285,7 +293,8 @@ open_result quorum_book::open(const proposal_spec& spec, std::span<const voter> 
     b.voter = v.id;
     b.weight = v.weight;
     b.veto = v.veto;
-    b.state = live != nullptr && !live->is_up(v.id) ? ballot_state::excluded : ballot_state::pending;
+    b.state =
+        live != nullptr && !live->is_up(v.id) ? ballot_state::excluded : ballot_state::pending;
     slots_[slot].ballots.push_back(b);
   }
   return finish_open(slot);
@@ -305,11 +314,20 @@ open_result quorum_book::open(const proposal_spec& spec, const liveness_tracker&
 
 void quorum_book::ignore(proposal& p, const vote& v, vote_status why) {
   switch (why) {
-    case vote_status::late: ++p.counts.late; break;
-    case vote_status::duplicate: ++p.counts.duplicate; break;
-    case vote_status::not_eligible: ++p.counts.not_eligible; break;
-    case vote_status::dropped: ++p.counts.dropped_votes; break;
-    default: break;
+    case vote_status::late:
+      ++p.counts.late;
+      break;
+    case vote_status::duplicate:
+      ++p.counts.duplicate;
+      break;
+    case vote_status::not_eligible:
+      ++p.counts.not_eligible;
+      break;
+    case vote_status::dropped:
+      ++p.counts.dropped_votes;
+      break;
+    default:
+      break;
   }
   if (p.ignored.size() < k_max_logged_ignored) p.ignored.push_back({v.voter, v.choice, why, v.ts});
   ++p.ignored_total;
@@ -441,9 +459,15 @@ void quorum_book::decide(std::uint32_t slot, verdict d, ts_ns at, bool at_deadli
   rec.counts.turnout_required = x.q;
   switch (p.spec.rule) {
     case quorum_rule::majority:
-    case quorum_rule::unanimous: rec.counts.required = x.q; break;
-    case quorum_rule::supermajority: rec.counts.required = x.t; break;
-    case quorum_rule::weighted: rec.counts.required = (x.num * x.w + x.den - 1) / x.den; break;
+    case quorum_rule::unanimous:
+      rec.counts.required = x.q;
+      break;
+    case quorum_rule::supermajority:
+      rec.counts.required = x.t;
+      break;
+    case quorum_rule::weighted:
+      rec.counts.required = (x.num * x.w + x.den - 1) / x.den;
+      break;
   }
   rec.ballots.assign(p.ballots.begin(), p.ballots.end());
   rec.ignored.assign(p.ignored.begin(), p.ignored.end());
@@ -460,84 +484,118 @@ void quorum_book::decide(std::uint32_t slot, verdict d, ts_ns at, bool at_deadli
 
 std::string_view to_string(quorum_rule r) noexcept {
   switch (r) {
-    case quorum_rule::majority: return "majority";
-    case quorum_rule::supermajority: return "supermajority";
-    case quorum_rule::unanimous: return "unanimous";
-    case quorum_rule::weighted: return "weighted";
+    case quorum_rule::majority:
+      return "majority";
+    case quorum_rule::supermajority:
+      return "supermajority";
+    case quorum_rule::unanimous:
+      return "unanimous";
+    case quorum_rule::weighted:
+      return "weighted";
   }
   return "?";
 }
 
 std::string_view to_string(vote_choice c) noexcept {
   switch (c) {
-    case vote_choice::approve: return "approve";
-    case vote_choice::reject: return "reject";
-    case vote_choice::abstain: return "abstain";
+    case vote_choice::approve:
+      return "approve";
+    case vote_choice::reject:
+      return "reject";
+    case vote_choice::abstain:
+      return "abstain";
   }
   return "?";
 }
 
-std::string_view to_string(outcome o) noexcept { return o == outcome::approved ? "approved" : "rejected"; }
+std::string_view to_string(outcome o) noexcept {
+  return o == outcome::approved ? "approved" : "rejected";
+}
 
 std::string_view to_string(decision_reason r) noexcept {
   switch (r) {
-    case decision_reason::approved: return "approved";
-    case decision_reason::rejected_by_vote: return "rejected_by_vote";
-    case decision_reason::tie: return "tie";
-    case decision_reason::no_quorum: return "no_quorum";
-    case decision_reason::deadline: return "deadline";
-    case decision_reason::vetoed: return "vetoed";
-    case decision_reason::cancelled: return "cancelled";
+    case decision_reason::approved:
+      return "approved";
+    case decision_reason::rejected_by_vote:
+      return "rejected_by_vote";
+    case decision_reason::tie:
+      return "tie";
+    case decision_reason::no_quorum:
+      return "no_quorum";
+    case decision_reason::deadline:
+      return "deadline";
+    case decision_reason::vetoed:
+      return "vetoed";
+    case decision_reason::cancelled:
+      return "cancelled";
   }
   return "?";
 }
 
 std::string_view to_string(ballot_state s) noexcept {
   switch (s) {
-    case ballot_state::pending: return "silent";
-    case ballot_state::approve: return "approve";
-    case ballot_state::reject: return "reject";
-    case ballot_state::abstain: return "abstain";
-    case ballot_state::excluded: return "excluded";
-    case ballot_state::dropped: return "dropped";
+    case ballot_state::pending:
+      return "silent";
+    case ballot_state::approve:
+      return "approve";
+    case ballot_state::reject:
+      return "reject";
+    case ballot_state::abstain:
+      return "abstain";
+    case ballot_state::excluded:
+      return "excluded";
+    case ballot_state::dropped:
+      return "dropped";
   }
   return "?";
 }
 
 std::string_view to_string(vote_status s) noexcept {
   switch (s) {
-    case vote_status::counted: return "counted";
-    case vote_status::late: return "late";
-    case vote_status::duplicate: return "duplicate";
-    case vote_status::not_eligible: return "not_eligible";
-    case vote_status::dropped: return "dropped";
-    case vote_status::closed: return "closed";
+    case vote_status::counted:
+      return "counted";
+    case vote_status::late:
+      return "late";
+    case vote_status::duplicate:
+      return "duplicate";
+    case vote_status::not_eligible:
+      return "not_eligible";
+    case vote_status::dropped:
+      return "dropped";
+    case vote_status::closed:
+      return "closed";
   }
   return "?";
 }
 
 std::string describe(const decision_record& d) {
   const tally& c = d.counts;
-  std::string s = "proposal " + std::to_string(d.spec.id) + " by " + std::to_string(d.spec.proposer);
+  std::string s =
+      "proposal " + std::to_string(d.spec.id) + " by " + std::to_string(d.spec.proposer);
   s += " (" + std::string(to_string(d.spec.rule)) + "): " + std::string(to_string(d.result));
   s += " [" + std::string(to_string(d.reason)) + "] at " + std::to_string(d.decided_at);
   s += d.at_deadline ? " (deadline)" : " (early)";
-  if (d.adapted) s += " adapted: " + std::to_string(c.dropped) + " voter(s) went down, n " +
-                      std::to_string(c.eligible_at_open) + " -> " + std::to_string(c.n);
+  if (d.adapted)
+    s += " adapted: " + std::to_string(c.dropped) + " voter(s) went down, n " +
+         std::to_string(c.eligible_at_open) + " -> " + std::to_string(c.n);
   s += "; n=" + std::to_string(c.n) + " approve=" + std::to_string(c.approve) +
        " reject=" + std::to_string(c.reject) + " abstain=" + std::to_string(c.abstain) +
        " silent=" + std::to_string(c.silent) + " excluded=" + std::to_string(c.excluded) +
-       " turnout_required=" + std::to_string(c.turnout_required) + " required=" + std::to_string(c.required);
+       " turnout_required=" + std::to_string(c.turnout_required) +
+       " required=" + std::to_string(c.required);
   if (d.spec.rule == quorum_rule::weighted)
     s += " weight approve/reject/eligible=" + std::to_string(c.approve_weight) + "/" +
-         std::to_string(c.reject_weight) + "/" + std::to_string(c.eligible_weight) + " threshold=" +
-         std::to_string(d.spec.threshold_num) + "/" + std::to_string(d.spec.threshold_den);
+         std::to_string(c.reject_weight) + "/" + std::to_string(c.eligible_weight) +
+         " threshold=" + std::to_string(d.spec.threshold_num) + "/" +
+         std::to_string(d.spec.threshold_den);
   s += "; ballots:";
   for (const ballot& b : d.ballots) {
     s += " " + std::to_string(b.voter) + "=" + std::string(to_string(b.state));
-    if (b.state == ballot_state::approve || b.state == ballot_state::reject || b.state == ballot_state::abstain) {
+    if (b.state == ballot_state::approve || b.state == ballot_state::reject ||
+        b.state == ballot_state::abstain) {
       s += "#" + std::to_string(b.seq) + "@" + std::to_string(b.ts);
-      if (d.spec.rule == quorum_rule::weighted) s += " w" + std::to_string(b.counted_weight) + "/" + std::to_string(b.weight);
+      if (d.spec.rule == quorum_rule::weighted)
+        s += " w" + std::to_string(b.counted_weight) + "/" + std::to_string(b.weight);
       if (b.reason.size != 0) s += " \"" + std::string(b.reason.view()) + "\"";
     } else if (b.state == ballot_state::dropped) {
       s += "@" + std::to_string(b.ts);
@@ -546,8 +604,8 @@ std::string describe(const decision_record& d) {
   if (d.ignored_total != 0) {
     s += "; ignored " + std::to_string(d.ignored_total) + ":";
     for (const ignored_vote& i : d.ignored)
-      s += " " + std::to_string(i.voter) + "=" + std::string(to_string(i.choice)) + "@" + std::to_string(i.ts) +
-           " " + std::string(to_string(i.why));
+      s += " " + std::to_string(i.voter) + "=" + std::string(to_string(i.choice)) + "@" +
+           std::to_string(i.ts) + " " + std::string(to_string(i.why));
   }
   return s;
 }

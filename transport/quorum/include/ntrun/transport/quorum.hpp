@@ -50,7 +50,9 @@ enum class quorum_rule : std::uint8_t {
 
 /// Approvals the supermajority rule needs among n eligible voters: more than two thirds,
 /// floor(2n/3) + 1 (n = 4 -> 3, n = 7 -> 5; with n = 3f + 1 that is 2f + 1).
-[[nodiscard]] constexpr std::uint32_t supermajority_threshold(std::uint32_t n) noexcept { return 2 * n / 3 + 1; }
+[[nodiscard]] constexpr std::uint32_t supermajority_threshold(std::uint32_t n) noexcept {
+  return 2 * n / 3 + 1;
+}
 
 /// The turnout (approvals + rejections) a rule asks for when min_turnout is
 /// k_default_turnout: n/2 + 1 (a majority of the eligible voters) for majority and unanimous,
@@ -76,7 +78,7 @@ enum class decision_reason : std::uint8_t {
 
 /// A ballot's state in a proposal.
 enum class ballot_state : std::uint8_t {
-  pending,   // eligible, has not voted (at decision time: silent)
+  pending,  // eligible, has not voted (at decision time: silent)
   approve,
   reject,
   abstain,
@@ -178,17 +180,17 @@ struct decision_record {
   bool at_deadline = false;  // decided by the deadline, not early
   bool adapted = false;      // voters went down while it was open: n shrank (tally.dropped)
   tally counts;
-  std::vector<ballot> ballots;       // one per voter given to open(), by voter id
+  std::vector<ballot> ballots;        // one per voter given to open(), by voter id
   std::vector<ignored_vote> ignored;  // in arrival order, the first k_max_logged_ignored
   std::uint32_t ignored_total = 0;
 };
 
 enum class open_status : std::uint8_t {
   ok,
-  duplicate_id,     // a proposal with this id is open
-  bad_deadline,     // deadline <= created
-  bad_voters,       // a voter twice, more than k_max_voters, or a weight above k_max_weight
-  bad_threshold,    // weighted: den 0 or above k_max_threshold_den, num 0 or above den
+  duplicate_id,   // a proposal with this id is open
+  bad_deadline,   // deadline <= created
+  bad_voters,     // a voter twice, more than k_max_voters, or a weight above k_max_weight
+  bad_threshold,  // weighted: den 0 or above k_max_threshold_den, num 0 or above den
 };
 
 struct open_result {
@@ -267,7 +269,9 @@ class quorum_book {
     return {out_.data(), out_n_};
   }
 
-  [[nodiscard]] bool is_open(proposal_id id) const noexcept { return index_.find(id) != detail::id_index::none; }
+  [[nodiscard]] bool is_open(proposal_id id) const noexcept {
+    return index_.find(id) != detail::id_index::none;
+  }
   [[nodiscard]] std::size_t open_count() const noexcept { return open_n_; }
   [[nodiscard]] const book_stats& stats() const noexcept { return stats_; }
   /// Pre-sizes storage for `proposals` open at once with up to `voters` each.
