@@ -125,15 +125,7 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   vm.require("nt._bundle");
   lua_getfield(L, -1, "load");
   lua_pushlstring(L, dir.data(), dir.size());
-  if (data_override.empty()) {
-    lua_pushnil(L);
-  } else {
-    lua_createtable(L, static_cast<int>(data_override.size()), 0);
-    for (std::size_t i = 0; i < data_override.size(); ++i) {
-      lua_pushlstring(L, data_override[i].data(), data_override[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i + 1));
-    }
-  }
+  push_strings(L, data_override, true);
   if (auto err = vm.pcall(2, 1, /*traceback=*/false)) {
     lua_settop(L, top);
     throw std::runtime_error(*err);

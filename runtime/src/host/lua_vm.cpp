@@ -190,6 +190,18 @@ void lua_vm::set_args(const std::string& script, const std::vector<std::string>&
   lua_setglobal(L_, "arg");
 }
 
+void push_strings(lua_State* L, const std::vector<std::string>& list, bool nil_when_empty) {
+  if (list.empty() && nil_when_empty) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_createtable(L, static_cast<int>(list.size()), 0);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    lua_pushlstring(L, list[i].data(), list[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+}
+
 std::size_t lua_vm::memory_bytes() const noexcept {
   if (!L_) return 0;
   return static_cast<std::size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024u +

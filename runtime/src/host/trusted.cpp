@@ -71,13 +71,8 @@ bool run_impl(lua_State* L) {
     lua_pushlstring(L, json.data(), json.size());
     lua_pushlstring(L, r.status.data(), r.status.size());
     lua_pushinteger(L, r.exit_code);
-    for (const auto* list : {&r.errors, &r.jit_log}) {
-      lua_createtable(L, static_cast<int>(list->size()), 0);
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        lua_pushlstring(L, (*list)[i].data(), (*list)[i].size());
-        lua_rawseti(L, -2, static_cast<int>(i + 1));
-      }
-    }
+    push_strings(L, r.errors);
+    push_strings(L, r.jit_log);
     return true;
   } catch (const std::exception& e) {
     lua_pushstring(L, e.what());

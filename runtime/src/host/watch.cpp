@@ -277,20 +277,8 @@ std::map<std::string, std::string> bundle_fingerprint(lua_vm& vm, const std::str
   vm.require("nt._watch");
   lua_getfield(L, -1, "fingerprint");
   lua_pushlstring(L, dir.data(), dir.size());
-  if (data_override.empty()) {
-    lua_pushnil(L);
-  } else {
-    lua_createtable(L, static_cast<int>(data_override.size()), 0);
-    for (std::size_t i = 0; i < data_override.size(); ++i) {
-      lua_pushlstring(L, data_override[i].data(), data_override[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i + 1));
-    }
-  }
-  lua_createtable(L, static_cast<int>(keep.size()), 0);
-  for (std::size_t i = 0; i < keep.size(); ++i) {
-    lua_pushlstring(L, keep[i].data(), keep[i].size());
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
-  }
+  push_strings(L, data_override, true);
+  push_strings(L, keep);
   if (auto err = vm.pcall(3, 1, /*traceback=*/false)) {
     lua_settop(L, top);
     throw std::runtime_error(*err);

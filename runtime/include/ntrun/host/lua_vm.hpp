@@ -72,6 +72,9 @@ class lua_vm {
   lua_State* L_;
 };
 
+/// Pushes `list` as a Lua array (1..n), or nil when it is empty and `nil_when_empty`.
+void push_strings(lua_State* L, const std::vector<std::string>& list, bool nil_when_empty = false);
+
 /// A Lua error surfaced to C++: message including file:line and traceback.
 struct lua_error_exception : std::runtime_error {
   using std::runtime_error::runtime_error;
