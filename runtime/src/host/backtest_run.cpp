@@ -248,7 +248,7 @@ class strategy_vm {
                              : phase_ == "start" ? std::string("on_start")
                              : phase_ == "stop"  ? std::string("on_stop")
                              : phase_ == "run"   ? running_callback()
-                                                 : phase_;
+                                                 : std::string(phase_);
     const std::string msg = "stopped: " + what + " ran longer than " +
                             std::to_string(vm_.time_limit() / 1'000'000) + " ms at " +
                             data::format_datetime(eng_->now()) +
@@ -297,7 +297,7 @@ class strategy_vm {
   int index_;
   std::string name_;
   const backtest::engine* eng_;
-  std::string phase_;                    ///< the runner function being called
+  std::string_view phase_;               ///< the runner function being called (a literal)
   std::string bar_callbacks_ = "on_bar";  ///< what a bar event calls
   int runner_ref_ = LUA_NOREF;
 };

@@ -145,7 +145,6 @@ void on_stop_signal(int, siginfo_t*, void* uc) {
   // after a few signals, when the hook had its chance (the interpreter runs it within
   // microseconds). Leave it; the state is abandoned.
   if (pc != 0 && (!in_loaded_code(pc) || (s->signals > 3 && in_luajit(pc)))) {
-    s->jumped = true;
     siglongjmp(s->jump, 1);
   }
   errno = saved_errno;

@@ -49,7 +49,6 @@ struct watch_slot {
   std::atomic<pthread_t> thread{};        ///< the thread that runs it
   bool hooked = false;                    ///< the stop hook is set (handler only)
   int signals = 0;                        ///< stop signals received (handler only)
-  bool jumped = false;                    ///< the call was left by siglongjmp
   sigjmp_buf jump{};
 
   // Written by the watchdog thread.
