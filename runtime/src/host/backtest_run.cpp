@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "agent_port.hpp"
+#include "ntrun/agents/router.hpp"
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/data/feed.hpp"
 #include "ntrun/data/time.hpp"
@@ -110,12 +112,20 @@ std::string without_runner_frames(const std::string& traceback) {
   return user_frame ? out + kept : out;
 }
 
+/// The agent a state runs (its port and mailbox); all nullptr for a strategy.
+struct agent_parts {
+  strategy_port* port = nullptr;
+  ntrun::mailbox* box = nullptr;
+  const agents::agent_info* info = nullptr;
+};
+
 /// One strategy's Lua state, its session (attached to the engine's port for the strategy)
 /// and the nt._runner functions that drive it.
 class strategy_vm {
  public:
   strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
-              const bundle_config& b, log_context* log, bool jit_log, bool trusted)
+              const bundle_config& b, log_context* log, bool jit_log, bool trusted,
+              agent_parts agent = {})
       : index_(index), name_(name), eng_(&eng) {
     if (jit_log) {
       vm_.require("nt._jitlog");
@@ -127,7 +137,8 @@ class strategy_vm {
     if (!trusted) s.set_memory_limit(b.memory_limit);
     s.set_name(name);
     s.set_log_sink(print_log, log);
-    s.attach(&eng.port(index));
+    s.attach(agent.port ? agent.port : &eng.port(index));
+    s.set_mailbox(agent.box);
     lua_State* L = vm_.state();
     vm_.require("nt._runner");
     runner_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -137,10 +148,21 @@ class strategy_vm {
     lua_pushstring(L, b.name.c_str());
     lua_pushlstring(L, b.params_source.data(), b.params_source.size());
     lua_pushboolean(L, trusted ? 1 : 0);
+    if (agent.info) {
+      lua_createtable(L, 0, 3);
+      lua_pushstring(L, agent.info->name.c_str());
+      lua_setfield(L, -2, "name");
+      lua_pushstring(L, agent.info->role.c_str());
+      lua_setfield(L, -2, "role");
+      push_strings(L, agent.info->subscribe);
+      lua_setfield(L, -2, "subscribe");
+    } else {
+      lua_pushnil(L);
+    }
     // The callback budget covers the strategy file's top level too.
     if (!trusted) vm_.set_time_limit(b.callback_budget);
     phase_ = "load";
-    if (auto err = vm_.pcall(5, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
+    if (auto err = vm_.pcall(6, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
     note_bar_callbacks();
   }
 
@@ -282,6 +304,7 @@ class strategy_vm {
       case event_kind::accepted: return "on_order_accepted";
       case event_kind::modified: return "on_order_modified";
       case event_kind::risk: return "on_risk_state";
+      case event_kind::message: return "on_message (or on_proposal, on_decision)";
       default: return "the strategy";
     }
   }
@@ -704,13 +727,15 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .venue = b.venue,
       .checks = b.checks,
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
-      .host_advances = opts.watch,
+      .host_advances = opts.watch || b.agents.has_value(),
   };
   backtest::bar_source* const src = source.get();  // --watch paces on its next timestamp
   backtest::engine eng(std::move(cfg), std::move(source));
 
   std::vector<std::string> names;
-  for (const auto& f : b.strategy_files) names.push_back(display_name(f));
+  for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
+    names.push_back(b.agents ? b.agents->agents[i].name : display_name(b.strategy_files[i]));
+  }
   log_context log_ctx{.quiet = opts.quiet};
 
   run_result res;
@@ -721,13 +746,40 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                 "with io, os and ffi and without the sandbox's caps. Run it with --trusted if "
                 "you trust its code, or remove `trusted = true` to run it sandboxed");
   }
+  // Agents (docs/agents.md): each its own state, port and mailbox; the router between turns.
+  std::vector<std::unique_ptr<ntrun::mailbox>> boxes;
+  std::vector<std::unique_ptr<agent_port>> agent_ports;
+  std::unique_ptr<agents::router> router;
+  if (b.agents) {
+    if (opts.watch) {
+      throw std::runtime_error(b.dir + "/bundle.lua: --watch runs strategies; a bundle of agents "
+                                       "runs without it");
+    }
+    std::vector<ntrun::mailbox*> raw;
+    for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+      boxes.push_back(std::make_unique<ntrun::mailbox>(static_cast<std::uint32_t>(i + 1)));
+      raw.push_back(boxes.back().get());
+      agent_ports.push_back(std::make_unique<agent_port>(
+          eng, static_cast<int>(i), b.agents->agents[i].role == "executor"));
+    }
+    try {
+      router = std::make_unique<agents::router>(*b.agents, raw);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(b.dir + "/bundle.lua: " + e.what());
+    }
+  }
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
+    agent_parts parts;
+    if (router) {
+      parts = {.port = agent_ports[i].get(), .box = boxes[i].get(), .info = &b.agents->agents[i]};
+    }
     vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
                                                 b.strategy_files[i], b, &log_ctx, opts.jit_log,
-                                                opts.allow_trusted));
+                                                opts.allow_trusted, parts));
   }
+  std::vector<std::string> agent_status(b.strategy_files.size(), "up");
 
   auto fail = [&](strategy_vm& s, const std::string& err) {
     s.failed = true;
@@ -743,6 +795,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     }
     res.exit_code = 1;
     res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];
+    if (router) {
+      // The other agents go on; the quorum goes on without it (n shrinks).
+      res.status = "stopped: agent error in " + names[static_cast<std::size_t>(s.index())];
+      agent_status[static_cast<std::size_t>(s.index())] =
+          "stopped at " + data::format_datetime(eng.now()) + " (an error: see errors)";
+      router->agent_down(static_cast<std::uint32_t>(s.index() + 1), eng.now());
+    }
   };
 
   std::unique_ptr<watch_session> watch;
@@ -772,7 +831,72 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       res.status = "stopped: data error";
     }
   }
-  while (!watch && !all_failed()) {
+  std::int64_t rounds_max = 0;
+  if (router) {
+    // Per timestamp: the bars of the timestamp, then rounds of message delivery until the
+    // agents are quiet (each round: every agent takes its events in bundle order; then the
+    // router orders what they published by (ts_event, sender, seq) and delivers it).
+    constexpr int max_rounds = 1000;
+    std::uint32_t printed = session::status_requests();
+    auto rounds = [&](bool* ended) -> bool {
+      for (int round = 0;; ++round) {
+        bool turn_again = false;
+        for (auto& s : vms) {
+          if (s->failed) continue;
+          int kind = 0;
+          if (auto err = s->call("run", &kind)) {
+            fail(*s, *err);
+          } else if (kind == static_cast<int>(event_kind::end)) {
+            *ended = true;
+          } else if (kind == static_cast<int>(event_kind::control)) {
+            if (session::interrupted()) {
+              interrupted = true;
+            } else {
+              turn_again = true;
+              if (const std::uint32_t n = session::status_requests(); n != printed) {
+                printed = n;
+                print_status(eng, symbols, loop_start);
+              }
+            }
+          }
+        }
+        if (interrupted) return true;
+        rounds_max = std::max<std::int64_t>(rounds_max, round + 1);
+        if (router->route(eng.now()) == 0 && !turn_again) return true;
+        if (round + 1 >= max_rounds) {
+          res.errors.push_back("the agents were still exchanging messages after " +
+                               std::to_string(max_rounds) + " rounds at " +
+                               data::format_datetime(eng.now()) +
+                               " (a message loop: an agent that answers every message with "
+                               "another?)");
+          res.exit_code = 1;
+          res.status = "stopped: a message loop";
+          return false;
+        }
+      }
+    };
+    bool ended = false;
+    router->begin(eng.now());
+    bool ok = rounds(&ended);  // what on_start published
+    while (ok && !interrupted && !all_failed()) {
+      const bool more = eng.advance();
+      router->begin(eng.now());
+      ended = false;
+      ok = rounds(&ended);
+      std::optional<std::string> data_err;
+      for (auto& s : vms) {
+        if (auto e = s->take_error(); e && !data_err) data_err = std::move(e);
+      }
+      if (data_err) {
+        res.errors.push_back(*data_err);
+        res.exit_code = 1;
+        res.status = "stopped: data error";
+        break;
+      }
+      if (ended || !more) break;
+    }
+  }
+  while (!watch && !router && !all_failed()) {
     // Several strategies take turns per timestamp; once the data is done, one more turn
     // drains their queues (fills of the last bar).
     const bool more = single || again || eng.advance();
@@ -906,6 +1030,52 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   }
   res.meta.errors = res.errors;
   if (watch) watch->fill_report(res.meta, res.record);
+  if (router) {
+    router->finish(eng.now());
+    const agents::router_stats& st = router->stats();
+    report::agents_report a;
+    a.topology = b.agents->topo == agents::topology::star   ? "star"
+                 : b.agents->topo == agents::topology::mesh ? "mesh"
+                                                            : "hierarchical";
+    for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+      a.agents.push_back({.name = b.agents->agents[i].name,
+                          .role = b.agents->agents[i].role,
+                          .status = agent_status[i],
+                          .sent = static_cast<std::int64_t>(st.sent[i + 1]),
+                          .received = static_cast<std::int64_t>(st.received[i + 1])});
+    }
+    a.messages = static_cast<std::int64_t>(st.routed);
+    a.delivered = static_cast<std::int64_t>(st.delivered);
+    a.bad = static_cast<std::int64_t>(st.bad);
+    a.rounds_max = rounds_max;
+    a.proposals = static_cast<std::int64_t>(st.proposals);
+    a.approved = static_cast<std::int64_t>(st.approved);
+    a.rejected = static_cast<std::int64_t>(st.rejected);
+    a.votes_counted = static_cast<std::int64_t>(st.votes_counted);
+    a.votes_late = static_cast<std::int64_t>(st.votes_late);
+    a.votes_duplicate = static_cast<std::int64_t>(st.votes_duplicate);
+    a.votes_not_eligible = static_cast<std::int64_t>(st.votes_not_eligible);
+    a.votes_closed = static_cast<std::int64_t>(st.votes_closed);
+    for (const agents::decision_entry& d : router->decisions()) {
+      report::decision_line l{.ts = d.ts,
+                              .proposal = d.proposal,
+                              .proposer = d.proposer,
+                              .symbol = d.symbol < symbols.size() ? symbols[d.symbol] : "?",
+                              .side = d.side == 0 ? "buy" : "sell",
+                              .quantity = d.quantity,
+                              .approved = d.approved,
+                              .reason = d.reason,
+                              .votes = {}};
+      for (const auto& v : d.ballots) {
+        l.votes.push_back(v.voter + ": " + v.choice + (v.reason.empty() ? "" : " (" + v.reason + ")"));
+      }
+      a.decisions.push_back(std::move(l));
+    }
+    for (const std::string& p : router->problems()) {
+      res.meta.warnings.push_back("a message was dropped: " + p);
+    }
+    res.meta.agents = std::move(a);
+  }
   // Rejections by reason, with the first dates: a strategy that keeps sending refused orders
   // must not look like one that chose not to trade.
   for (const auto& r : eng.rejections()) {
