@@ -415,8 +415,9 @@ typedef struct ntrun_msg_t {
   uint64_t id;           /* proposal: its id; vote, decision: the proposal's; order event: order id */
   uint32_t symbol;       /* symbol id (signal, proposal, bar, order event, pattern match) */
   int32_t code;          /* signal: direction -1/0/1; proposal, order event: side; vote: choice;
-                            decision: outcome; risk report: state; error: code; order event: status */
-  uint32_t agent;        /* proposal: proposer; vote: voter */
+                            decision: outcome; risk report, heartbeat: state; error: code;
+                            order event: status */
+  uint32_t agent;        /* proposal: proposer; vote: voter; heartbeat: the agent it is about */
   int32_t count;         /* decision: its votes (ntrun_ffi_msg_vote); pattern match: matches */
   int64_t time;          /* signal: horizon ns; proposal: deadline ns */
   double x[5];           /* signal: strength, confidence; proposal: quantity; vote: weight;

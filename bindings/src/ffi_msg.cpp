@@ -137,6 +137,11 @@ int32_t ntrun_ffi_msg_read(const ntrun_session_t* s, ntrun_msg_t* out) noexcept 
     } else if (const auto* e = v.as<wire::Error>()) {
       out->code = e->code();
       set_text(out, e->message());
+    } else if (const auto* hb = v.as<wire::Heartbeat>()) {
+      out->code = static_cast<int32_t>(hb->state());
+      // From the host: the agent it is about (the correlation id); else the sender itself.
+      out->agent = h.sender == 0 ? static_cast<uint32_t>(h.correlation) : h.sender;
+      out->time = hb->interval_ns();
     } else if (const auto* pm = v.as<wire::PatternMatch>()) {
       out->id = pm->query_id();
       out->symbol = pm->symbol();

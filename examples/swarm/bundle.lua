@@ -9,7 +9,7 @@ return {
     { name = "momentum", file = "agents/momentum.lua", role = "analyst", subscribe = { "bars", "proposals" } },
     { name = "meanrev", file = "agents/meanrev.lua", role = "analyst", subscribe = { "bars", "proposals" } },
     { name = "risk", file = "agents/risk.lua", role = "risk", subscribe = { "bars", "proposals" } },
-    { name = "portfolio", file = "agents/portfolio.lua", role = "portfolio", subscribe = { "signals", "decisions" } },
+    { name = "portfolio", file = "agents/portfolio.lua", role = "portfolio", subscribe = { "signals", "decisions", "liveness" } },
     { name = "executor", file = "agents/executor.lua", role = "executor", subscribe = { "proposals", "decisions" } },
   },
   topology = "mesh",

@@ -101,6 +101,7 @@ local OUTCOMES = { [C.NTRUN_OUTCOME_APPROVED] = "approved", [C.NTRUN_OUTCOME_REJ
   [C.NTRUN_OUTCOME_EXPIRED] = "expired", [C.NTRUN_OUTCOME_NO_QUORUM] = "no_quorum" }
 local SIDES = { [C.NTRUN_BUY] = "buy", [C.NTRUN_SELL] = "sell" }
 local RISK_NAMES = { [0] = "normal", "halted", "reducing" }
+local AGENT_STATES = { [0] = "starting", "running", "degraded", "stopping" }
 
 local m = ffi.new("ntrun_msg_t")
 local vote_buf = ffi.new("ntrun_msg_t")
@@ -181,7 +182,11 @@ local FIELD = {
   reject = function() if m.kind == K.NTRUN_MSG_DECISION then return m.x[1] end end,
   abstain = function() if m.kind == K.NTRUN_MSG_DECISION then return m.x[2] end end,
   votes = function() if m.kind == K.NTRUN_MSG_DECISION then return votes() end end,
-  state = function() if m.kind == K.NTRUN_MSG_RISK_REPORT then return RISK_NAMES[m.code] end end,
+  state = function()
+    if m.kind == K.NTRUN_MSG_RISK_REPORT then return RISK_NAMES[m.code] end
+    if m.kind == K.NTRUN_MSG_HEARTBEAT then return AGENT_STATES[m.code] end
+  end,
+  about = function() if m.kind == K.NTRUN_MSG_HEARTBEAT then return agent_name(m.agent) end end,
   var = function() if m.kind == K.NTRUN_MSG_RISK_REPORT then return m.x[0] end end,
   cvar = function() if m.kind == K.NTRUN_MSG_RISK_REPORT then return m.x[1] end end,
   equity = function() if m.kind == K.NTRUN_MSG_RISK_REPORT then return m.x[3] end end,

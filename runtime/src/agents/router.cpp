@@ -67,7 +67,7 @@ router::router(router_config cfg, std::vector<mailbox*> boxes)
     throw std::invalid_argument(std::string(what) + ": no agent named '" + name + "'");
   };
   // Fixed topics first (their channels are the same in every run), then the bundle's own.
-  for (const char* t : {"bars", "signals", "proposals", "votes", "decisions", "risk"}) {
+  for (const char* t : {"bars", "signals", "proposals", "votes", "decisions", "risk", "liveness"}) {
     topics_.emplace_back(t);
   }
   subs_.assign(names_.size(), {});
@@ -150,6 +150,18 @@ void router::agent_down(std::uint32_t id, ts_ns now) {
   if (id == 0 || id >= names_.size() || !live_.is_up(id)) return;
   (void)live_.leave(id, now);
   decided(book_.agent_down(id, now), now);
+  // The others learn of it on the "liveness" topic: a heartbeat of the host, state Stopping,
+  // whose correlation is the agent that went down.
+  const tr::bytes env = enc_.encode(
+      tr::header{.version = tr::schema_version, .flags = 0, .sender = 0, .seq = ++seq_,
+                 .ts_event = now, .ts_init = now, .correlation = id},
+      tr::heartbeat_msg{.state = wire::AgentState::Stopping, .interval_ns = 0, .uptime_ns = 0,
+                        .pending = 0});
+  const std::int64_t ch = channel_of("liveness");
+  for (std::uint32_t to = 1; to < names_.size(); ++to) {
+    if (subscribed(to, ch)) deliver(to, env, now, now, ch);
+  }
+  ++stats_.sent[0];
 }
 
 std::size_t router::route(ts_ns now) {

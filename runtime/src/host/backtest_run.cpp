@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "agent_port.hpp"
+#include "ntrun/agents/remote.hpp"
 #include "ntrun/agents/router.hpp"
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/data/feed.hpp"
@@ -20,6 +21,7 @@
 #include "ntrun/host/bundle.hpp"
 #include "ntrun/host/lua_vm.hpp"
 #include "ntrun/host/watch.hpp"
+#include "ntrun/transport/curve.hpp"
 
 extern "C" {
 #include <lauxlib.h>
@@ -112,21 +114,31 @@ std::string without_runner_frames(const std::string& traceback) {
   return user_frame ? out + kept : out;
 }
 
-/// The agent a state runs (its port and mailbox); all nullptr for a strategy.
+/// The agent a state runs (its port and mailbox); all nullptr for a strategy. With `remote`,
+/// the agent runs in another process (`ntrun agent`) and this state only holds its session:
+/// each call is a turn served over the agent_server.
 struct agent_parts {
   strategy_port* port = nullptr;
   ntrun::mailbox* box = nullptr;
   const agents::agent_info* info = nullptr;
+  agents::agent_server* remote = nullptr;
 };
 
 /// One strategy's Lua state, its session (attached to the engine's port for the strategy)
 /// and the nt._runner functions that drive it.
 class strategy_vm {
  public:
-  strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
+  strategy_vm(strategy_port& port, int index, const std::string& name, const std::string& path,
               const bundle_config& b, log_context* log, bool jit_log, bool trusted,
               agent_parts agent = {})
-      : index_(index), name_(name), eng_(&eng) {
+      : index_(index), name_(name), port_(&port), remote_(agent.remote) {
+    if (remote_) {
+      session& rs = vm_.session();
+      rs.set_name(name);
+      rs.attach(&port);
+      rs.set_mailbox(agent.box);
+      return;
+    }
     if (jit_log) {
       vm_.require("nt._jitlog");
       lua_getfield(vm_.state(), -1, "start");
@@ -137,7 +149,7 @@ class strategy_vm {
     if (!trusted) s.set_memory_limit(b.memory_limit);
     s.set_name(name);
     s.set_log_sink(print_log, log);
-    s.attach(agent.port ? agent.port : &eng.port(index));
+    s.attach(&port);
     s.set_mailbox(agent.box);
     lua_State* L = vm_.state();
     vm_.require("nt._runner");
@@ -177,7 +189,7 @@ class strategy_vm {
 
   /// The nt._jitlog report lines of this state (when it was started).
   void jit_report(const std::string& name, std::vector<std::string>& out) {
-    if (vm_.abandoned() || vm_.timed_out()) return;
+    if (remote_ || vm_.abandoned() || vm_.timed_out()) return;
     lua_State* L = vm_.state();
     vm_.require("nt._jitlog");
     lua_getfield(L, -1, "report");
@@ -204,6 +216,18 @@ class strategy_vm {
 
   /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
   std::optional<std::string> call(const char* fn, int* kind = nullptr) {
+    if (remote_) {
+      const std::string_view f(fn);
+      const agents::turn_result r = remote_->turn(
+          static_cast<std::uint32_t>(index_ + 1),
+          f == "start" ? agents::turn_kind::start
+          : f == "stop" ? agents::turn_kind::stop
+                        : agents::turn_kind::run,
+          vm_.session());
+      if (r.error) return r.error;
+      if (kind) *kind = r.kind;
+      return std::nullopt;
+    }
     if (vm_.abandoned()) return "stopped earlier";
     phase_ = fn;
     push_fn(fn);
@@ -273,7 +297,7 @@ class strategy_vm {
                                                  : std::string(phase_);
     const std::string msg = "stopped: " + what + " ran longer than " +
                             std::to_string(vm_.time_limit() / 1'000'000) + " ms at " +
-                            data::format_datetime(eng_->now()) +
+                            data::format_datetime(port_->now()) +
                             " (a loop that never ends? the budget is sandbox.callback_ms in "
                             "bundle.lua); the strategy is disabled";
     if (vm_.abandoned()) return name_ + ": " + msg + " (stopped inside compiled code or a library function: no line known)";
@@ -319,7 +343,8 @@ class strategy_vm {
   lua_vm vm_;
   int index_;
   std::string name_;
-  const backtest::engine* eng_;
+  const strategy_port* port_;
+  agents::agent_server* remote_ = nullptr;
   std::string_view phase_;               ///< the runner function being called (a literal)
   std::string bar_callbacks_ = "on_bar";  ///< what a bar event calls
   int runner_ref_ = LUA_NOREF;
@@ -768,14 +793,63 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       throw std::runtime_error(b.dir + "/bundle.lua: " + e.what());
     }
   }
+  // Agents in other processes: the run's server, CURVE and its allow-list on tcp.
+  std::unique_ptr<transport::zap_handler> zap;
+  std::unique_ptr<agents::agent_server> server;
+  if (!opts.remote.empty() || !opts.serve.empty()) {
+    if (!router) throw std::runtime_error("--serve/--remote: the bundle has no agents (docs/agents.md)");
+    if (opts.serve.empty()) {
+      throw std::runtime_error("--remote needs --serve ENDPOINT: where the agent processes connect");
+    }
+    std::optional<transport::curve_options> curve;
+    if (!opts.curve_key.empty()) {
+      if (opts.allow.empty()) {
+        throw std::runtime_error("--curve-key needs --allow FILE for the public key of each agent "
+                                 "process (ntrun keygen --out NAME writes NAME.pub)");
+      }
+      curve = transport::curve_options{
+          .server = true,
+          .public_key = transport::read_key_file(opts.curve_key + ".pub"),
+          .secret_key = transport::read_key_file(opts.curve_key + ".key"),
+          .server_key = {}};
+      transport::zap_options z;
+      for (const auto& f : opts.allow) z.allowed.insert(transport::read_key_file(f));
+      z.on_refusal = [](const transport::zap_refusal& r) {
+        std::fprintf(stderr, "ntrun: refused an agent process from %s (%s key %s is not in --allow)\n",
+                     r.address.c_str(), r.mechanism.c_str(),
+                     r.public_key.empty() ? "(none)" : r.public_key.c_str());
+      };
+      zap = std::make_unique<transport::zap_handler>(std::move(z));
+    }
+    std::vector<std::string> agent_names;
+    for (const auto& a : b.agents->agents) agent_names.push_back(a.name);
+    server = std::make_unique<agents::agent_server>(
+        agents::agent_server::options{.endpoint = opts.serve,
+                                      .curve = curve,
+                                      .timeout = std::chrono::milliseconds(opts.agent_timeout_ms)},
+        agent_names);
+    std::string list;
+    for (const auto& n : opts.remote) list += (list.empty() ? "" : ", ") + n;
+    if (!opts.quiet) {
+      std::fprintf(stderr, "ntrun: waiting for agents %s at %s\n", list.c_str(),
+                   server->endpoint().c_str());
+    }
+    server->accept(opts.remote, symbols, static_cast<std::size_t>(b.history),
+                   std::chrono::milliseconds(opts.join_wait_ms));
+  }
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
     agent_parts parts;
     if (router) {
-      parts = {.port = agent_ports[i].get(), .box = boxes[i].get(), .info = &b.agents->agents[i]};
+      const bool remote = std::find(opts.remote.begin(), opts.remote.end(),
+                                    b.agents->agents[i].name) != opts.remote.end();
+      parts = {.port = agent_ports[i].get(),
+               .box = boxes[i].get(),
+               .info = &b.agents->agents[i],
+               .remote = remote ? server.get() : nullptr};
     }
-    vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
+    vms.push_back(std::make_unique<strategy_vm>(parts.port ? *parts.port : eng.port(static_cast<int>(i)), static_cast<int>(i), names[i],
                                                 b.strategy_files[i], b, &log_ctx, opts.jit_log,
                                                 opts.allow_trusted, parts));
   }
@@ -843,6 +917,9 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
         bool turn_again = false;
         for (auto& s : vms) {
           if (s->failed) continue;
+          // Nothing for it (no event queued, no message): its turn would only yield.
+          const auto i = static_cast<std::size_t>(s->index());
+          if (eng.idle(s->index()) && !boxes[i]->pending() && !session::interrupted()) continue;
           int kind = 0;
           if (auto err = s->call("run", &kind)) {
             fail(*s, *err);
@@ -950,6 +1027,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   if (opts.jit_log) {
     for (auto& s : vms) s->jit_report(names[static_cast<std::size_t>(s->index())], res.jit_log);
   }
+  if (server) server->close_all();
   eng.finish();
 
   res.has_report = true;
@@ -1088,6 +1166,84 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                                 " (first " + dates + (r.count > 3 ? ", ..." : "") + ")");
   }
   return res;
+}
+
+int run_agent(const agent_options& opts) {
+  lua_vm config_vm;
+  const bundle_config b = load_bundle(config_vm, opts.bundle_dir);
+  if (!b.agents) {
+    throw std::runtime_error(b.dir + "/bundle.lua: the bundle has no agents (docs/agents.md)");
+  }
+  std::size_t index = b.agents->agents.size();
+  std::string known;
+  for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+    if (b.agents->agents[i].name == opts.name) index = i;
+    known += (known.empty() ? "" : ", ") + b.agents->agents[i].name;
+  }
+  if (index == b.agents->agents.size()) {
+    throw std::runtime_error("--only " + opts.name + ": the bundle has no agent of that name (its agents: " +
+                             known + ")");
+  }
+  if (b.trusted && !opts.allow_trusted) {
+    throw std::runtime_error(b.dir + "/bundle.lua: this bundle declares trusted = true: run the "
+                                     "agent with --trusted if you trust its code");
+  }
+  std::optional<transport::curve_options> curve;
+  if (!opts.curve_key.empty() || !opts.server_key.empty()) {
+    if (opts.curve_key.empty() || opts.server_key.empty()) {
+      throw std::runtime_error("CURVE needs both --curve-key PREFIX (this agent's key pair) and "
+                               "--server-key FILE (the run's public key)");
+    }
+    curve = transport::curve_options{.server = false,
+                                     .public_key = transport::read_key_file(opts.curve_key + ".pub"),
+                                     .secret_key = transport::read_key_file(opts.curve_key + ".key"),
+                                     .server_key = transport::read_key_file(opts.server_key)};
+  }
+  agents::remote_port port({.endpoint = opts.connect,
+                            .agent = opts.name,
+                            .curve = curve,
+                            .timeout = std::chrono::milliseconds(opts.timeout_ms),
+                            .limits = b.checks});
+  port.join(std::chrono::milliseconds(opts.join_wait_ms));
+  ntrun::mailbox box(port.agent_id());
+  box.set_directory(&port.agent_names(), &port.topics());
+  log_context log_ctx{.quiet = opts.quiet};
+  const agents::agent_info& info = b.agents->agents[index];
+  // A load error goes to the run with the first turn (the run reports it as in one process).
+  std::optional<std::string> load_error;
+  std::unique_ptr<strategy_vm> vm;
+  try {
+    vm = std::make_unique<strategy_vm>(port, static_cast<int>(index), info.name,
+                                       b.strategy_files[index], b, &log_ctx, false,
+                                       opts.allow_trusted,
+                                       agent_parts{.port = &port, .box = &box, .info = &info, .remote = nullptr});
+  } catch (const std::exception& e) {
+    load_error = e.what();
+  }
+  bool failed = false;
+  std::string why;
+  while (const auto turn = port.wait_turn(&why)) {
+    int kind = 0;
+    std::optional<std::string> err = load_error;
+    if (!err && !failed) {
+      err = vm->call(*turn == agents::turn_kind::start  ? "start"
+                     : *turn == agents::turn_kind::stop ? "stop"
+                                                        : "run",
+                     &kind);
+    } else if (!err) {
+      err = "stopped earlier";
+    }
+    if (err) {
+      failed = true;
+      load_error.reset();
+    }
+    port.done(kind, err, box);
+  }
+  if (!why.empty()) {
+    std::fprintf(stderr, "ntrun agent %s: %s\n", opts.name.c_str(), why.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace ntrun::host
