@@ -331,6 +331,10 @@ int main(int argc, char** argv) {
                   "Agents: public key file of an agent process let in (with --curve-key); repeat")
       ->type_name("FILE");
 
+  run->add_flag("--cycle-stats", run_opts.cycle_stats,
+                "Agents: time each timestamp (bar in, messages, votes, order) and print the "
+                "distribution on stderr");
+
   ntrun::host::agent_options agent_opts;
   auto* agent = app.add_subcommand(
       "agent", "Run one agent of a bundle in this process, joining a run started with --serve");

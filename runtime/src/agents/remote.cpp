@@ -61,7 +61,7 @@ class writer {
   std::vector<std::byte> buf_;
 };
 
-class reader {
+class reader : public reader_base {
  public:
   explicit reader(std::span<const std::byte> b) : b_(b) {
     if (get<std::uint32_t>() != magic) throw bad_frame("not an ntrun agent frame");
@@ -192,53 +192,60 @@ struct agent_server::impl {
     send(from, w);
   }
 
+  // The session's next event into w: kind, now, then the kind's fields (strings and bytes
+  // copied: a message's bytes are valid only until the next event).
+  static event_kind put_event(writer& w, session& s) {
+    const event_kind k = s.next();
+    const event_slot& e = s.slot();
+    w.put(static_cast<std::int32_t>(k));
+    w.put(s.port()->now());
+    switch (k) {
+      case event_kind::bar:
+        w.put(e.bar);
+        break;
+      case event_kind::filled: case event_kind::rejected: case event_kind::canceled:
+      case event_kind::expired: case event_kind::accepted: case event_kind::modified: {
+        order_event_view o = e.order;
+        const std::string reason = or_empty(o.reason);
+        const bool has = o.reason != nullptr;
+        o.reason = nullptr;
+        w.put(o);
+        w.put(static_cast<std::uint8_t>(has ? 1 : 0));
+        w.str(reason);
+        break;
+      }
+      case event_kind::timer: w.put(e.timer); break;
+      case event_kind::risk: {
+        risk_event_view v = e.risk;
+        const std::string reason = or_empty(v.reason);
+        const bool has = v.reason != nullptr;
+        v.reason = nullptr;
+        w.put(v);
+        w.put(static_cast<std::uint8_t>(has ? 1 : 0));
+        w.str(reason);
+        break;
+      }
+      case event_kind::message: {
+        w.put(e.message.ts_event), w.put(e.message.ts_init);
+        w.bytes({reinterpret_cast<const std::byte*>(e.message.data),
+                 static_cast<std::size_t>(e.message.len)});
+        const std::string* t = s.mailbox() ? s.mailbox()->topic_name(e.message.channel) : nullptr;
+        w.str(t ? *t : std::string());
+        break;
+      }
+      case event_kind::control: w.put(e.control); break;
+      default: break;
+    }
+    return k;
+  }
+
   // Serves one request of the agent in its turn against its session.
   void serve(const std::string& to, reader& r, session& s, std::vector<std::string>& topics) {
     strategy_port& p = *s.port();
     writer w(op_reply);
     switch (r.op()) {
       case op_next: {
-        const event_kind k = s.next();
-        const event_slot& e = s.slot();
-        w.put(static_cast<std::int32_t>(k));
-        w.put(p.now());
-        switch (k) {
-          case event_kind::bar:
-            w.put(e.bar);
-            break;
-          case event_kind::filled: case event_kind::rejected: case event_kind::canceled:
-          case event_kind::expired: case event_kind::accepted: case event_kind::modified: {
-            order_event_view o = e.order;
-            const std::string reason = or_empty(o.reason);
-            const bool has = o.reason != nullptr;
-            o.reason = nullptr;
-            w.put(o);
-            w.put(static_cast<std::uint8_t>(has ? 1 : 0));
-            w.str(reason);
-            break;
-          }
-          case event_kind::timer: w.put(e.timer); break;
-          case event_kind::risk: {
-            risk_event_view v = e.risk;
-            const std::string reason = or_empty(v.reason);
-            const bool has = v.reason != nullptr;
-            v.reason = nullptr;
-            w.put(v);
-            w.put(static_cast<std::uint8_t>(has ? 1 : 0));
-            w.str(reason);
-            break;
-          }
-          case event_kind::message: {
-            w.put(e.message.ts_event), w.put(e.message.ts_init);
-            w.bytes({reinterpret_cast<const std::byte*>(e.message.data),
-                     static_cast<std::size_t>(e.message.len)});
-            const std::string* t = s.mailbox() ? s.mailbox()->topic_name(e.message.channel) : nullptr;
-            w.str(t ? *t : std::string());
-            break;
-          }
-          case event_kind::control: w.put(e.control); break;
-          default: break;
-        }
+        put_event(w, s);
         break;
       }
       case op_history: {
@@ -343,6 +350,10 @@ struct agent_server::impl {
       default: throw bad_frame("an unknown request");
     }
     (void)topics;
+    // Whether events wait for it now (its own order's accepted event): the agent then asks for
+    // them rather than trusting the end of the batch its turn came with.
+    w.put(static_cast<std::uint8_t>(
+        p.has_events() || (s.mailbox() != nullptr && s.mailbox()->pending()) ? 1 : 0));
     send(to, w);
   }
 };
@@ -397,8 +408,24 @@ turn_result agent_server::turn(std::uint32_t id, turn_kind kind, session& s) {
   const std::string& who = p.ids[id - 1];
   const std::string& name = p.names[id - 1];
   if (who.empty()) return {.kind = 0, .error = name + ": the agent's process is not connected"};
+  // A run turn comes with the agent's events up to its yield (or end, or a control event):
+  // one frame instead of a request per event.
   writer t(op_turn);
   t.put(static_cast<std::uint16_t>(kind));
+  if (kind == turn_kind::run) {
+    std::vector<std::byte> events;
+    std::uint32_t n = 0;
+    writer batch(0);
+    for (;;) {
+      const event_kind k = impl::put_event(batch, s);
+      ++n;
+      if (k == event_kind::yield || k == event_kind::end || k == event_kind::control) break;
+    }
+    t.put(n);
+    t.raw().insert(t.raw().end(), batch.raw().begin() + 8, batch.raw().end());
+  } else {
+    t.put(std::uint32_t{0});
+  }
   p.send(who, t);
   std::vector<std::string> topics;
   while (true) {
@@ -509,6 +536,10 @@ std::optional<turn_kind> remote_port::wait_turn(std::string* why) {
   if (r.op() != op_turn) throw std::runtime_error("the run sent an unexpected frame between turns");
   const auto k = r.get<std::uint16_t>();
   if (k < 1 || k > 3) throw std::runtime_error("the run asked for an unknown turn");
+  const std::uint32_t n = r.count();
+  batch_.clear();
+  batch_at_ = 0;
+  for (std::uint32_t i = 0; i < n; ++i) read_event(r, batch_.emplace_back());
   return static_cast<turn_kind>(k);
 }
 
@@ -539,6 +570,12 @@ std::vector<std::byte> remote_port::call(std::uint16_t o, const std::vector<std:
   reader r(reply);
   if (r.op() == op_failed) throw ntrun::error(ntrun::status::internal, "the run refused a request: " + r.str());
   if (r.op() != op_reply) throw ntrun::error(ntrun::status::internal, "the run answered with an unexpected frame");
+  // Events came for it during the call (its order's accepted event): the end of the turn's
+  // batch (a yield) no longer holds; the next next() asks the run.
+  if (o != op_next && !reply.empty() && reply.back() == std::byte{1} && batch_at_ < batch_.size()) {
+    const auto last = static_cast<event_kind>(batch_.back().slot.kind);
+    if (last == event_kind::yield || last == event_kind::end) batch_.pop_back();
+  }
   return reply;
 }
 
@@ -565,10 +602,29 @@ class args {
 const char* remote_port::intern(const std::string& s) const { return strings_.insert(s).first->c_str(); }
 
 event_kind remote_port::next(event_slot& out) {
+  if (batch_at_ < batch_.size()) {
+    out = batch_[batch_at_++].slot;
+    const auto& m = batch_[batch_at_ - 1];
+    if (out.kind == static_cast<std::int32_t>(event_kind::message)) {
+      message_ = m.bytes;
+      out.message.data = reinterpret_cast<const unsigned char*>(message_.data());
+    }
+    now_ = m.now;
+    return static_cast<event_kind>(out.kind);
+  }
   const auto reply = call(op_next, {});
   reader r(reply);
+  batch_.clear();
+  batch_at_ = 0;
+  read_event(r, batch_.emplace_back());
+  return next(out);
+}
+
+void remote_port::read_event(reader_base& rb, queued& q) {
+  auto& r = static_cast<reader&>(rb);
+  event_slot& out = q.slot;
   const auto k = r.get<std::int32_t>();
-  now_ = r.get<ts_ns>();
+  q.now = r.get<ts_ns>();
   out.kind = k;
   switch (static_cast<event_kind>(k)) {
     case event_kind::bar: out.bar = r.get<ntrun::bar>(); break;
@@ -593,13 +649,13 @@ event_kind remote_port::next(event_slot& out) {
       const auto ts_init = r.get<ts_ns>();
       const auto b = r.bytes();
       const std::string topic = r.str();
-      message_.assign((b.size() + 7) / 8, 0);
-      if (!b.empty()) std::memcpy(message_.data(), b.data(), b.size());
+      q.bytes.assign((b.size() + 7) / 8, 0);
+      if (!b.empty()) std::memcpy(q.bytes.data(), b.data(), b.size());
       auto it = std::find(topics_.begin(), topics_.end(), topic);
       if (it == topics_.end()) it = topics_.insert(topics_.end(), topic);
       out.message = message_event_view{.ts_event = ts_event,
                                        .ts_init = ts_init,
-                                       .data = reinterpret_cast<const unsigned char*>(message_.data()),
+                                       .data = nullptr,
                                        .len = static_cast<std::int64_t>(b.size()),
                                        .channel = it - topics_.begin()};
       break;
@@ -608,7 +664,6 @@ event_kind remote_port::next(event_slot& out) {
     case event_kind::yield: case event_kind::end: break;
     default: throw ntrun::error(ntrun::status::internal, "the run sent an unknown event kind");
   }
-  return static_cast<event_kind>(k);
 }
 
 std::span<const double> remote_port::history(symbol_id sid, bar_field field, std::size_t n) const {

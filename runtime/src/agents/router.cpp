@@ -298,6 +298,8 @@ void router::decided(std::span<const tr::decision_record> records, ts_ns now) {
                      .reason = why,
                      .ballots = {}};
     std::vector<tr::vote_msg> votes;
+    // The votes' reasons are views of the ballots' strings: no reallocation after this.
+    e.ballots.reserve(d.ballots.size());
     for (const tr::ballot& b : d.ballots) {
       e.ballots.push_back({.voter = names_[b.voter],
                            .choice = choice_name(b.state),

@@ -85,6 +85,7 @@ class engine::port_impl final : public strategy_port {
   port_impl(engine& e, int i) : e_(e), i_(i) {}
   event_kind next(event_slot& out) override { return e_.next(i_, out); }
   [[nodiscard]] ts_ns now() const noexcept override { return e_.now(); }
+  [[nodiscard]] bool has_events() const noexcept override { return !e_.idle(i_); }
   [[nodiscard]] const std::vector<std::string>& symbols() const noexcept override {
     return e_.config().symbols;
   }
@@ -202,6 +203,7 @@ engine::engine(engine_config cfg, engine_parts parts)
     strategies_[i].rng = rng64(cfg_.seed, static_cast<std::uint32_t>(i));
     strategies_[i].queue.reserve(64);
     strategies_[i].holdings.resize(cfg_.symbols.size());
+    strategies_[i].no_bars = i < cfg_.no_bars.size() && cfg_.no_bars[i];
     ports_.push_back(std::make_unique<port_impl>(*this, static_cast<int>(i)));
   }
   scratch_.reserve(64);
@@ -412,7 +414,7 @@ std::size_t engine::process_bars(ts_ns deadline) {
     checks_->on_close(b.sid, b.close);
     history_.push(b);
     for (strategy_state& st : strategies_) {
-      if (st.stopped) continue;
+      if (st.stopped || st.no_bars) continue;
       ++st.pending_bars;
       event_slot& q = st.queue.emplace_back();  // the bar's one copy into the queue
       q.kind = static_cast<std::int32_t>(event_kind::bar);

@@ -16,6 +16,7 @@ class agent_port final : public strategy_port {
 
   [[nodiscard]] event_kind next(event_slot& out) override { return inner_.next(out); }
   [[nodiscard]] ts_ns now() const noexcept override { return inner_.now(); }
+  [[nodiscard]] bool has_events() const noexcept override { return inner_.has_events(); }
   [[nodiscard]] const std::vector<std::string>& symbols() const noexcept override {
     return inner_.symbols();
   }

@@ -754,6 +754,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
       .host_advances = opts.watch || b.agents.has_value(),
   };
+  if (b.agents) {
+    // Agents that do not subscribe to bars get none (their runner would skip them anyway).
+    for (const auto& a : b.agents->agents) {
+      cfg.no_bars.push_back(std::find(a.subscribe.begin(), a.subscribe.end(), "bars") ==
+                            a.subscribe.end());
+    }
+  }
   backtest::bar_source* const src = source.get();  // --watch paces on its next timestamp
   backtest::engine eng(std::move(cfg), std::move(source));
 
@@ -955,11 +962,18 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     bool ended = false;
     router->begin(eng.now());
     bool ok = rounds(&ended);  // what on_start published
+    std::vector<std::int64_t> cycles;  // --cycle-stats: ns per timestamp
     while (ok && !interrupted && !all_failed()) {
+      const auto c0 = std::chrono::steady_clock::now();
       const bool more = eng.advance();
       router->begin(eng.now());
       ended = false;
       ok = rounds(&ended);
+      if (opts.cycle_stats) {
+        cycles.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - c0)
+                             .count());
+      }
       std::optional<std::string> data_err;
       for (auto& s : vms) {
         if (auto e = s->take_error(); e && !data_err) data_err = std::move(e);
@@ -971,6 +985,17 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
         break;
       }
       if (ended || !more) break;
+    }
+    if (opts.cycle_stats && !cycles.empty()) {
+      std::sort(cycles.begin(), cycles.end());
+      auto at = [&](double q) {
+        const auto i = static_cast<std::size_t>(q * static_cast<double>(cycles.size() - 1));
+        return static_cast<double>(cycles[i]) / 1e3;
+      };
+      std::fprintf(stderr,
+                   "cycles: %zu timestamps (bar in, messages, votes, decision, order; fills of "
+                   "the previous): min %.1f us, median %.1f, p90 %.1f, p99 %.1f, max %.1f\n",
+                   cycles.size(), at(0), at(0.5), at(0.9), at(0.99), at(1));
     }
   }
   while (!watch && !router && !all_failed()) {

@@ -27,6 +27,12 @@
 
 namespace ntrun::agents {
 
+/// (Private) the frame reader of remote.cpp.
+class reader_base {
+ protected:
+  reader_base() = default;
+};
+
 /// What a turn asks the agent to run (the runner's functions).
 enum class turn_kind : std::uint16_t { start = 1, run = 2, stop = 3 };
 
@@ -116,6 +122,12 @@ class remote_port final : public strategy_port {
   [[nodiscard]] const market::risk_status& risk() const noexcept override;
 
  private:
+  struct queued {
+    event_slot slot{};
+    ts_ns now = 0;
+    std::vector<std::uint64_t> bytes;  ///< a message's envelope
+  };
+  void read_event(reader_base& r, queued& q);
   std::vector<std::byte> call(std::uint16_t op, const std::vector<std::byte>& args) const;
   const char* intern(const std::string& s) const;
 
@@ -132,6 +144,8 @@ class remote_port final : public strategy_port {
   mutable std::map<std::uint64_t, std::vector<double>> history_;  ///< per (sid, field)
   mutable std::map<order_id, market::order> orders_;
   std::vector<std::uint64_t> message_;  ///< the current message's bytes (8-aligned)
+  mutable std::vector<queued> batch_;    ///< the events the turn came with
+  mutable std::size_t batch_at_ = 0;
 };
 
 }  // namespace ntrun::agents

@@ -52,6 +52,9 @@ struct engine_config {
   /// then yields when its queue is empty (`ntrun run --watch` paces the replay and reloads
   /// code between two timestamps). With several strategies this is always so.
   bool host_advances = false;
+  /// Strategies (by index) that take no bar events (agents that do not subscribe to bars:
+  /// their turn would only skip them). Empty: every strategy takes every bar.
+  std::vector<bool> no_bars{};
 };
 
 /// The parts an engine is given (nautilus_trader's split): backtests and live runs are the same
@@ -210,6 +213,7 @@ class engine {
     std::size_t timers = 0;        ///< timers and calendar timers held (capped)
     rng64 rng;
     bool stopped = false;
+    bool no_bars = false;
   };
 
   class port_impl;

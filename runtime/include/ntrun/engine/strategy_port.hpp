@@ -48,6 +48,8 @@ class strategy_port {
   /// source is thrown once every event before it has been delivered.
   [[nodiscard]] virtual event_kind next(event_slot& out) = 0;
   [[nodiscard]] virtual ts_ns now() const noexcept = 0;
+  /// False when next() would only yield now (nothing queued); true when unsure.
+  [[nodiscard]] virtual bool has_events() const noexcept { return true; }
   [[nodiscard]] virtual const std::vector<std::string>& symbols() const noexcept = 0;
 
   /// The last n values (oldest first) of a field; fewer while the history is short. The span

@@ -41,6 +41,9 @@ struct run_options {
   int join_wait_ms = 30000;         ///< how long the run waits for its remote agents
   std::string curve_key;            ///< --curve-key PREFIX: the run's CURVE key pair
   std::vector<std::string> allow;   ///< --allow FILE: public keys of the agents let in
+  /// --cycle-stats: time each timestamp of an agents run (the bar in, every round of messages,
+  /// votes and orders until quiet) and print the distribution on stderr at the end.
+  bool cycle_stats = false;
 };
 
 /// `ntrun agent BUNDLE --only NAME --connect ENDPOINT`: one agent of a bundle in this
