@@ -16,6 +16,7 @@
 #include "ntrun/data/feed.hpp"
 #include "ntrun/data/time.hpp"
 #include "ntrun/host/bundle.hpp"
+#include "ntrun/host/live_run.hpp"
 #include "ntrun/host/lua_vm.hpp"
 #include "ntrun/host/watch.hpp"
 
@@ -656,6 +657,11 @@ run_result run_backtest(const run_options& opts) {
   if (opts.to) b.to = opts.to;
   if (opts.capital) b.capital = *opts.capital;
   if (opts.seed) b.seed = *opts.seed;
+  if (is_live(b)) return run_live(b, opts);  // a zmq feed: paper trading (live_run.cpp)
+  if (opts.feed) {
+    throw std::runtime_error("--feed: the bundle '" + b.name +
+                             "' reads CSV files; --feed replaces a zmq feed's endpoint");
+  }
 
   // Symbol ids follow the declaration order (bundle_config::symbols).
   symbol_id next_id = 0;
@@ -687,7 +693,7 @@ run_result run_backtest(const run_options& opts) {
 }
 
 run_result run_bundle(const bundle_config& b, const std::vector<std::string>& symbols,
-                      std::unique_ptr<backtest::bar_source> source, const run_options& opts) {
+                      std::unique_ptr<ntrun::event_source> source, const run_options& opts) {
   const bool per_symbol =
       !b.checks.max_position_by_symbol.empty() || !b.checks.max_notional_by_symbol.empty();
   if (per_symbol && symbols.size() != b.symbols.size()) {
@@ -706,8 +712,16 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
       .host_advances = opts.watch,
   };
-  backtest::bar_source* const src = source.get();  // --watch paces on its next timestamp
-  backtest::engine eng(std::move(cfg), std::move(source));
+  backtest::engine_parts parts{.source = std::move(source)};
+  if (opts.parts) opts.parts(cfg, parts);
+  // On a wall clock (a live feed) the host drives the engine: its runner yields while no
+  // data has arrived, and the loop below waits in the source's poll.
+  const bool live = parts.clock && !parts.clock->simulated();
+  cfg.host_advances = cfg.host_advances || live;
+  // --watch paces on the replay's next timestamp.
+  auto* const src = dynamic_cast<backtest::bar_source*>(parts.source.get());
+  if (opts.watch && !src) throw std::runtime_error("--watch replays data files; this source is live");
+  backtest::engine eng(std::move(cfg), std::move(parts));
 
   std::vector<std::string> names;
   for (const auto& f : b.strategy_files) names.push_back(display_name(f));
@@ -752,7 +766,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   for (auto& s : vms) {
     if (auto err = s->call("start")) fail(*s, *err);
   }
-  const bool single = vms.size() == 1;
+  const bool single = vms.size() == 1 && !live;
   auto all_failed = [&] {
     for (auto& s : vms) {
       if (!s->failed) return false;
