@@ -59,6 +59,29 @@ json() {  # json FILE EXPR: a Python expression over d, the report
   "$PY" -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"
 }
 
+# ---- Bundle validation: each mistake refused (exit 1) with its key and what is expected.
+mkdir -p "$W/bad"
+cp "$EX/strategy.lua" "$W/bad/strategy.lua"
+refused() {  # refused DATA_AND_KEYS EXPECTED_TEXT
+  echo "return { strategy = 'strategy.lua', $1 }" > "$W/bad/bundle.lua"
+  "$NTRUN" run "$W/bad" > "$W/bad.out" 2> "$W/bad.err"
+  local rc=$?
+  [ "$rc" -eq 1 ] || fail "bundle [$1] exited $rc, not 1"
+  grep -qF -- "$2" "$W/bad.err" || fail "bundle [$1]: no '$2' in: $(cat "$W/bad.err")"
+}
+refused 'data = { { zmq = "tcp://127.0.0.1:5555", file = "x.csv", symbols = { "A" } } }' \
+  "'data[1]': give either 'file' or 'zmq', not both"
+refused 'data = { { zmq = "tcp://127.0.0.1", symbols = { "A" } } }' \
+  "'data[1].zmq': bad ZeroMQ endpoint 'tcp://127.0.0.1': expected tcp://HOST:PORT"
+refused 'data = { { zmq = "tcp://127.0.0.1:99999", symbols = { "A" } } }' "bad port 99999"
+refused 'data = { { zmq = "tcp://127.0.0.1:5555" } }' "'data[1].symbols': a zmq feed needs its symbols"
+refused 'data = { { zmq = "tcp://127.0.0.1:5555", symbols = { "A" }, layout = "wide" } }' \
+  "'layout' and 'columns' describe CSV files"
+refused 'data = { { zmq = "tcp://127.0.0.1:5555", symbols = { "A" } } }, publish = "udp://x"' \
+  "'publish': bad ZeroMQ endpoint 'udp://x'"
+refused 'data = { { zmq = "tcp://127.0.0.1:5555", symbols = { "A" } } }, pubish = "tcp://127.0.0.1:1"' \
+  "unknown key 'pubish'"
+
 # ---- The reference: a plain backtest of the same rows with the same strategy.
 head -n $((ROWS + 1)) "$SRC/examples/data/sp500_index_ohlcv_daily_2000_2020.csv" > "$W/bt/rows.csv"
 cp "$EX/strategy.lua" "$W/bt/strategy.lua"
