@@ -154,7 +154,7 @@ wait "$PUBLISHER" 2>/dev/null
 [ "$RC" -eq 130 ] || fail "interrupted run exited $RC, not 130"
 [ "$(json "$W/int.json" 'd["status"]')" = interrupted ] || fail "status is not interrupted"
 BARS=$(json "$W/int.json" 'd["data"]["bars"]')
-[ "$BARS" -gt 30 ] && [ "$BARS" -lt 2000 ] || fail "interrupted run saw $BARS bars"
+[ "$BARS" -ge 30 ] && [ "$BARS" -lt 2000 ] || fail "interrupted run saw $BARS bars"
 grep -q "ended by interrupted" "$W/int.out" || fail "the report does not say it was interrupted"
 
 echo "ok: live $LIVE_TRADES trades / $LIVE_FILLS fills = backtest $BT_TRADES / $BT_FILLS over $ROWS bars; interrupted after $BARS bars"

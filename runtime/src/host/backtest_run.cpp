@@ -714,8 +714,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   };
   backtest::engine_parts parts{.source = std::move(source)};
   if (opts.parts) opts.parts(cfg, parts);
-  // On a wall clock (a live feed) the host drives the engine: its runner yields while no
-  // data has arrived, and the loop below waits in the source's poll.
+  // On a clock that is not simulated (a live feed) the host drives the engine: its runner
+  // yields while no data has arrived, and the loop below waits in the source's poll.
   const bool live = parts.clock && !parts.clock->simulated();
   cfg.host_advances = cfg.host_advances || live;
   // --watch paces on the replay's next timestamp.

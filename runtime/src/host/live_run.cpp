@@ -204,8 +204,9 @@ class live_source final : public ntrun::event_source {
       if (now - shown_ >= 1s) {
         shown_ = now;
         const auto& s = feed_.stats();
-        std::fprintf(stderr, "\r  live %s: %lld bars, last %s, %lld bad, %lld dropped   ",
-                     feed_.endpoint().c_str(), static_cast<long long>(s.bars),
+        // Under 60 columns: run_bundle blanks that many at the end.
+        std::fprintf(stderr, "\r  live: %lld bars to %s, %lld bad, %lld dropped",
+                     static_cast<long long>(s.bars),
                      last_ ? data::format_datetime(*last_).c_str() : "-",
                      static_cast<long long>(s.bad_frames), static_cast<long long>(s.dropped()));
         std::fflush(stderr);

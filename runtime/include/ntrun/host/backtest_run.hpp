@@ -40,7 +40,8 @@ struct run_options {
   std::optional<std::string> feed, publish;
   double idle_timeout = 0;
   /// Fills in engine parts besides the source before the engine is made (a live run: the
-  /// wall clock and the publishing venue). A wall clock makes the host drive the engine.
+  /// feed's clock and the publishing venue). A clock that is not simulated makes the host
+  /// drive the engine (its runner yields while no data has arrived).
   std::function<void(const backtest::engine_config&, backtest::engine_parts&)> parts{};
 };
 
