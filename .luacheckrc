@@ -17,7 +17,7 @@ local strategy = {
   globals = {
     "on_start", "on_bar", "on_timestamp", "on_order_accepted", "on_order_filled", "on_order_rejected",
     "on_order_canceled", "on_order_expired", "on_order_modified", "on_timer", "on_risk_state", "on_stop",
-    "on_save", "on_load",
+    "on_save", "on_load", "on_message", "on_proposal", "on_decision",
   },
   read_globals = { "nt" },
   ignore = { "212/ctx", "212/bar", "212/ev", "212/event", "212/fill", "212/order", "212/timer" },

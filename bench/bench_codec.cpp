@@ -77,7 +77,7 @@ void BM_encode_bar(benchmark::State& state) {
 BENCHMARK(BM_encode_bar);
 
 void BM_encode_batch_64_bars(benchmark::State& state) {
-  batch_writer w;
+  envelope_batch w;
   std::uint64_t seq = 0;
   for (auto _ : state) {
     w.clear();
@@ -140,7 +140,7 @@ void BM_read_bar(benchmark::State& state) {
 BENCHMARK(BM_read_bar);
 
 void BM_read_batch_64_bars(benchmark::State& state) {
-  batch_writer w;
+  envelope_batch w;
   for (std::uint64_t i = 0; i < 64; ++i) (void)w.add(make_header(i + 1), k_bar);
   const std::vector<std::byte> frame = copy_of(w.frame());
   for (auto _ : state) {
@@ -157,7 +157,7 @@ BENCHMARK(BM_read_batch_64_bars);
 
 /// Raw FlatBuffers walk of the same frame: prefix, verifier, the close of each bar.
 void BM_raw_read_batch_64_bars(benchmark::State& state) {
-  batch_writer w;
+  envelope_batch w;
   for (std::uint64_t i = 0; i < 64; ++i) (void)w.add(make_header(i + 1), k_bar);
   const std::vector<std::byte> frame = copy_of(w.frame());
   const auto* base = reinterpret_cast<const std::uint8_t*>(frame.data());

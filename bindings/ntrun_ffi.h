@@ -31,7 +31,7 @@ extern "C" {
 
 /* ---- ABI version and status codes --------------------------------------------------- */
 enum {
-  NTRUN_ABI_VERSION = 4,
+  NTRUN_ABI_VERSION = 5,
   NTRUN_OK = 0,
   NTRUN_EINVAL = -1,     /* bad argument (NaN, out of range, wrong length) */
   NTRUN_ENOMEM = -2,     /* allocation failed */
@@ -388,6 +388,63 @@ typedef struct ntrun_risk_state_t {
   double equity, peak_equity, drawdown, window_loss, trip_equity;
 } ntrun_risk_state_t;
 int32_t ntrun_ffi_risk_state(const ntrun_session_t* s, ntrun_risk_state_t* out) NTRUN_NOEXCEPT;
+
+
+/* ---- Messages between agents (docs/agents.md) ------------------------------------------ */
+/* An agent publishes through its session (the host stamps sender, sequence number and time)
+ * and receives NTRUN_EV_MESSAGE events whose bytes are one FlatBuffers envelope of
+ * transport/schema/ntrun.fbs. ntrun_ffi_msg_read decodes the session's current message into
+ * a flat struct; its text points into the event's bytes (valid until the next event).
+ * Kinds are the schema's Body values. Strategies (no mailbox) get NTRUN_ESTATE. */
+enum {
+  NTRUN_MSG_BAR = 1, NTRUN_MSG_QUOTE = 2, NTRUN_MSG_TRADE = 3, NTRUN_MSG_SIGNAL = 4,
+  NTRUN_MSG_ORDER_COMMAND = 5, NTRUN_MSG_ORDER_EVENT = 6, NTRUN_MSG_PROPOSAL = 7,
+  NTRUN_MSG_VOTE = 8, NTRUN_MSG_DECISION = 9, NTRUN_MSG_HEARTBEAT = 10,
+  NTRUN_MSG_PATTERN_MATCH = 11, NTRUN_MSG_RISK_REPORT = 12, NTRUN_MSG_ERROR = 13
+};
+/* Vote choices and decision outcomes (wire::VoteChoice, wire::Outcome). */
+enum { NTRUN_VOTE_APPROVE = 0, NTRUN_VOTE_REJECT = 1, NTRUN_VOTE_ABSTAIN = 2 };
+enum { NTRUN_OUTCOME_APPROVED = 0, NTRUN_OUTCOME_REJECTED = 1, NTRUN_OUTCOME_EXPIRED = 2,
+       NTRUN_OUTCOME_NO_QUORUM = 3 };
+typedef struct ntrun_msg_t {
+  int32_t kind;          /* NTRUN_MSG_* */
+  uint32_t sender;       /* agent id of the sender (0: the host) */
+  uint64_t seq;          /* the sender's sequence number */
+  int64_t ts_event, ts_init;
+  uint64_t correlation;
+  uint64_t id;           /* proposal: its id; vote, decision: the proposal's; order event: order id */
+  uint32_t symbol;       /* symbol id (signal, proposal, bar, order event, pattern match) */
+  int32_t code;          /* signal: direction -1/0/1; proposal, order event: side; vote: choice;
+                            decision: outcome; risk report, heartbeat: state; error: code;
+                            order event: status */
+  uint32_t agent;        /* proposal: proposer; vote: voter; heartbeat: the agent it is about */
+  int32_t count;         /* decision: its votes (ntrun_ffi_msg_vote); pattern match: matches */
+  int64_t time;          /* signal: horizon ns; proposal: deadline ns */
+  double x[5];           /* signal: strength, confidence; proposal: quantity; vote: weight;
+                            decision: approve, reject, abstain (weights); risk report: var, cvar,
+                            confidence, equity, gross exposure; bar: open, high, low, close,
+                            volume; order event: quantity, price, commission, filled, position */
+  const char* text;      /* signal: source; proposal, vote, decision, risk report: reason;
+                            error: message (not NUL-terminated: text_len bytes); NULL: none */
+  int64_t text_len;
+} ntrun_msg_t;
+/* Decodes the session's current message event. NTRUN_ESTATE when it is not a message,
+ * NTRUN_EINVAL when its bytes are not a valid envelope. */
+int32_t ntrun_ffi_msg_read(const ntrun_session_t* s, ntrun_msg_t* out) NTRUN_NOEXCEPT;
+/* The i-th vote (0-based) of the current decision message, as a NTRUN_MSG_VOTE. */
+int32_t ntrun_ffi_msg_vote(const ntrun_session_t* s, int32_t i, ntrun_msg_t* out) NTRUN_NOEXCEPT;
+/* Publishes a signal, proposal, vote or risk report (m->kind) on `topic` (NULL: the kind's
+ * topic: signals, proposals, votes, risk). The host fills the header (sender, seq, ts_event
+ * and ts_init = now); a proposal gets its id (written to *out_id) and proposer here.
+ * NTRUN_EINVAL with a message in err for a bad field, NTRUN_ESTATE without a mailbox, or
+ * past the messages one turn may publish (a message storm). */
+int32_t ntrun_ffi_msg_publish(ntrun_session_t* s, const ntrun_msg_t* m, const char* topic,
+                              uint64_t* out_id, char* err, size_t errlen) NTRUN_NOEXCEPT;
+/* This agent's id (0 without a mailbox), an agent's name by id and a topic's name by the
+ * message event's channel (NULL when unknown). */
+uint32_t ntrun_ffi_agent_id(const ntrun_session_t* s) NTRUN_NOEXCEPT;
+const char* ntrun_ffi_agent_name(const ntrun_session_t* s, uint32_t id) NTRUN_NOEXCEPT;
+const char* ntrun_ffi_msg_topic(const ntrun_session_t* s, int64_t channel) NTRUN_NOEXCEPT;
 
 
 /* ---- DTW (compute/dtw): distance, path, batch, nearest neighbours --------------------- */

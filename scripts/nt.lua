@@ -14,6 +14,7 @@ local nt = {
   risk = require "nt.risk",
   time = require "nt.time",
   json = require "nt.json",
+  msg = require "nt.msg",
 }
 
 -- nt.backtest runs whole backtests from Lua; it exists in trusted states only

@@ -318,6 +318,53 @@ int main(int argc, char** argv) {
               },
               ""));
 
+  run->add_option("--serve", run_opts.serve,
+                  "Agents: let agent processes join at ENDPOINT (tcp://127.0.0.1:5560, "
+                  "ipc:///tmp/x); with --remote (docs/agents.md)")
+      ->type_name("ENDPOINT");
+  run->add_option("--remote", run_opts.remote,
+                  "Agents: NAME runs in its own process (ntrun agent BUNDLE --only NAME "
+                  "--connect ENDPOINT); repeat for several")
+      ->type_name("NAME");
+  run->add_option("--agent-timeout", run_opts.agent_timeout_ms,
+                  "Agents: milliseconds of silence in its turn that stop a remote agent "
+                  "(default 10000)")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 86'400'000));
+  run->add_option("--join-wait", run_opts.join_wait_ms,
+                  "Agents: milliseconds to wait for the remote agents to join (default 30000)")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 86'400'000));
+  run->add_option("--curve-key", run_opts.curve_key,
+                  "Agents: CURVE on --serve with this key pair (PREFIX.key, PREFIX.pub from "
+                  "ntrun keygen)")
+      ->type_name("PREFIX");
+  run->add_option("--allow", run_opts.allow,
+                  "Agents: public key file of an agent process let in (with --curve-key); repeat")
+      ->type_name("FILE");
+
+  ntrun::host::agent_options agent_opts;
+  auto* agent = app.add_subcommand(
+      "agent", "Run one agent of a bundle in this process, joining a run started with --serve");
+  agent->add_option("bundle", agent_opts.bundle_dir, "Bundle folder (holds bundle.lua)")->required();
+  agent->add_option("--only", agent_opts.name, "The agent to run (its name in bundle.lua)")
+      ->required()
+      ->type_name("NAME");
+  agent->add_option("--connect", agent_opts.connect, "The run's --serve endpoint")
+      ->required()
+      ->type_name("ENDPOINT");
+  agent->add_option("--curve-key", agent_opts.curve_key,
+                    "CURVE: this agent's key pair (PREFIX.key, PREFIX.pub)")
+      ->type_name("PREFIX");
+  agent->add_option("--server-key", agent_opts.server_key, "CURVE: the run's public key file")
+      ->type_name("FILE");
+  agent->add_option("--join-wait", agent_opts.join_wait_ms,
+                    "Milliseconds to wait for the run's welcome (default 30000)")
+      ->type_name("MS")
+      ->check(CLI::Range(1, 86'400'000));
+  agent->add_flag("--trusted", agent_opts.allow_trusted, "Trust the bundle's code (as run --trusted)");
+  agent->add_flag("--quiet,-q", agent_opts.quiet, "Hide the agent's log lines below warn");
+
   std::vector<std::string> test_paths;
   std::string filter;
   auto* test = app.add_subcommand("test", "Run Lua specs (*_spec.lua) inside the host");
@@ -341,7 +388,7 @@ int main(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print the version");
 
   int threads = 0;
-  for (auto* cmd : {run, test, exec}) add_threads_option(cmd, threads);
+  for (auto* cmd : {run, test, exec, agent}) add_threads_option(cmd, threads);
 
   try {
     app.parse(argc, argv);
@@ -388,6 +435,7 @@ int main(int argc, char** argv) {
     return cmd_run(run_opts, json_path, equity_csv, trades_csv);
   }
   try {
+    if (*agent) return ntrun::host::run_agent(agent_opts);
     if (*test) return ntrun::host::run_specs(test_paths, filter);
     if (*exec) {
       // prefix_command leaves everything after the script in remaining().

@@ -95,10 +95,15 @@ local TOP = {
   name = true, description = true, strategy = true, strategies = true, data = true,
   params = true, capital = true, commission = true, slippage = true, venue = true,
   limits = true, history = true, from = true, to = true, seed = true, sandbox = true,
-  trusted = true, publish = true,
+  trusted = true, agents = true, topology = true, hub = true, quorum = true,
+  publish = true,
 }
+local AGENT = { name = true, file = true, role = true, subscribe = true, parent = true }
+local QUORUM = { rule = true, deadline_ms = true, threshold = true, min_turnout = true, voters = true }
+local VOTER = { name = true, weight = true, veto = true }
+local RULES = { majority = true, supermajority = true, unanimous = true, weighted = true }
+local TOPOLOGIES = { mesh = true, star = true, hierarchical = true }
 local DATA = { file = true, zmq = true, symbol = true, symbols = true, layout = true, columns = true }
-
 local COLUMNS = { time = true, open = true, high = true, low = true, close = true, volume = true }
 local COMMISSION = { per_share = true, per_value = true, minimum = true }
 local SLIPPAGE = { model = true, value = true }
@@ -352,6 +357,123 @@ local function evaluate(file)
   return res
 end
 
+local function ident(file, where, v)
+  expect(file, where, v, "string")
+  if not v:match("^[%a_][%w_]*$") or #v > 32 then
+    fail(file, where, string.format("must be a name of letters, digits and _ (at most 32; got '%s')", v))
+  end
+  return v
+end
+
+--- Validates agents = {...}, topology, hub and quorum (docs/agents.md); returns the agents
+--- (name, file, role, subscribe, parent) and sets b's topology/hub/quorum into the result's
+--- fields agents.topology, agents.hub, agents.quorum.
+function M.check_agents(file, dir, b)
+  expect(file, "agents", b.agents, "table")
+  if #b.agents == 0 then fail(file, "agents", "at least one agent is needed") end
+  if #b.agents > 255 then fail(file, "agents", "at most 255 agents") end
+  local out, seen = {}, {}
+  for i, a in ipairs(b.agents) do
+    local w = "agents[" .. i .. "]"
+    expect(file, w, a, "table")
+    check_keys(file, w, a, AGENT)
+    if a.name == nil then fail(file, w, "missing key 'name' (the agent's name, e.g. name = \"risk\")") end
+    local name = ident(file, w .. ".name", a.name)
+    if seen[name] then fail(file, w .. ".name", "two agents are named '" .. name .. "'") end
+    seen[name] = true
+    if a.file == nil then fail(file, w, "missing key 'file' (the agent's Lua file)") end
+    text(file, w .. ".file", a.file)
+    local path = join(dir, a.file)
+    local ok, what = file_exists(path)
+    if not ok then
+      fail(file, w .. ".file", string.format("file '%s' %s", path, what == "not found" and "not found" or ("is " .. what)))
+    end
+    local e = { name = name, file = path, role = a.role ~= nil and ident(file, w .. ".role", a.role) or "agent",
+      subscribe = {}, parent = "" }
+    if a.subscribe ~= nil then
+      if type(a.subscribe) == "string" then a.subscribe = { a.subscribe } end
+      expect(file, w .. ".subscribe", a.subscribe, "table")
+      for j, t in ipairs(a.subscribe) do e.subscribe[j] = ident(file, w .. ".subscribe[" .. j .. "]", t) end
+    end
+    if a.parent ~= nil then e.parent = ident(file, w .. ".parent", a.parent) end
+    out[i] = e
+  end
+  for i, e in ipairs(out) do
+    if e.parent ~= "" and not seen[e.parent] then
+      fail(file, "agents[" .. i .. "].parent", "no agent is named '" .. e.parent .. "'" ..
+        (M.nearest(e.parent, seen) and (" (did you mean '" .. M.nearest(e.parent, seen) .. "'?)") or ""))
+    end
+    if e.parent == e.name then fail(file, "agents[" .. i .. "].parent", "an agent cannot be its own parent") end
+  end
+  local topo = b.topology or "mesh"
+  if not TOPOLOGIES[topo] then
+    fail(file, "topology", "must be \"mesh\", \"star\" or \"hierarchical\" (got " .. tostring(topo) .. ")")
+  end
+  out.topology = topo
+  out.hub = ""
+  if topo == "star" then
+    if b.hub == nil then fail(file, "hub", "a star topology needs its hub: hub = \"<agent name>\"") end
+    out.hub = ident(file, "hub", b.hub)
+    if not seen[out.hub] then fail(file, "hub", "no agent is named '" .. out.hub .. "'") end
+  elseif b.hub ~= nil then
+    fail(file, "hub", "only a star topology has a hub (topology = \"star\")")
+  end
+  if topo == "hierarchical" then
+    local roots = 0
+    for _, e in ipairs(out) do if e.parent == "" then roots = roots + 1 end end
+    if roots == 0 then fail(file, "agents", "a hierarchy needs a root: an agent without a parent") end
+  end
+  local q = b.quorum or {}
+  expect(file, "quorum", q, "table")
+  check_keys(file, "quorum", q, QUORUM)
+  local rule = q.rule or "majority"
+  if not RULES[rule] then
+    fail(file, "quorum.rule", "must be majority, supermajority, unanimous or weighted (got " .. tostring(rule) .. ")")
+  end
+  local quorum = { rule = rule, deadline_ms = 60000, threshold = 0.5, min_turnout = -1, voters = {} }
+  if q.deadline_ms ~= nil then
+    quorum.deadline_ms = positive(file, "quorum.deadline_ms", q.deadline_ms)
+    if q.deadline_ms > MAX_SECONDS * 1000 then fail(file, "quorum.deadline_ms", "is too large") end
+  end
+  if q.threshold ~= nil then
+    if rule ~= "weighted" then fail(file, "quorum.threshold", "only the weighted rule has a threshold") end
+    quorum.threshold = positive(file, "quorum.threshold", q.threshold)
+    if q.threshold > 1 then fail(file, "quorum.threshold", "is a fraction of the weight: in (0, 1]") end
+  end
+  if q.min_turnout ~= nil then
+    positive(file, "quorum.min_turnout", q.min_turnout, true)
+    if q.min_turnout ~= math.floor(q.min_turnout) or q.min_turnout > 1024 then
+      fail(file, "quorum.min_turnout", "must be a whole number of voters")
+    end
+    quorum.min_turnout = q.min_turnout
+  end
+  if q.voters ~= nil then
+    expect(file, "quorum.voters", q.voters, "table")
+    local vseen = {}
+    for j, v in ipairs(q.voters) do
+      local w = "quorum.voters[" .. j .. "]"
+      if type(v) == "string" then v = { name = v } end
+      expect(file, w, v, "table")
+      check_keys(file, w, v, VOTER)
+      local name = ident(file, w .. ".name", v.name)
+      if not seen[name] then
+        fail(file, w, "no agent is named '" .. name .. "'" ..
+          (M.nearest(name, seen) and (" (did you mean '" .. M.nearest(name, seen) .. "'?)") or ""))
+      end
+      if vseen[name] then fail(file, w, "'" .. name .. "' is listed twice") end
+      vseen[name] = true
+      local weight = v.weight ~= nil and positive(file, w .. ".weight", v.weight) or 1
+      if weight ~= math.floor(weight) or weight > 1000000 then
+        fail(file, w .. ".weight", "must be a whole number in 1..1000000")
+      end
+      quorum.voters[j] = { name = name, weight = weight,
+        veto = v.veto ~= nil and expect(file, w .. ".veto", v.veto, "boolean") or false }
+    end
+  end
+  out.quorum = quorum
+  return out
+end
+
 --- Loads BUNDLE_DIR/bundle.lua and returns the normalised configuration. data_override: an
 --- optional list of data file paths replacing the bundle's, in order (`ntrun run --data`);
 --- the bundle's own files need not exist then.
@@ -368,7 +490,19 @@ function M.load(dir, data_override)
   if b.strategy ~= nil and b.strategies ~= nil then
     fail(file, "strategy", "give either 'strategy' or 'strategies', not both")
   end
+  if b.agents ~= nil and (b.strategy ~= nil or b.strategies ~= nil) then
+    fail(file, "agents", "a bundle runs either strategies or agents: give 'agents' or 'strategy', not both")
+  end
+  if b.agents == nil and (b.topology ~= nil or b.hub ~= nil or b.quorum ~= nil) then
+    fail(file, b.topology ~= nil and "topology" or b.hub ~= nil and "hub" or "quorum",
+      "only a bundle with agents = {...} has a topology, a hub or a quorum")
+  end
   local list = b.strategies or b.strategy
+  if b.agents ~= nil then
+    out.agents = M.check_agents(file, dir, b)
+    list = {}
+    for i, a in ipairs(b.agents) do list[i] = a.file end
+  end
   if list == nil then fail(file, "", "missing key 'strategy' (the strategy file, e.g. strategy = \"strategy.lua\")") end
   if type(list) == "string" then list = { list } end
   expect(file, "strategies", list, "table")

@@ -11,7 +11,7 @@ local C = ffi.C
 
 local M = { C = C, ffi = ffi }
 
-M.ABI_VERSION = 4
+M.ABI_VERSION = 5
 local host_abi = C.ntrun_ffi_abi_version()
 if host_abi ~= M.ABI_VERSION then
   error(string.format("nt: the host speaks C ABI version %d but this nt library needs %d: "

@@ -18,7 +18,7 @@ local M = {}
 -- on_save/on_load belong to the reload contract (docs/strategies.md).
 M.CALLBACKS = { "on_start", "on_bar", "on_timestamp", "on_order_filled", "on_order_rejected", "on_order_canceled",
   "on_order_expired", "on_order_accepted", "on_order_modified", "on_timer", "on_risk_state", "on_stop",
-  "on_save", "on_load" }
+  "on_save", "on_load", "on_message", "on_proposal", "on_decision" }
 local CALLBACK_SET = {}
 for _, name in ipairs(M.CALLBACKS) do CALLBACK_SET[name] = true end
 
@@ -43,6 +43,9 @@ end
 local EV_BAR, EV_FILLED, EV_REJECTED = C.NTRUN_EV_BAR, C.NTRUN_EV_FILLED, C.NTRUN_EV_REJECTED
 local EV_CANCELED, EV_EXPIRED, EV_TIMER = C.NTRUN_EV_CANCELED, C.NTRUN_EV_EXPIRED, C.NTRUN_EV_TIMER
 local EV_ACCEPTED, EV_MODIFIED, EV_RISK = C.NTRUN_EV_ACCEPTED, C.NTRUN_EV_MODIFIED, C.NTRUN_EV_RISK
+local EV_MESSAGE = C.NTRUN_EV_MESSAGE
+local msgmod = require "nt._msg"
+local is_agent, agent_bars = false, true
 local NAMES = ctxmod.NAMES
 local LAST_OF_TIME = 2 -- ntrun::bar_last_of_time: the last bar of its timestamp
 
@@ -170,12 +173,21 @@ end
 --- modules); bundle_name: the bundle's name; params_source: the validated params as a chunk
 --- of plain data (the manifest itself is never evaluated in a strategy's state); trusted:
 --- the user trusts the bundle (--trusted), no sandbox.
-function M.load(path, bundle_dir, bundle_name, params_source, trusted)
+--- agent (optional): {name=, role=, subscribe={...}} when this state runs an agent.
+function M.load(path, bundle_dir, bundle_name, params_source, trusted, agent)
   ev = C.ntrun_ffi_session_event(SESSION)
   bar = ev.bar
   ctx = ctxmod.new(params_of(params_source), bundle_name)
   symbols = {}
   for i, s in ipairs(ctx.symbols) do symbols[i] = s end
+  if agent then
+    is_agent = true
+    ctxmod.set_agent(ctx, agent.name, agent.role)
+    agent_bars = false
+    for _, t in ipairs(agent.subscribe) do
+      if t == "bars" then agent_bars = true end
+    end
+  end
   strategy_path, strategy_dir, strategy_trusted = path, bundle_dir, trusted
   S = compile(path, bundle_dir, trusted)
   return ctx
@@ -258,8 +270,43 @@ end
 --- Runs events until the engine yields (another strategy's turn) or ends; returns the kind.
 --- The bar callbacks are read when the loop starts (the host re-enters it after a reload, a
 --- yield or a control event); the others at each of their events.
+-- A proposal's answer: on_proposal returns "approve" / "reject" / "abstain" (or true/false)
+-- and an optional reason, or {vote=, weight=, reason=}; nil casts no vote.
+local function answer(p, choice, reason)
+  if choice == nil then return end
+  local opts
+  if type(choice) == "table" then
+    local t = choice
+    local bad = require("nt._bundle").unknown_key(t, { vote = true, weight = true, reason = true })
+    if bad then error("on_proposal's answer: " .. bad, 0) end
+    choice, opts = t.vote, { weight = t.weight, reason = t.reason }
+  else
+    opts = { reason = reason }
+  end
+  if choice == true then choice = "approve" elseif choice == false then choice = "reject" end
+  msgmod._vote(p, choice, opts)
+end
+
+local function on_message_event()
+  local m, kind = msgmod._read(ev.message.channel)
+  if not m then error("a message could not be read: " .. tostring(kind), 0) end
+  if kind == "proposal" then
+    local on_proposal = rawget(S, "on_proposal")
+    if on_proposal then
+      local id = msgmod._proposal_id()
+      return answer(id, on_proposal(ctx, m))
+    end
+  elseif kind == "decision" then
+    local on_decision = rawget(S, "on_decision")
+    if on_decision then return on_decision(ctx, m) end
+  end
+  local on_message = rawget(S, "on_message")
+  if on_message then on_message(ctx, m) end
+end
+
 function M.run()
   local on_bar, on_timestamp = rawget(S, "on_bar"), rawget(S, "on_timestamp")
+  if is_agent and not agent_bars then on_bar, on_timestamp = nil, nil end
   while true do
     local k = C.ntrun_ffi_session_next(SESSION)
     if k == EV_BAR then
@@ -290,6 +337,8 @@ function M.run()
     elseif k == EV_MODIFIED then
       local on_order_modified = rawget(S, "on_order_modified")
       if on_order_modified then on_order_modified(ctx, order_event(ev.order)) end
+    elseif k == EV_MESSAGE then
+      on_message_event()
     elseif k == EV_RISK then
       local on_risk_state = rawget(S, "on_risk_state")
       if on_risk_state then

@@ -18,7 +18,7 @@ local SAFE = {
 }
 local PUBLIC_MODULES = {
   nt = true, ["nt.array"] = true, ["nt.ind"] = true, ["nt.time"] = true, ["nt.dtw"] = true,
-  ["nt.stats"] = true, ["nt.risk"] = true,
+  ["nt.stats"] = true, ["nt.risk"] = true, ["nt.msg"] = true,
 }
 
 local copy = require("nt._bundle").copy

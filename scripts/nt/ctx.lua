@@ -191,7 +191,11 @@ local function fill_request(r, symbol, side, quantity, opts, fn, level, no_trail
   end
 end
 
+-- Agents other than executors do not place orders (docs/agents.md); strategies do.
+local order_refusal
+
 local function submit(symbol, side, quantity, opts, fn)
+  if order_refusal then error("ctx:" .. fn .. ": " .. order_refusal, 3) end
   if opts ~= nil then
     if type(opts) ~= "table" then
       error(string.format("bad 'opts' argument to ctx:%s: table expected (got %s)", fn, type(opts)), 3)
@@ -209,6 +213,7 @@ end
 
 -- Submits list_reqs[0 .. n-1] as one list: a table of ids, or nil and the reason.
 local function submit_list(n, fn)
+  if order_refusal then error("ctx:" .. fn .. ": " .. order_refusal, 3) end
   local rc = C.ntrun_ffi_order_submit_list(S, list_reqs, n, list_ids, reason_out)
   if rc == core.OK then
     local ids = {}
@@ -533,6 +538,7 @@ function Ctx:order_target_weights(weights, opts)
 end
 
 function Ctx:cancel_order(id)
+  if order_refusal then error("ctx:cancel_order: " .. order_refusal, 2) end
   local rc = C.ntrun_ffi_order_cancel(S, core.num_arg(id, "id", 2))
   if rc == core.OK then return true end
   if rc == core.ENOTFOUND then return false end
@@ -541,6 +547,7 @@ end
 
 --- Changes an open order: fields quantity=, limit=, stop= (others kept).
 function Ctx:modify_order(id, changes)
+  if order_refusal then error("ctx:modify_order: " .. order_refusal, 2) end
   if type(changes) ~= "table" then error("bad 'changes' argument to ctx:modify_order: table expected", 2) end
   check_keys(changes, CHANGES, "changes", "modify_order", 2)
   local rc = C.ntrun_ffi_order_modify(S, core.num_arg(id, "id", 2),
@@ -769,5 +776,38 @@ function Ctx:log_at(level, ...)
   C.ntrun_ffi_log(S, lv, msg, #msg)
 end
 function Ctx:log(...) return self:log_at("info", ...) end
+
+
+-- ---- agents (docs/agents.md) ----------------------------------------------------------------
+local msg = require "nt._msg"
+
+local function sid_or_nil(symbol) return sid_of[symbol] end
+
+--- (Runner) Makes this state's ctx an agent's: ctx.agent, ctx.role; only executors order.
+function M.set_agent(ctx, name, role)
+  rawset(ctx, "agent", name)
+  rawset(ctx, "role", role)
+  order_refusal = role ~= "executor" and string.format("agent '%s' is a %s: only an executor agent places "
+    .. "orders (role = \"executor\" in bundle.lua); propose the trade instead (ctx:propose)", name, role) or nil
+  msg._set_symbols(symbols)
+end
+
+--- Publishes a message made by nt.msg.signal{...} or nt.msg.risk{...} on its kind's topic
+--- ("signals", "risk") or on `topic`.
+function Ctx:publish(m, topic)
+  msg._publish(m, topic, sid_or_nil)
+end
+
+--- Proposes a trade to the quorum: {symbol=, side="buy"|"sell", quantity=, deadline_ms=,
+--- reason=}; returns the proposal id. The decision comes back to on_decision.
+function Ctx:propose(t)
+  return msg._propose(t, sid_or_nil)
+end
+
+--- Votes on a proposal (p.id): "approve", "reject" or "abstain", opts {weight=, reason=}.
+--- on_proposal's return value votes for you; this is for votes cast later.
+function Ctx:vote(proposal_id, choice, opts)
+  msg._vote(proposal_id, choice, opts)
+end
 
 return M

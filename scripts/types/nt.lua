@@ -16,6 +16,7 @@
 ---@field dtw nt.dtw Dynamic time warping: distance, path, batches, nearest neighbours, subsequence search.
 ---@field time nt.time Timestamp helpers (UTC).
 ---@field json nt.json A strict JSON decoder.
+---@field msg nt.msg Message builders for agents (docs/agents.md).
 ---@field risk nt.risk VaR/CVaR, VaR backtests, covariance, volatility, beta, Kelly sizing.
 ---@field stats nt.stats Performance statistics: Sharpe, Sortino, drawdowns, Omega, tail ratio.
 ---@field backtest nt.backtest Backtests from Lua; only in trusted states (`ntrun exec`, `ntrun test`).
@@ -1065,6 +1066,22 @@ function Ctx:set_limits(changes) end
 ---@param ... any
 function Ctx:log(...) end
 
+---Agents: publishes a message made by nt.msg.signal{...} or nt.msg.risk{...} on its kind's topic ("signals", "risk") or on `topic`.
+---@param msg table
+---@param topic? string
+function Ctx:publish(msg, topic) end
+
+---Agents: proposes a trade to the quorum; the decision comes to on_decision. Returns the proposal id.
+---@param t {symbol: string, side: "buy"|"sell", quantity: number, deadline_ms?: number, reason?: string}
+---@return integer
+function Ctx:propose(t) end
+
+---Agents: votes on a proposal (on_proposal's return value votes for you; this is for later votes).
+---@param proposal integer
+---@param choice "approve"|"reject"|"abstain"
+---@param opts? {weight?: number, reason?: string}
+function Ctx:vote(proposal, choice, opts) end
+
 ---Logs at the given level.
 ---@param level "debug"|"info"|"warn"|"error"
 ---@param ... any
@@ -1087,6 +1104,9 @@ function Ctx:log_at(level, ...) end
 ---@field on_save? fun(ctx: nt.Ctx): table For a code reload (`ntrun run --watch`): the state to hand to the new code; default ctx.state.
 ---@field on_load? fun(ctx: nt.Ctx, state: table) For a code reload: takes the old code's state (sets ctx.state); default ctx.state = state.
 ---@field on_stop? fun(ctx: nt.Ctx) Once, after the last event (not after a strategy error).
+---@field on_message? fun(ctx: nt.Ctx, msg: table) Agents: a message on a subscribed topic (a read-only view, valid during the call).
+---@field on_proposal? fun(ctx: nt.Ctx, p: table): any Agents: a proposal to vote on; return "approve", "reject" or "abstain" (and a reason), or nil for no vote.
+---@field on_decision? fun(ctx: nt.Ctx, d: table) Agents: the quorum's decision (d.approved, d.id, d.reason, d.votes).
 
 -- In a strategy's environment `print` goes to the run log, `math.random` draws from the run's
 -- seeded generator (same seed, same numbers) and `math.randomseed` raises; reading an
@@ -1121,5 +1141,22 @@ on_save = nil
 on_load = nil
 ---@type fun(ctx: nt.Ctx)?
 on_stop = nil
+---@type fun(ctx: nt.Ctx, msg: table)?
+on_message = nil
+---@type (fun(ctx: nt.Ctx, p: table): any)?
+on_proposal = nil
+---@type fun(ctx: nt.Ctx, d: table)?
+on_decision = nil
+
+---@class nt.msg
+local msg = {}
+---A trading signal: symbol, direction ("long"/"short"/"flat" or 1/-1/0), strength and confidence in [0, 1], horizon (seconds), source.
+---@param t {symbol: string, direction: string|integer, strength?: number, confidence?: number, horizon?: number, source?: string}
+---@return table
+function msg.signal(t) end
+---A risk report: state ("normal", "halted", "reducing"), var, cvar, confidence, equity, gross, horizon, reason.
+---@param t table
+---@return table
+function msg.risk(t) end
 
 return nt

@@ -209,7 +209,7 @@ double touch(const envelope_view& v) {
 
 /// A batch of one of each kind (14 envelopes).
 std::vector<std::byte> mixed_batch() {
-  batch_writer w;
+  envelope_batch w;
   std::uint64_t seq = 1;
   CHECK(w.add(make_header(seq++), sample_bar));
   CHECK(w.add(make_header(seq++), sample_quote));
@@ -423,7 +423,7 @@ TEST_CASE("codec: a batch of mixed kinds reads back in order") {
   for (std::size_t i = 0; i < seqs.size(); ++i) CHECK(seqs[i] == i + 1);
 
   // An envelope forwarded through raw() is the same bytes.
-  batch_writer copy;
+  envelope_batch copy;
   CHECK(for_each_envelope(frame, [&](const envelope_view& v) { CHECK(copy.append(v.raw())); }).ok());
   CHECK(std::equal(frame.begin(), frame.end(), copy.frame().begin(), copy.frame().end()));
 
@@ -444,7 +444,7 @@ TEST_CASE("codec: a batch of mixed kinds reads back in order") {
 TEST_CASE("codec: the batch writer refuses what would pass its limit") {
   encoder enc;
   const std::size_t one = enc.encode(make_header(1), sample_bar).size();
-  batch_writer w(2 * one + 1);
+  envelope_batch w(2 * one + 1);
   CHECK(w.add(make_header(1), sample_bar));
   CHECK(w.add(make_header(2), sample_bar));
   CHECK_FALSE(w.add(make_header(3), sample_bar));

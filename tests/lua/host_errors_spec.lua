@@ -75,7 +75,7 @@ end)
 
 describe("bundle.lua problems", function()
   local cases = {
-    { "unknown_key", "bundle.lua: unknown key 'capitol' (did you mean 'capital'? allowed: capital," },
+    { "unknown_key", "bundle.lua: unknown key 'capitol' (did you mean 'capital'? allowed: agents, capital," },
     { "missing_strategy", "bundle.lua: 'strategy': file '" },
     { "missing_strategy", "no_such_strategy.lua' not found" },
     { "missing_data", "bundle.lua: 'data[1].file': file '" },

@@ -46,6 +46,10 @@ event_kind session::next() noexcept {
                                        .flags = static_cast<std::int32_t>(f)};
     return event_kind::control;
   }
+  if (mail_ && mail_->take(slot_.message)) {
+    slot_.kind = static_cast<std::int32_t>(event_kind::message);
+    return event_kind::message;
+  }
   if (!port_) {
     slot_.kind = static_cast<std::int32_t>(event_kind::end);
     return event_kind::end;

@@ -12,6 +12,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "agent_port.hpp"
+#include "ntrun/agents/remote.hpp"
+#include "ntrun/agents/router.hpp"
 #include "ntrun/backtest/engine.hpp"
 #include "ntrun/data/feed.hpp"
 #include "ntrun/data/time.hpp"
@@ -19,6 +22,7 @@
 #include "ntrun/host/live_run.hpp"
 #include "ntrun/host/lua_vm.hpp"
 #include "ntrun/host/watch.hpp"
+#include "ntrun/transport/curve.hpp"
 
 extern "C" {
 #include <lauxlib.h>
@@ -111,13 +115,31 @@ std::string without_runner_frames(const std::string& traceback) {
   return user_frame ? out + kept : out;
 }
 
+/// The agent a state runs (its port and mailbox); all nullptr for a strategy. With `remote`,
+/// the agent runs in another process (`ntrun agent`) and this state only holds its session:
+/// each call is a turn served over the agent_server.
+struct agent_parts {
+  strategy_port* port = nullptr;
+  ntrun::mailbox* box = nullptr;
+  const agents::agent_info* info = nullptr;
+  agents::agent_server* remote = nullptr;
+};
+
 /// One strategy's Lua state, its session (attached to the engine's port for the strategy)
 /// and the nt._runner functions that drive it.
 class strategy_vm {
  public:
-  strategy_vm(backtest::engine& eng, int index, const std::string& name, const std::string& path,
-              const bundle_config& b, log_context* log, bool jit_log, bool trusted)
-      : index_(index), name_(name), eng_(&eng) {
+  strategy_vm(strategy_port& port, int index, const std::string& name, const std::string& path,
+              const bundle_config& b, log_context* log, bool jit_log, bool trusted,
+              agent_parts agent = {})
+      : index_(index), name_(name), port_(&port), remote_(agent.remote) {
+    if (remote_) {
+      session& rs = vm_.session();
+      rs.set_name(name);
+      rs.attach(&port);
+      rs.set_mailbox(agent.box);
+      return;
+    }
     if (jit_log) {
       vm_.require("nt._jitlog");
       lua_getfield(vm_.state(), -1, "start");
@@ -128,7 +150,8 @@ class strategy_vm {
     if (!trusted) s.set_memory_limit(b.memory_limit);
     s.set_name(name);
     s.set_log_sink(print_log, log);
-    s.attach(&eng.port(index));
+    s.attach(&port);
+    s.set_mailbox(agent.box);
     lua_State* L = vm_.state();
     vm_.require("nt._runner");
     runner_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -138,10 +161,21 @@ class strategy_vm {
     lua_pushstring(L, b.name.c_str());
     lua_pushlstring(L, b.params_source.data(), b.params_source.size());
     lua_pushboolean(L, trusted ? 1 : 0);
+    if (agent.info) {
+      lua_createtable(L, 0, 3);
+      lua_pushstring(L, agent.info->name.c_str());
+      lua_setfield(L, -2, "name");
+      lua_pushstring(L, agent.info->role.c_str());
+      lua_setfield(L, -2, "role");
+      push_strings(L, agent.info->subscribe);
+      lua_setfield(L, -2, "subscribe");
+    } else {
+      lua_pushnil(L);
+    }
     // The callback budget covers the strategy file's top level too.
     if (!trusted) vm_.set_time_limit(b.callback_budget);
     phase_ = "load";
-    if (auto err = vm_.pcall(5, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
+    if (auto err = vm_.pcall(6, 0)) throw lua_error_exception(cut(describe(without_runner_frames(*err))));
     note_bar_callbacks();
   }
 
@@ -156,7 +190,7 @@ class strategy_vm {
 
   /// The nt._jitlog report lines of this state (when it was started).
   void jit_report(const std::string& name, std::vector<std::string>& out) {
-    if (vm_.abandoned() || vm_.timed_out()) return;
+    if (remote_ || vm_.abandoned() || vm_.timed_out()) return;
     lua_State* L = vm_.state();
     vm_.require("nt._jitlog");
     lua_getfield(L, -1, "report");
@@ -183,6 +217,18 @@ class strategy_vm {
 
   /// Calls runner.<fn>(); returns the error (with traceback) or the returned event kind.
   std::optional<std::string> call(const char* fn, int* kind = nullptr) {
+    if (remote_) {
+      const std::string_view f(fn);
+      const agents::turn_result r = remote_->turn(
+          static_cast<std::uint32_t>(index_ + 1),
+          f == "start" ? agents::turn_kind::start
+          : f == "stop" ? agents::turn_kind::stop
+                        : agents::turn_kind::run,
+          vm_.session());
+      if (r.error) return r.error;
+      if (kind) *kind = r.kind;
+      return std::nullopt;
+    }
     if (vm_.abandoned()) return "stopped earlier";
     phase_ = fn;
     push_fn(fn);
@@ -252,7 +298,7 @@ class strategy_vm {
                                                  : std::string(phase_);
     const std::string msg = "stopped: " + what + " ran longer than " +
                             std::to_string(vm_.time_limit() / 1'000'000) + " ms at " +
-                            data::format_datetime(eng_->now()) +
+                            data::format_datetime(port_->now()) +
                             " (a loop that never ends? the budget is sandbox.callback_ms in "
                             "bundle.lua); the strategy is disabled";
     if (vm_.abandoned()) return name_ + ": " + msg + " (stopped inside compiled code or a library function: no line known)";
@@ -283,6 +329,7 @@ class strategy_vm {
       case event_kind::accepted: return "on_order_accepted";
       case event_kind::modified: return "on_order_modified";
       case event_kind::risk: return "on_risk_state";
+      case event_kind::message: return "on_message (or on_proposal, on_decision)";
       default: return "the strategy";
     }
   }
@@ -297,7 +344,8 @@ class strategy_vm {
   lua_vm vm_;
   int index_;
   std::string name_;
-  const backtest::engine* eng_;
+  const strategy_port* port_;
+  agents::agent_server* remote_ = nullptr;
   std::string_view phase_;               ///< the runner function being called (a literal)
   std::string bar_callbacks_ = "on_bar";  ///< what a bar event calls
   int runner_ref_ = LUA_NOREF;
@@ -710,21 +758,23 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       .venue = b.venue,
       .checks = b.checks,
       .risk_events = true,  // scripts/nt/_runner.lua dispatches them to on_risk_state
-      .host_advances = opts.watch,
+      .host_advances = opts.watch || b.agents.has_value(),
   };
-  backtest::engine_parts parts{.source = std::move(source)};
-  if (opts.parts) opts.parts(cfg, parts);
+  backtest::engine_parts eparts{.source = std::move(source)};
+  if (opts.parts) opts.parts(cfg, eparts);
   // On a clock that is not simulated (a live feed) the host drives the engine: its runner
   // yields while no data has arrived, and the loop below waits in the source's poll.
-  const bool live = parts.clock && !parts.clock->simulated();
+  const bool live = eparts.clock && !eparts.clock->simulated();
   cfg.host_advances = cfg.host_advances || live;
   // --watch paces on the replay's next timestamp.
-  auto* const src = dynamic_cast<backtest::bar_source*>(parts.source.get());
+  auto* const src = dynamic_cast<backtest::bar_source*>(eparts.source.get());
   if (opts.watch && !src) throw std::runtime_error("--watch replays data files; this source is live");
-  backtest::engine eng(std::move(cfg), std::move(parts));
+  backtest::engine eng(std::move(cfg), std::move(eparts));
 
   std::vector<std::string> names;
-  for (const auto& f : b.strategy_files) names.push_back(display_name(f));
+  for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
+    names.push_back(b.agents ? b.agents->agents[i].name : display_name(b.strategy_files[i]));
+  }
   log_context log_ctx{.quiet = opts.quiet};
 
   run_result res;
@@ -735,13 +785,89 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                 "with io, os and ffi and without the sandbox's caps. Run it with --trusted if "
                 "you trust its code, or remove `trusted = true` to run it sandboxed");
   }
+  // Agents (docs/agents.md): each its own state, port and mailbox; the router between turns.
+  std::vector<std::unique_ptr<ntrun::mailbox>> boxes;
+  std::vector<std::unique_ptr<agent_port>> agent_ports;
+  std::unique_ptr<agents::router> router;
+  if (b.agents) {
+    if (opts.watch) {
+      throw std::runtime_error(b.dir + "/bundle.lua: --watch runs strategies; a bundle of agents "
+                                       "runs without it");
+    }
+    std::vector<ntrun::mailbox*> raw;
+    for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+      boxes.push_back(std::make_unique<ntrun::mailbox>(static_cast<std::uint32_t>(i + 1)));
+      raw.push_back(boxes.back().get());
+      agent_ports.push_back(std::make_unique<agent_port>(
+          eng, static_cast<int>(i), b.agents->agents[i].role == "executor"));
+    }
+    try {
+      router = std::make_unique<agents::router>(*b.agents, raw);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(b.dir + "/bundle.lua: " + e.what());
+    }
+  }
+  // Agents in other processes: the run's server, CURVE and its allow-list on tcp.
+  std::unique_ptr<transport::zap_handler> zap;
+  std::unique_ptr<agents::agent_server> server;
+  if (!opts.remote.empty() || !opts.serve.empty()) {
+    if (!router) throw std::runtime_error("--serve/--remote: the bundle has no agents (docs/agents.md)");
+    if (opts.serve.empty()) {
+      throw std::runtime_error("--remote needs --serve ENDPOINT: where the agent processes connect");
+    }
+    std::optional<transport::curve_options> curve;
+    if (!opts.curve_key.empty()) {
+      if (opts.allow.empty()) {
+        throw std::runtime_error("--curve-key needs --allow FILE for the public key of each agent "
+                                 "process (ntrun keygen --out NAME writes NAME.pub)");
+      }
+      curve = transport::curve_options{
+          .server = true,
+          .public_key = transport::read_key_file(opts.curve_key + ".pub"),
+          .secret_key = transport::read_key_file(opts.curve_key + ".key"),
+          .server_key = {}};
+      transport::zap_options z;
+      for (const auto& f : opts.allow) z.allowed.insert(transport::read_key_file(f));
+      z.on_refusal = [](const transport::zap_refusal& r) {
+        std::fprintf(stderr, "ntrun: refused an agent process from %s (%s key %s is not in --allow)\n",
+                     r.address.c_str(), r.mechanism.c_str(),
+                     r.public_key.empty() ? "(none)" : r.public_key.c_str());
+      };
+      zap = std::make_unique<transport::zap_handler>(std::move(z));
+    }
+    std::vector<std::string> agent_names;
+    for (const auto& a : b.agents->agents) agent_names.push_back(a.name);
+    server = std::make_unique<agents::agent_server>(
+        agents::agent_server::options{.endpoint = opts.serve,
+                                      .curve = curve,
+                                      .timeout = std::chrono::milliseconds(opts.agent_timeout_ms)},
+        agent_names);
+    std::string list;
+    for (const auto& n : opts.remote) list += (list.empty() ? "" : ", ") + n;
+    if (!opts.quiet) {
+      std::fprintf(stderr, "ntrun: waiting for agents %s at %s\n", list.c_str(),
+                   server->endpoint().c_str());
+    }
+    server->accept(opts.remote, symbols, static_cast<std::size_t>(b.history),
+                   std::chrono::milliseconds(opts.join_wait_ms));
+  }
   std::vector<std::unique_ptr<strategy_vm>> vms;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
     // A strategy that fails to load fails the run before any event: nothing to report.
-    vms.push_back(std::make_unique<strategy_vm>(eng, static_cast<int>(i), names[i],
+    agent_parts parts;
+    if (router) {
+      const bool remote = std::find(opts.remote.begin(), opts.remote.end(),
+                                    b.agents->agents[i].name) != opts.remote.end();
+      parts = {.port = agent_ports[i].get(),
+               .box = boxes[i].get(),
+               .info = &b.agents->agents[i],
+               .remote = remote ? server.get() : nullptr};
+    }
+    vms.push_back(std::make_unique<strategy_vm>(parts.port ? *parts.port : eng.port(static_cast<int>(i)), static_cast<int>(i), names[i],
                                                 b.strategy_files[i], b, &log_ctx, opts.jit_log,
-                                                opts.allow_trusted));
+                                                opts.allow_trusted, parts));
   }
+  std::vector<std::string> agent_status(b.strategy_files.size(), "up");
 
   auto fail = [&](strategy_vm& s, const std::string& err) {
     s.failed = true;
@@ -757,6 +883,13 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     }
     res.exit_code = 1;
     res.status = "stopped: strategy error in " + names[static_cast<std::size_t>(s.index())];
+    if (router) {
+      // The other agents go on; the quorum goes on without it (n shrinks).
+      res.status = "stopped: agent error in " + names[static_cast<std::size_t>(s.index())];
+      agent_status[static_cast<std::size_t>(s.index())] =
+          "stopped at " + data::format_datetime(eng.now()) + " (an error: see errors)";
+      router->agent_down(static_cast<std::uint32_t>(s.index() + 1), eng.now());
+    }
   };
 
   std::unique_ptr<watch_session> watch;
@@ -786,7 +919,75 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       res.status = "stopped: data error";
     }
   }
-  while (!watch && !all_failed()) {
+  std::int64_t rounds_max = 0;
+  if (router) {
+    // Per timestamp: the bars of the timestamp, then rounds of message delivery until the
+    // agents are quiet (each round: every agent takes its events in bundle order; then the
+    // router orders what they published by (ts_event, sender, seq) and delivers it).
+    constexpr int max_rounds = 1000;
+    std::uint32_t printed = session::status_requests();
+    auto rounds = [&](bool* ended) -> bool {
+      for (int round = 0;; ++round) {
+        bool turn_again = false;
+        for (auto& s : vms) {
+          if (s->failed) continue;
+          // Nothing for it (no event queued, no message): its turn would only yield.
+          const auto i = static_cast<std::size_t>(s->index());
+          if (eng.idle(s->index()) && !boxes[i]->pending() && !session::interrupted()) continue;
+          int kind = 0;
+          if (auto err = s->call("run", &kind)) {
+            fail(*s, *err);
+          } else if (kind == static_cast<int>(event_kind::end)) {
+            *ended = true;
+          } else if (kind == static_cast<int>(event_kind::control)) {
+            if (session::interrupted()) {
+              interrupted = true;
+            } else {
+              turn_again = true;
+              if (const std::uint32_t n = session::status_requests(); n != printed) {
+                printed = n;
+                print_status(eng, symbols, loop_start);
+              }
+            }
+          }
+        }
+        if (interrupted) return true;
+        rounds_max = std::max<std::int64_t>(rounds_max, round + 1);
+        if (router->route(eng.now()) == 0 && !turn_again) return true;
+        if (round + 1 >= max_rounds) {
+          res.errors.push_back("the agents were still exchanging messages after " +
+                               std::to_string(max_rounds) + " rounds at " +
+                               data::format_datetime(eng.now()) +
+                               " (a message loop: an agent that answers every message with "
+                               "another?)");
+          res.exit_code = 1;
+          res.status = "stopped: a message loop";
+          return false;
+        }
+      }
+    };
+    bool ended = false;
+    router->begin(eng.now());
+    bool ok = rounds(&ended);  // what on_start published
+    while (ok && !interrupted && !all_failed()) {
+      const bool more = eng.advance();
+      router->begin(eng.now());
+      ended = false;
+      ok = rounds(&ended);
+      std::optional<std::string> data_err;
+      for (auto& s : vms) {
+        if (auto e = s->take_error(); e && !data_err) data_err = std::move(e);
+      }
+      if (data_err) {
+        res.errors.push_back(*data_err);
+        res.exit_code = 1;
+        res.status = "stopped: data error";
+        break;
+      }
+      if (ended || !more) break;
+    }
+  }
+  while (!watch && !router && !all_failed()) {
     // Several strategies take turns per timestamp; once the data is done, one more turn
     // drains their queues (fills of the last bar).
     const bool more = single || again || eng.advance();
@@ -840,6 +1041,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   if (opts.jit_log) {
     for (auto& s : vms) s->jit_report(names[static_cast<std::size_t>(s->index())], res.jit_log);
   }
+  if (server) server->close_all();
   eng.finish();
 
   res.has_report = true;
@@ -920,6 +1122,52 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   }
   res.meta.errors = res.errors;
   if (watch) watch->fill_report(res.meta, res.record);
+  if (router) {
+    router->finish(eng.now());
+    const agents::router_stats& st = router->stats();
+    report::agents_report a;
+    a.topology = b.agents->topo == agents::topology::star   ? "star"
+                 : b.agents->topo == agents::topology::mesh ? "mesh"
+                                                            : "hierarchical";
+    for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+      a.agents.push_back({.name = b.agents->agents[i].name,
+                          .role = b.agents->agents[i].role,
+                          .status = agent_status[i],
+                          .sent = static_cast<std::int64_t>(st.sent[i + 1]),
+                          .received = static_cast<std::int64_t>(st.received[i + 1])});
+    }
+    a.messages = static_cast<std::int64_t>(st.routed);
+    a.delivered = static_cast<std::int64_t>(st.delivered);
+    a.bad = static_cast<std::int64_t>(st.bad);
+    a.rounds_max = rounds_max;
+    a.proposals = static_cast<std::int64_t>(st.proposals);
+    a.approved = static_cast<std::int64_t>(st.approved);
+    a.rejected = static_cast<std::int64_t>(st.rejected);
+    a.votes_counted = static_cast<std::int64_t>(st.votes_counted);
+    a.votes_late = static_cast<std::int64_t>(st.votes_late);
+    a.votes_duplicate = static_cast<std::int64_t>(st.votes_duplicate);
+    a.votes_not_eligible = static_cast<std::int64_t>(st.votes_not_eligible);
+    a.votes_closed = static_cast<std::int64_t>(st.votes_closed);
+    for (const agents::decision_entry& d : router->decisions()) {
+      report::decision_line l{.ts = d.ts,
+                              .proposal = d.proposal,
+                              .proposer = d.proposer,
+                              .symbol = d.symbol < symbols.size() ? symbols[d.symbol] : "?",
+                              .side = d.side == 0 ? "buy" : "sell",
+                              .quantity = d.quantity,
+                              .approved = d.approved,
+                              .reason = d.reason,
+                              .votes = {}};
+      for (const auto& v : d.ballots) {
+        l.votes.push_back(v.voter + ": " + v.choice + (v.reason.empty() ? "" : " (" + v.reason + ")"));
+      }
+      a.decisions.push_back(std::move(l));
+    }
+    for (const std::string& p : router->problems()) {
+      res.meta.warnings.push_back("a message was dropped: " + p);
+    }
+    res.meta.agents = std::move(a);
+  }
   // Rejections by reason, with the first dates: a strategy that keeps sending refused orders
   // must not look like one that chose not to trade.
   for (const auto& r : eng.rejections()) {
@@ -932,6 +1180,84 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                                 " (first " + dates + (r.count > 3 ? ", ..." : "") + ")");
   }
   return res;
+}
+
+int run_agent(const agent_options& opts) {
+  lua_vm config_vm;
+  const bundle_config b = load_bundle(config_vm, opts.bundle_dir);
+  if (!b.agents) {
+    throw std::runtime_error(b.dir + "/bundle.lua: the bundle has no agents (docs/agents.md)");
+  }
+  std::size_t index = b.agents->agents.size();
+  std::string known;
+  for (std::size_t i = 0; i < b.agents->agents.size(); ++i) {
+    if (b.agents->agents[i].name == opts.name) index = i;
+    known += (known.empty() ? "" : ", ") + b.agents->agents[i].name;
+  }
+  if (index == b.agents->agents.size()) {
+    throw std::runtime_error("--only " + opts.name + ": the bundle has no agent of that name (its agents: " +
+                             known + ")");
+  }
+  if (b.trusted && !opts.allow_trusted) {
+    throw std::runtime_error(b.dir + "/bundle.lua: this bundle declares trusted = true: run the "
+                                     "agent with --trusted if you trust its code");
+  }
+  std::optional<transport::curve_options> curve;
+  if (!opts.curve_key.empty() || !opts.server_key.empty()) {
+    if (opts.curve_key.empty() || opts.server_key.empty()) {
+      throw std::runtime_error("CURVE needs both --curve-key PREFIX (this agent's key pair) and "
+                               "--server-key FILE (the run's public key)");
+    }
+    curve = transport::curve_options{.server = false,
+                                     .public_key = transport::read_key_file(opts.curve_key + ".pub"),
+                                     .secret_key = transport::read_key_file(opts.curve_key + ".key"),
+                                     .server_key = transport::read_key_file(opts.server_key)};
+  }
+  agents::remote_port port({.endpoint = opts.connect,
+                            .agent = opts.name,
+                            .curve = curve,
+                            .timeout = std::chrono::milliseconds(opts.timeout_ms),
+                            .limits = b.checks});
+  port.join(std::chrono::milliseconds(opts.join_wait_ms));
+  ntrun::mailbox box(port.agent_id());
+  box.set_directory(&port.agent_names(), &port.topics());
+  log_context log_ctx{.quiet = opts.quiet};
+  const agents::agent_info& info = b.agents->agents[index];
+  // A load error goes to the run with the first turn (the run reports it as in one process).
+  std::optional<std::string> load_error;
+  std::unique_ptr<strategy_vm> vm;
+  try {
+    vm = std::make_unique<strategy_vm>(port, static_cast<int>(index), info.name,
+                                       b.strategy_files[index], b, &log_ctx, false,
+                                       opts.allow_trusted,
+                                       agent_parts{.port = &port, .box = &box, .info = &info, .remote = nullptr});
+  } catch (const std::exception& e) {
+    load_error = e.what();
+  }
+  bool failed = false;
+  std::string why;
+  while (const auto turn = port.wait_turn(&why)) {
+    int kind = 0;
+    std::optional<std::string> err = load_error;
+    if (!err && !failed) {
+      err = vm->call(*turn == agents::turn_kind::start  ? "start"
+                     : *turn == agents::turn_kind::stop ? "stop"
+                                                        : "run",
+                     &kind);
+    } else if (!err) {
+      err = "stopped earlier";
+    }
+    if (err) {
+      failed = true;
+      load_error.reset();
+    }
+    port.done(kind, err, box);
+  }
+  if (!why.empty()) {
+    std::fprintf(stderr, "ntrun agent %s: %s\n", opts.name.c_str(), why.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace ntrun::host

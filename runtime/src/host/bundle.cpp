@@ -218,6 +218,54 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   b.seed = static_cast<std::uint64_t>(get_number(L, t, "seed"));
   b.publish = opt_string(L, t, "publish");
   b.params_source = get_string(L, t, "params_source");
+  lua_getfield(L, t, "agents");
+  if (lua_istable(L, -1)) {
+    const int a = lua_gettop(L);
+    agents::router_config rc;
+    const int na = static_cast<int>(lua_objlen(L, a));
+    for (int i = 1; i <= na; ++i) {
+      lua_rawgeti(L, a, i);
+      const int e = lua_gettop(L);
+      rc.agents.push_back({.name = get_string(L, e, "name"),
+                           .role = get_string(L, e, "role"),
+                           .subscribe = get_strings(L, e, "subscribe"),
+                           .parent = get_string(L, e, "parent")});
+      lua_pop(L, 1);
+    }
+    const std::string topo = get_string(L, a, "topology");
+    rc.topo = topo == "star" ? agents::topology::star
+              : topo == "hierarchical" ? agents::topology::hierarchical
+                                       : agents::topology::mesh;
+    rc.hub = get_string(L, a, "hub");
+    lua_getfield(L, a, "quorum");
+    const int q = lua_gettop(L);
+    const std::string rule = get_string(L, q, "rule");
+    rc.quorum.rule = rule == "supermajority" ? transport::quorum_rule::supermajority
+                     : rule == "unanimous"   ? transport::quorum_rule::unanimous
+                     : rule == "weighted"    ? transport::quorum_rule::weighted
+                                             : transport::quorum_rule::majority;
+    rc.quorum.deadline = static_cast<ts_ns>(std::llround(get_number(L, q, "deadline_ms") * 1e6));
+    // The weighted threshold as a fraction num/den with den = 1e6 (exact integers in the book).
+    rc.quorum.threshold_den = 1'000'000;
+    rc.quorum.threshold_num = static_cast<std::uint32_t>(
+        std::max(1.0, std::round(get_number(L, q, "threshold") * 1e6)));
+    const double turnout = get_number(L, q, "min_turnout");
+    rc.quorum.min_turnout =
+        turnout < 0 ? transport::k_default_turnout : static_cast<std::uint32_t>(turnout);
+    lua_getfield(L, q, "voters");
+    const int vs = lua_gettop(L);
+    const int nv = static_cast<int>(lua_objlen(L, vs));
+    for (int i = 1; i <= nv; ++i) {
+      lua_rawgeti(L, vs, i);
+      rc.quorum.voters.push_back({.name = get_string(L, -1, "name"),
+                                  .weight = static_cast<std::uint32_t>(get_number(L, -1, "weight")),
+                                  .veto = get_bool(L, -1, "veto")});
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+    b.agents = std::move(rc);
+  }
+  lua_pop(L, 1);
   return b;
 }
 

@@ -376,6 +376,82 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
   put(b, ",\n");
   key(b, "  ", "errors");
   append_lines(b, meta.errors, [&](const std::string& e) { append_string(b, e); });
+  if (meta.agents) {
+    const agents_report& a = *meta.agents;
+    put(b, ",\n");
+    key(b, "  ", "agents");
+    put(b, "{\n");
+    key(b, "    ", "topology");
+    append_string(b, a.topology);
+    put(b, ",\n");
+    key(b, "    ", "list");
+    put(b, "[");
+    for (std::size_t i = 0; i < a.agents.size(); ++i) {
+      const agent_line& l = a.agents[i];
+      put(b, i == 0 ? "\n      {" : ",\n      {");
+      field(b, true, "name");
+      append_string(b, l.name);
+      field(b, false, "role");
+      append_string(b, l.role);
+      field(b, false, "status");
+      append_string(b, l.status);
+      field(b, false, "sent");
+      append_int(b, l.sent);
+      field(b, false, "received");
+      append_int(b, l.received);
+      b.push_back('}');
+    }
+    put(b, a.agents.empty() ? "]" : "\n    ]");
+    for (const auto& [name, v] :
+         {std::pair<std::string_view, std::int64_t>{"messages", a.messages},
+          {"delivered", a.delivered},
+          {"bad_messages", a.bad},
+          {"rounds_max", a.rounds_max},
+          {"proposals", a.proposals},
+          {"approved", a.approved},
+          {"rejected", a.rejected},
+          {"votes_counted", a.votes_counted},
+          {"votes_late", a.votes_late},
+          {"votes_duplicate", a.votes_duplicate},
+          {"votes_not_eligible", a.votes_not_eligible},
+          {"votes_closed", a.votes_closed}}) {
+      put(b, ",\n");
+      key(b, "    ", name);
+      append_int(b, v);
+    }
+    put(b, ",\n");
+    key(b, "    ", "decisions");
+    put(b, "[");
+    for (std::size_t i = 0; i < a.decisions.size(); ++i) {
+      const decision_line& d = a.decisions[i];
+      put(b, i == 0 ? "\n      {" : ",\n      {");
+      field(b, true, "time");
+      append_time(b, d.ts);
+      field(b, false, "proposal");
+      append_int(b, static_cast<std::int64_t>(d.proposal));
+      field(b, false, "proposer");
+      append_string(b, d.proposer);
+      field(b, false, "symbol");
+      append_string(b, d.symbol);
+      field(b, false, "side");
+      append_string(b, d.side);
+      field(b, false, "quantity");
+      append_number(b, d.quantity);
+      field(b, false, "approved");
+      put(b, d.approved ? "true" : "false");
+      field(b, false, "reason");
+      append_string(b, d.reason);
+      field(b, false, "votes");
+      b.push_back('[');
+      for (std::size_t k = 0; k < d.votes.size(); ++k) {
+        if (k) put(b, ", ");
+        append_string(b, d.votes[k]);
+      }
+      put(b, "]}");
+    }
+    put(b, a.decisions.empty() ? "]" : "\n    ]");
+    put(b, "\n  }");
+  }
   if (meta.watch) {
     // Watch mode: the versions at the end and every reload, applied or refused (wall-clock
     // durations: a paper run's report is not byte-identical between runs).

@@ -351,6 +351,23 @@ std::string format_table(const metrics& m, const report_meta& meta) {
     }
   }
   if (meta.watch) append_reloads(out, meta);
+  if (meta.agents) {
+    const agents_report& a = *meta.agents;
+    out += fmt::format("\nAgents ({}, {} topology)\n", a.agents.size(), a.topology);
+    for (const agent_line& l : a.agents) {
+      append_wrapped(out,
+                     fmt::format("{} ({}): sent {}, received {}{}", l.name, l.role, l.sent,
+                                 l.received, l.status == "up" ? "" : "; " + l.status),
+                     "- ", "  ");
+    }
+    append_wrapped(out,
+                   fmt::format("messages {}, delivered {}, bad {}; proposals {}: {} approved, {} "
+                               "rejected; votes counted {}, late {}, duplicate {}, not eligible {}",
+                               a.messages, a.delivered, a.bad, a.proposals, a.approved,
+                               a.rejected, a.votes_counted, a.votes_late, a.votes_duplicate,
+                               a.votes_not_eligible),
+                   "- ", "  ");
+  }
   if (!meta.warnings.empty()) {
     out += fmt::format("\nWarnings ({})\n", meta.warnings.size());
     const std::size_t shown = std::min(meta.warnings.size(), max_warnings_shown);

@@ -116,9 +116,9 @@ bytes decoder::aligned(bytes frame) {
   return {reinterpret_cast<const std::byte*>(scratch_.data()), frame.size()};
 }
 
-batch_writer::batch_writer(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+envelope_batch::envelope_batch(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-bool batch_writer::append(bytes envelope) {
+bool envelope_batch::append(bytes envelope) {
   // A size off the 8-byte grid would leave every later envelope of the frame misaligned.
   if (envelope.size() % envelope_alignment != 0) return false;
   if (envelope.size() > max_bytes_ - std::min(max_bytes_, buf_.size())) return false;

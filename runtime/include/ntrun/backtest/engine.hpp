@@ -86,6 +86,12 @@ class engine {
   /// arrived by now on a wall clock. Returns false when the data is done.
   bool advance();
   [[nodiscard]] bool finished() const noexcept { return finished_; }
+  /// True when next(strategy) would only yield: nothing queued and the run not finished (a
+  /// host may skip the strategy's turn then).
+  [[nodiscard]] bool idle(int strategy) const noexcept {
+    const auto& st = strategies_[static_cast<std::size_t>(strategy)];
+    return !finished_ && st.head >= st.queue.size();
+  }
   /// Closes the run: the last equity point is recorded. Idempotent.
   void finish();
 

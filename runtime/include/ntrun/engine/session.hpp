@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ntrun/engine/event.hpp"
+#include "ntrun/engine/mailbox.hpp"
 #include "ntrun/engine/strategy_port.hpp"
 
 namespace ntrun {
@@ -33,6 +34,10 @@ class session {
   /// Attaches the port (not owned; it must outlive the session's use). nullptr detaches.
   void attach(strategy_port* port) noexcept { port_ = port; }
   [[nodiscard]] strategy_port* port() const noexcept { return port_; }
+  /// An agent's mailbox (not owned; nullptr for strategies): its messages come before the
+  /// port's events, and ntrun_ffi_msg_publish posts to it.
+  void set_mailbox(ntrun::mailbox* m) noexcept { mail_ = m; }
+  [[nodiscard]] ntrun::mailbox* mailbox() const noexcept { return mail_; }
   [[nodiscard]] event_slot& slot() noexcept { return slot_; }
   /// The next event: a pending control request first (the host's turn), then the port's.
   /// A data error from the port is kept in the error slot and reported as `end`.
@@ -123,6 +128,7 @@ class session {
  private:
   std::string name_;
   strategy_port* port_ = nullptr;
+  ntrun::mailbox* mail_ = nullptr;
   event_slot slot_{};
   std::atomic<std::uint32_t> flags_{0};
   std::atomic<std::uint64_t> beat_{0};  ///< written by the state's thread only

@@ -43,7 +43,30 @@ struct run_options {
   /// feed's clock and the publishing venue). A clock that is not simulated makes the host
   /// drive the engine (its runner yields while no data has arrived).
   std::function<void(const backtest::engine_config&, backtest::engine_parts&)> parts{};
+  // ---- agents in other processes (docs/agents.md, "Agents in several processes") ----
+  std::string serve;                ///< --serve ENDPOINT: where agent processes join
+  std::vector<std::string> remote;  ///< --remote NAME: agents that run in their own process
+  int agent_timeout_ms = 10000;     ///< silence during its turn that stops a remote agent
+  int join_wait_ms = 30000;         ///< how long the run waits for its remote agents
+  std::string curve_key;            ///< --curve-key PREFIX: the run's CURVE key pair
+  std::vector<std::string> allow;   ///< --allow FILE: public keys of the agents let in
 };
+
+/// `ntrun agent BUNDLE --only NAME --connect ENDPOINT`: one agent of a bundle in this
+/// process, joining a run started with --serve and --remote NAME.
+struct agent_options {
+  std::string bundle_dir;
+  std::string name;
+  std::string connect;
+  std::string curve_key;   ///< this agent's key pair PREFIX (.key and .pub)
+  std::string server_key;  ///< the run's public key file
+  int join_wait_ms = 30000;
+  int timeout_ms = 600000;  ///< silence from the run between turns before giving up
+  bool allow_trusted = false;
+  bool quiet = false;
+};
+/// Returns the process's exit code (0: the run ended it; 1: an error, printed on stderr).
+[[nodiscard]] int run_agent(const agent_options& opts);
 
 struct run_result {
   int exit_code = 0;                 ///< 0 ok, 1 runtime failure

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ntrun/agents/router.hpp"
 #include "ntrun/market/checks.hpp"
 #include "ntrun/market/venue.hpp"
 
@@ -53,6 +54,9 @@ struct bundle_config {
   /// The validated params as a Lua chunk returning them (plain data): strategy states get
   /// this, never the manifest, which is evaluated once in the config state.
   std::string params_source;
+  /// A bundle of agents (docs/agents.md): their names, roles, subscriptions, the topology
+  /// and the quorum; strategy_files are then the agents' files, in the same order.
+  std::optional<agents::router_config> agents;
 };
 
 /// Evaluates BUNDLE_DIR/bundle.lua in `vm` and returns the validated configuration.

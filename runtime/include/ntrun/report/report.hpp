@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,32 @@ struct trade_versions {
   std::vector<int> exit{};
 };
 
+/// A run with agents (docs/agents.md): who took part, what passed between them, and every
+/// quorum decision with its votes.
+struct agent_line {
+  std::string name, role;
+  std::string status = "up";  ///< or "stopped at <time>: why"
+  std::int64_t sent = 0, received = 0;
+};
+struct decision_line {
+  ts_ns ts = 0;
+  std::uint64_t proposal = 0;
+  std::string proposer, symbol, side;
+  double quantity = 0;
+  bool approved = false;
+  std::string reason;
+  std::vector<std::string> votes;  ///< "risk: approve (var 1.2% under 2%)", one per voter
+};
+struct agents_report {
+  std::string topology;
+  std::vector<agent_line> agents;
+  std::int64_t messages = 0, delivered = 0, bad = 0, rounds_max = 0;
+  std::int64_t proposals = 0, approved = 0, rejected = 0;
+  std::int64_t votes_counted = 0, votes_late = 0, votes_duplicate = 0, votes_not_eligible = 0,
+               votes_closed = 0;
+  std::vector<decision_line> decisions;
+};
+
 struct report_meta {
   std::string version{};  ///< ntrun version string, the JSON "ntrun" key
   std::string bundle_name{};
@@ -63,6 +90,8 @@ struct report_meta {
   std::vector<int> versions{};               ///< each strategy's version at the end
   std::vector<reload_event> reloads{};       ///< in order
   std::vector<trade_versions> trade_code{};  ///< one per trade of the run record, when watch
+  // ---- runs with agents only (the JSON's "agents"; absent otherwise) ----
+  std::optional<agents_report> agents{};
 };
 
 inline constexpr std::size_t table_width = 80;

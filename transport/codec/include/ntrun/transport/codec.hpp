@@ -338,9 +338,9 @@ class decoder {
 
 /// Appends envelopes to a batch frame it owns (8-byte aligned), refusing one that would pass
 /// max_bytes. The frame is valid until the next add, append or clear.
-class batch_writer {
+class envelope_batch {
  public:
-  explicit batch_writer(std::size_t max_bytes = limits{}.max_batch_bytes);
+  explicit envelope_batch(std::size_t max_bytes = limits{}.max_batch_bytes);
 
   /// Encodes m and appends it; false (the batch unchanged) when it would not fit.
   template <class Msg>
