@@ -1,7 +1,8 @@
-// The two sockets of a live run, behind a header free of the transport headers: the feed's
-// subscriber and the run's publisher. (transport/net's batch.hpp and the codec's header both
-// declare ntrun::transport::batch_writer, so no file can include both; the feed and the run
-// decode and encode with the codec in their own files and move bytes through these.)
+// The two sockets of a live run, behind a header free of ZeroMQ and the transport headers:
+// the feed's subscriber and the run's publisher. The feed and the run decode and encode with
+// the codec in their own files and move bytes through these. (Written when transport/net and
+// the codec both declared ntrun::transport::batch_writer and could not meet in one file; the
+// codec's is envelope_batch now, and the split stays as a small seam.)
 #pragma once
 
 #include <chrono>
