@@ -10,5 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config \
   libluajit-5.1-dev luajit libtbb-dev libfmt-dev libcli11-dev libfast-float-dev \
   librandom123-dev libeigen3-dev doctest-dev libbenchmark-dev \
-  libzmq3-dev cppzmq-dev libflatbuffers-dev flatbuffers-compiler python3-zmq \
+  libzmq3-dev cppzmq-dev libflatbuffers-dev flatbuffers-compiler python3-zmq python3-flatbuffers \
   lua-check >/dev/null

@@ -292,6 +292,18 @@ int main(int argc, char** argv) {
   run->add_flag("--watch", run_opts.watch,
                 "Paper mode with hot reload: replay the data on the wall clock (--speed), reload "
                 "a strategy when its file is saved (SIGHUP: all), report on Ctrl-C or at the end");
+  std::string feed, publish;
+  auto* feed_opt = run->add_option("--feed", feed,
+                                   "Live run: the ZeroMQ endpoint of the bundle's zmq feed, "
+                                   "replacing the one in bundle.lua (docs/live.md)")
+                       ->type_name("ENDPOINT");
+  auto* publish_opt = run->add_option("--publish", publish,
+                                      "Live run: publish every order event (topic \"orders\") "
+                                      "and heartbeats (\"status\") on this endpoint (binds)")
+                          ->type_name("ENDPOINT");
+  run->add_option("--idle-timeout", run_opts.idle_timeout,
+                  "Live run: end when the feed has sent nothing for this many seconds (0: never)")
+      ->check(CLI::NonNegativeNumber);
   std::string speed_text;
   auto* speed_opt =
       run->add_option("--speed", speed_text,
@@ -420,6 +432,8 @@ int main(int argc, char** argv) {
                    "as it can)\n");
       return 2;
     }
+    if (*feed_opt) run_opts.feed = feed;
+    if (*publish_opt) run_opts.publish = publish;
     if (*speed_opt) run_opts.speed = *ntrun::host::parse_speed(speed_text);
     run_opts.progress = !run_opts.watch && !no_progress && isatty(STDERR_FILENO) != 0;
     return cmd_run(run_opts, json_path, equity_csv, trades_csv);

@@ -96,13 +96,14 @@ local TOP = {
   params = true, capital = true, commission = true, slippage = true, venue = true,
   limits = true, history = true, from = true, to = true, seed = true, sandbox = true,
   trusted = true, agents = true, topology = true, hub = true, quorum = true,
+  publish = true,
 }
 local AGENT = { name = true, file = true, role = true, subscribe = true, parent = true }
 local QUORUM = { rule = true, deadline_ms = true, threshold = true, min_turnout = true, voters = true }
 local VOTER = { name = true, weight = true, veto = true }
 local RULES = { majority = true, supermajority = true, unanimous = true, weighted = true }
 local TOPOLOGIES = { mesh = true, star = true, hierarchical = true }
-local DATA = { file = true, symbol = true, symbols = true, layout = true, columns = true }
+local DATA = { file = true, zmq = true, symbol = true, symbols = true, layout = true, columns = true }
 local COLUMNS = { time = true, open = true, high = true, low = true, close = true, volume = true }
 local COMMISSION = { per_share = true, per_value = true, minimum = true }
 local SLIPPAGE = { model = true, value = true }
@@ -239,6 +240,24 @@ local function text(file, where, v)
   if v:find("%c") then fail(file, where, "must not hold control characters (NUL, newline, ...)") end
   return v
 end
+
+-- A ZeroMQ endpoint a live feed connects to or a run publishes on (docs/live.md):
+-- tcp://HOST:PORT (PORT a number, or * to bind any), ipc:///path or inproc://name.
+local function check_endpoint(file, where, v)
+  text(file, where, v)
+  local ok = v:match("^tcp://[^:/%s]+:%d+$") or v:match("^tcp://[^:/%s]+:%*$")
+    or v:match("^ipc://.+$") or v:match("^inproc://[^%s]+$")
+  if not ok then
+    fail(file, where, string.format("bad ZeroMQ endpoint '%s': expected tcp://HOST:PORT, "
+      .. "ipc:///path or inproc://name", v))
+  end
+  local port = v:match("^tcp://[^:/%s]+:(%d+)$")
+  if port and (tonumber(port) < 1 or tonumber(port) > 65535) then
+    fail(file, where, string.format("bad port %s in '%s': must be 1..65535", port, v))
+  end
+  return v
+end
+M.check_endpoint = check_endpoint
 
 local function check_date(file, where, v)
   expect(file, where, v, "string")
@@ -512,12 +531,28 @@ function M.load(dir, data_override)
     if type(d) == "string" then d = { file = d } end
     expect(file, w, d, "table")
     check_keys(file, w, d, DATA)
-    text(file, w .. ".file", d.file)
-    local e = { path = join(dir, d.file), layout = d.layout or "ohlcv", symbols = {}, columns = {} }
+    if d.zmq ~= nil and d.file ~= nil then fail(file, w, "give either 'file' or 'zmq', not both") end
+    local e
+    if d.zmq ~= nil then
+      -- A live feed (docs/live.md): bars arrive over ZeroMQ; Bar.symbol indexes `symbols`.
+      e = { path = "", zmq = check_endpoint(file, w .. ".zmq", d.zmq), layout = "ohlcv", symbols = {},
+        columns = {} }
+      if d.layout ~= nil or d.columns ~= nil then
+        fail(file, w, "'layout' and 'columns' describe CSV files; a zmq feed has neither")
+      end
+    else
+      if d.file == nil then fail(file, w, "missing key 'file' (a CSV file) or 'zmq' (a live feed endpoint)") end
+      text(file, w .. ".file", d.file)
+      e = { path = join(dir, d.file), layout = d.layout or "ohlcv", symbols = {}, columns = {} }
+    end
     if e.layout ~= "ohlcv" and e.layout ~= "wide" then
       fail(file, w .. ".layout", "must be \"ohlcv\" or \"wide\" (got \"" .. tostring(e.layout) .. "\")")
     end
-    if data_override ~= nil then
+    if e.zmq ~= nil then
+      if data_override ~= nil then
+        error(string.format("--data: %s is a zmq feed, not a file; use --feed ENDPOINT to change it", w), 0)
+      end
+    elseif data_override ~= nil then
       e.path = data_override[i]
       local ok, what = file_exists(e.path)
       if not ok then
@@ -537,7 +572,9 @@ function M.load(dir, data_override)
       expect(file, w .. ".symbols", d.symbols, "table")
       for j, s in ipairs(d.symbols) do e.symbols[j] = text(file, w .. ".symbols[" .. j .. "]", s) end
     end
-    if e.layout == "ohlcv" and #e.symbols ~= 1 then
+    if e.zmq ~= nil then
+      if #e.symbols == 0 then fail(file, w .. ".symbols", "a zmq feed needs its symbols (Bar.symbol is an index into them)") end
+    elseif e.layout == "ohlcv" and #e.symbols ~= 1 then
       fail(file, w, "an ohlcv file holds one symbol: give symbol = \"NAME\"")
     end
     if e.layout == "wide" and #e.symbols == 0 then
@@ -549,6 +586,11 @@ function M.load(dir, data_override)
       for k, v in pairs(d.columns) do e.columns[k] = expect(file, w .. ".columns." .. k, v, "string") end
     end
     out.data[i] = e
+  end
+  local feeds = 0
+  for _, e in ipairs(out.data) do if e.zmq then feeds = feeds + 1 end end
+  if feeds > 0 and #out.data ~= 1 then
+    fail(file, "data", "a live run reads one zmq feed and nothing else (give its symbols in one entry)")
   end
 
   out.params = b.params ~= nil and plain(file, "params", expect(file, "params", b.params, "table")) or {}
@@ -595,6 +637,7 @@ function M.load(dir, data_override)
   out.sandbox = { memory_mb = mb, callback_ms = ms }
   -- A trusted bundle runs with the whole library (io, os, ffi) and no caps; the user says so
   -- on the command line too (--trusted), so a downloaded bundle cannot trust itself.
+  out.publish = b.publish ~= nil and check_endpoint(file, "publish", b.publish) or nil
   out.trusted = b.trusted ~= nil and expect(file, "trusted", b.trusted, "boolean") or false
 
   local symbols = {}

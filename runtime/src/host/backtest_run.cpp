@@ -19,6 +19,7 @@
 #include "ntrun/data/feed.hpp"
 #include "ntrun/data/time.hpp"
 #include "ntrun/host/bundle.hpp"
+#include "ntrun/host/live_run.hpp"
 #include "ntrun/host/lua_vm.hpp"
 #include "ntrun/host/watch.hpp"
 #include "ntrun/transport/curve.hpp"
@@ -704,6 +705,11 @@ run_result run_backtest(const run_options& opts) {
   if (opts.to) b.to = opts.to;
   if (opts.capital) b.capital = *opts.capital;
   if (opts.seed) b.seed = *opts.seed;
+  if (is_live(b)) return run_live(b, opts);  // a zmq feed: paper trading (live_run.cpp)
+  if (opts.feed) {
+    throw std::runtime_error("--feed: the bundle '" + b.name +
+                             "' reads CSV files; --feed replaces a zmq feed's endpoint");
+  }
 
   // Symbol ids follow the declaration order (bundle_config::symbols).
   symbol_id next_id = 0;
@@ -735,7 +741,7 @@ run_result run_backtest(const run_options& opts) {
 }
 
 run_result run_bundle(const bundle_config& b, const std::vector<std::string>& symbols,
-                      std::unique_ptr<backtest::bar_source> source, const run_options& opts) {
+                      std::unique_ptr<ntrun::event_source> source, const run_options& opts) {
   const bool per_symbol =
       !b.checks.max_position_by_symbol.empty() || !b.checks.max_notional_by_symbol.empty();
   if (per_symbol && symbols.size() != b.symbols.size()) {
@@ -761,8 +767,20 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
                             a.subscribe.end());
     }
   }
-  backtest::bar_source* const src = source.get();  // --watch paces on its next timestamp
-  backtest::engine eng(std::move(cfg), std::move(source));
+  backtest::engine_parts eparts{.source = std::move(source)};
+  if (opts.parts) opts.parts(cfg, eparts);
+  // On a clock that is not simulated (a live feed) the host drives the engine: its runner
+  // yields while no data has arrived, and the loop below waits in the source's poll.
+  const bool live = eparts.clock && !eparts.clock->simulated();
+  cfg.host_advances = cfg.host_advances || live;
+  if (live && b.agents) {
+    throw std::runtime_error(b.dir + "/bundle.lua: a bundle of agents runs on data files for now "
+                                     "(a live feed drives strategies: docs/live.md)");
+  }
+  // --watch paces on the replay's next timestamp.
+  auto* const src = dynamic_cast<backtest::bar_source*>(eparts.source.get());
+  if (opts.watch && !src) throw std::runtime_error("--watch replays data files; this source is live");
+  backtest::engine eng(std::move(cfg), std::move(eparts));
 
   std::vector<std::string> names;
   for (std::size_t i = 0; i < b.strategy_files.size(); ++i) {
@@ -892,7 +910,7 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
   for (auto& s : vms) {
     if (auto err = s->call("start")) fail(*s, *err);
   }
-  const bool single = vms.size() == 1;
+  const bool single = vms.size() == 1 && !live;
   auto all_failed = [&] {
     for (auto& s : vms) {
       if (!s->failed) return false;

@@ -149,6 +149,7 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
     data_spec s;
     s.path = get_string(L, d, "path");
     s.layout = get_string(L, d, "layout");
+    s.zmq = opt_string(L, d, "zmq").value_or("");
     s.symbols = get_strings(L, d, "symbols");
     for (const std::string& sym : s.symbols) {
       if (!seen.insert(sym).second) {
@@ -215,6 +216,7 @@ bundle_config load_bundle(lua_vm& vm, const std::string& dir,
   b.from = opt_string(L, t, "from");
   b.to = opt_string(L, t, "to");
   b.seed = static_cast<std::uint64_t>(get_number(L, t, "seed"));
+  b.publish = opt_string(L, t, "publish");
   b.params_source = get_string(L, t, "params_source");
   lua_getfield(L, t, "agents");
   if (lua_istable(L, -1)) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,14 @@ struct run_options {
   bool watch = false;
   double speed = 1;
   int debounce_ms = 5;  ///< quiet time after a file event before the reload
+  /// Live runs (docs/live.md): --feed replaces the bundle's zmq endpoint, --publish sets
+  /// where order events go, --idle-timeout (seconds, 0 none) ends a silent feed.
+  std::optional<std::string> feed, publish;
+  double idle_timeout = 0;
+  /// Fills in engine parts besides the source before the engine is made (a live run: the
+  /// feed's clock and the publishing venue). A clock that is not simulated makes the host
+  /// drive the engine (its runner yields while no data has arrived).
+  std::function<void(const backtest::engine_config&, backtest::engine_parts&)> parts{};
   // ---- agents in other processes (docs/agents.md, "Agents in several processes") ----
   std::string serve;                ///< --serve ENDPOINT: where agent processes join
   std::vector<std::string> remote;  ///< --remote NAME: agents that run in their own process
@@ -80,10 +89,11 @@ struct run_result {
 [[nodiscard]] run_result run_backtest(const run_options& opts);
 
 /// Runs a loaded bundle's strategies over `source` instead of its data files (benchmarks,
-/// generated data). `symbols` names the ids the source emits.
+/// generated data, a live feed). `symbols` names the ids the source emits. --watch needs a
+/// replay (backtest::bar_source).
 [[nodiscard]] run_result run_bundle(const bundle_config& bundle,
                                     const std::vector<std::string>& symbols,
-                                    std::unique_ptr<backtest::bar_source> source,
+                                    std::unique_ptr<ntrun::event_source> source,
                                     const run_options& opts);
 
 }  // namespace ntrun::host

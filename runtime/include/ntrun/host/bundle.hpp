@@ -19,7 +19,9 @@ namespace ntrun::host {
 class lua_vm;
 
 struct data_spec {
-  std::string path;    ///< as usable by the process (bundle dir joined)
+  std::string path;    ///< as usable by the process (bundle dir joined); "" for a zmq feed
+  /// A live feed's ZeroMQ endpoint (`zmq = "tcp://..."`, docs/live.md); "" for a CSV file.
+  std::string zmq;
   std::string layout;  ///< "ohlcv" or "wide"
   std::vector<std::string> symbols;
   std::string time_col, open_col, high_col, low_col, close_col, volume_col;  ///< "" = auto
@@ -47,6 +49,8 @@ struct bundle_config {
   bool trusted = false;
   std::optional<std::string> from, to;
   std::uint64_t seed = 0;
+  /// Where the run publishes its order events (`publish = "tcp://..."`, docs/live.md).
+  std::optional<std::string> publish;
   /// The validated params as a Lua chunk returning them (plain data): strategy states get
   /// this, never the manifest, which is evaluated once in the config state.
   std::string params_source;
