@@ -94,6 +94,7 @@ router::router(router_config cfg, std::vector<mailbox*> boxes)
     (void)live_.heartbeat(static_cast<std::uint32_t>(i + 1), std::numeric_limits<ts_ns>::min() / 4);
   }
   stats_.sent.assign(names_.size(), 0);
+  last_seq_.assign(names_.size(), 0);
   stats_.received.assign(names_.size(), 0);
 }
 
@@ -193,6 +194,18 @@ std::size_t router::route(ts_ns now) {
     const tr::read_result r = tr::read_envelope(o.view());
     const tr::header h = r.view.head();
     const std::int64_t ch = channel_of(o.topic);
+    // Sequence numbers: each sender's go up by one. Not above the last: a duplicate or a
+    // replay, dropped; a jump: messages lost on the way, counted (the rest is delivered).
+    std::uint64_t& last = last_seq_[p.sender];
+    if (h.seq <= last) {
+      ++stats_.replayed;
+      problem(p.sender, "a duplicated or replayed message (seq " + std::to_string(h.seq) +
+                            " after " + std::to_string(last) + ")");
+      --stats_.bad;  // counted as replayed, not as bad
+      continue;
+    }
+    if (h.seq > last + 1) stats_.missing += h.seq - last - 1;
+    last = h.seq;
     ++stats_.routed;
     ++stats_.sent[p.sender];
     if (!live_.is_up(p.sender)) continue;  // published before it stopped: not delivered

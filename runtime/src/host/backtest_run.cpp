@@ -1168,6 +1168,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
     a.messages = static_cast<std::int64_t>(st.routed);
     a.delivered = static_cast<std::int64_t>(st.delivered);
     a.bad = static_cast<std::int64_t>(st.bad);
+    a.replayed = static_cast<std::int64_t>(st.replayed);
+    a.missing = static_cast<std::int64_t>(st.missing);
     a.rounds_max = rounds_max;
     a.proposals = static_cast<std::int64_t>(st.proposals);
     a.approved = static_cast<std::int64_t>(st.approved);

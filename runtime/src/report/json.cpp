@@ -406,6 +406,8 @@ void write_json(std::ostream& os, const run_record& run, const metrics& m, const
          {std::pair<std::string_view, std::int64_t>{"messages", a.messages},
           {"delivered", a.delivered},
           {"bad_messages", a.bad},
+          {"replayed_messages", a.replayed},
+          {"missing_messages", a.missing},
           {"rounds_max", a.rounds_max},
           {"proposals", a.proposals},
           {"approved", a.approved},

@@ -69,6 +69,8 @@ struct router_stats {
   std::uint64_t routed = 0;     ///< messages taken from outboxes
   std::uint64_t delivered = 0;  ///< copies put into inboxes
   std::uint64_t bad = 0;        ///< envelopes that failed the checks (dropped)
+  std::uint64_t replayed = 0;   ///< a sender's seq not above its last one: duplicates, replays (dropped)
+  std::uint64_t missing = 0;    ///< gaps in a sender's seq: messages that never came
   std::uint64_t proposals = 0, approved = 0, rejected = 0;
   std::uint64_t votes_counted = 0, votes_late = 0, votes_duplicate = 0, votes_not_eligible = 0,
                 votes_closed = 0;
@@ -140,6 +142,7 @@ class router {
   transport::encoder enc_;
   std::uint64_t seq_ = 0;  ///< the host's own envelopes (decisions)
   std::vector<pending> order_;
+  std::vector<std::uint64_t> last_seq_;  ///< per sender: the last seq routed
   router_stats stats_;
   std::vector<decision_entry> log_;
   std::vector<std::string> problems_;

@@ -64,7 +64,7 @@ struct decision_line {
 struct agents_report {
   std::string topology;
   std::vector<agent_line> agents;
-  std::int64_t messages = 0, delivered = 0, bad = 0, rounds_max = 0;
+  std::int64_t messages = 0, delivered = 0, bad = 0, replayed = 0, missing = 0, rounds_max = 0;
   std::int64_t proposals = 0, approved = 0, rejected = 0;
   std::int64_t votes_counted = 0, votes_late = 0, votes_duplicate = 0, votes_not_eligible = 0,
                votes_closed = 0;
