@@ -205,4 +205,15 @@ TEST_CASE("an agent going down leaves open proposals and the others hear of it o
   const auto got = w.inbox(1);  // the decision and the liveness notice
   REQUIRE(got.size() == 2);
   CHECK(got[1].first == 0);  // from the host
+  // c's process rejoins: up again, the others hear of it, and it votes on the next proposal
+  (void)w.inbox(3);  // what it had before it went down
+  w.r->agent_up(3, 30);
+  CHECK(w.r->is_up(3));
+  CHECK(w.inbox(1).size() == 1);
+  REQUIRE(a.post(a.encoder().encode(a.next_header(30, 30),
+                                    tr::proposal_msg{.id = a.next_proposal_id(), .proposer = 1, .deadline = 0,
+                                                     .symbol = 0, .side = ntrun::wire::Side::Buy, .quantity = 1}),
+                 "proposals"));
+  w.r->route(30);
+  CHECK(w.inbox(3).size() == 1);
 }

@@ -1,7 +1,8 @@
 -- Portfolio agent: combines the analysts' signals of each bar (direction x strength x
 -- confidence) into a score (their sum / 3); at or above `threshold` the target is long
 -- `fraction` of equity, otherwise flat. A change of side is proposed to the quorum, one
--- proposal at a time. An analyst that goes down (the "liveness" topic) is no longer waited for.
+-- proposal at a time. An analyst that goes down (the "liveness" topic) is no longer waited
+-- for until it rejoins.
 local analysts, signals, count, bar_ts, open_id
 
 function on_start()
@@ -16,10 +17,14 @@ local function live()
 end
 
 function on_message(ctx, m)
-  if m.kind == "heartbeat" and m.state == "stopping" and analysts[m.about] then
-    analysts[m.about] = nil
-    signals[m.about] = 0
-    ctx:log("analyst " .. m.about .. " went down: deciding on the signals of " .. live())
+  if m.kind == "heartbeat" then
+    if m.state == "stopping" and analysts[m.about] then
+      analysts[m.about] = nil
+      signals[m.about] = 0
+      ctx:log("analyst " .. m.about .. " went down: deciding on the signals of " .. live())
+    elseif m.state == "running" and signals[m.about] ~= nil then
+      analysts[m.about] = true -- it rejoined (a new process)
+    end
     return
   end
   if m.kind ~= "signal" then return end

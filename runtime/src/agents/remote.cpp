@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
 
 #include "ntrun/error.hpp"
@@ -152,6 +153,11 @@ struct agent_server::impl {
   options opts;
   std::vector<std::string> names;  // by id - 1
   std::vector<std::string> ids;    // routing ids by agent id - 1 ("" = not connected)
+  std::vector<std::string> remote;  // the names served here (--remote)
+  std::vector<std::string> symbols;
+  std::size_t capacity = 0;
+  bool started = false;             // accept() is done: a later hello is a rejoin
+  std::vector<std::uint32_t> rejoined;
   tr::router sock;
   impl(options o, std::vector<std::string> n)
       : opts(std::move(o)), names(std::move(n)), ids(names.size()),
@@ -162,8 +168,7 @@ struct agent_server::impl {
   void send(const std::string& id, const writer& w) { (void)sock.send(id, w.frame()); }
 
   // A hello: welcome an expected agent (its id, the run's symbols and agent names).
-  void hello(const std::string& from, reader& r, const std::vector<std::string>& symbols,
-             std::size_t capacity, const std::vector<std::string>& remote) {
+  void hello(const std::string& from, reader& r) {
     const std::string name = r.str();
     const auto it = std::find(names.begin(), names.end(), name);
     const bool expected = std::find(remote.begin(), remote.end(), name) != remote.end();
@@ -181,6 +186,7 @@ struct agent_server::impl {
       send(from, w);
       return;
     }
+    if (started && ids[idx] != from) rejoined.push_back(static_cast<std::uint32_t>(idx + 1));
     ids[idx] = from;
     writer w(op_welcome);
     w.put(static_cast<std::uint32_t>(idx + 1));
@@ -383,6 +389,9 @@ void agent_server::accept(const std::vector<std::string>& remote,
       throw std::runtime_error("--remote " + name + ": the bundle has no agent of that name");
     }
   }
+  p.remote = remote;
+  p.symbols = symbols;
+  p.capacity = capacity;
   while (!missing().empty()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -396,11 +405,25 @@ void agent_server::accept(const std::vector<std::string>& remote,
     if (!req) continue;
     try {
       reader r(req->payload);
-      if (r.op() == op_hello) p.hello(std::string(req->identity), r, symbols, capacity, remote);
+      if (r.op() == op_hello) p.hello(std::string(req->identity), r);
     } catch (const bad_frame&) {
       // not an agent: ignored
     }
   }
+  p.started = true;
+}
+
+std::vector<std::uint32_t> agent_server::take_rejoined() {
+  std::vector<std::uint32_t> out;
+  out.swap(p_->rejoined);
+  return out;
+}
+
+void agent_server::drop(std::uint32_t id) {
+  if (id == 0 || id > p_->ids.size() || p_->ids[id - 1].empty()) return;
+  // It may still be alive (an error in its callbacks): tell it to go.
+  p_->send(p_->ids[id - 1], writer(op_end));
+  p_->ids[id - 1].clear();
 }
 
 turn_result agent_server::turn(std::uint32_t id, turn_kind kind, session& s) {
@@ -428,8 +451,13 @@ turn_result agent_server::turn(std::uint32_t id, turn_kind kind, session& s) {
   }
   p.send(who, t);
   std::vector<std::string> topics;
+  // Silence is counted from the agent's last frame: frames of other processes (a new
+  // process asking to take its place) do not extend it.
+  auto deadline = std::chrono::steady_clock::now() + p.opts.timeout;
   while (true) {
-    const auto req = p.sock.receive(p.opts.timeout);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const auto req = left.count() > 0 ? p.sock.receive(left) : std::nullopt;
     if (!req) {
       p.ids[id - 1].clear();
       return {.kind = 0,
@@ -438,18 +466,15 @@ turn_result agent_server::turn(std::uint32_t id, turn_kind kind, session& s) {
                        " ms during its turn (it died, or hangs; --agent-timeout)"};
     }
     if (req->identity != who) {
-      // Another process: a late or unexpected hello gets its answer; anything else is ignored.
+      // Another process: a hello is an agent (re)joining; anything else is ignored.
       try {
         reader r(req->payload);
-        if (r.op() == op_hello) {
-          writer w(op_refused);
-          w.str("the run has started: agents join before the first event");
-          (void)p.sock.send(std::string(req->identity), w.frame());
-        }
+        if (r.op() == op_hello) p.hello(std::string(req->identity), r);
       } catch (const bad_frame&) {
       }
       continue;
     }
+    deadline = std::chrono::steady_clock::now() + p.opts.timeout;
     try {
       reader r(req->payload);
       if (r.op() == op_done) {
@@ -499,19 +524,40 @@ remote_port::remote_port(options opts) : opts_(std::move(opts)), limits_(opts_.l
 remote_port::~remote_port() = default;
 
 void remote_port::join(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   writer w(op_hello);
   w.str(opts_.agent);
   (void)sock_->send(w.frame());
-  const auto f = sock_->receive(wait);
-  if (!f) {
-    throw std::runtime_error("no run answered at " + opts_.endpoint + " within " +
-                             std::to_string(wait.count()) +
-                             " ms (is `ntrun run ... --serve` running there, with --remote " +
-                             opts_.agent + "? are the CURVE keys right?)");
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const auto f = sock_->receive(std::max(left, std::chrono::milliseconds(1)));
+    if (!f) break;
+    reader r(*f);
+    if (r.op() == op_refused) {
+      const std::string why = r.str();
+      // The run still holds this agent's lost process (its timeout has not run out): ask
+      // again until it lets go, within the wait.
+      if (why.find("has joined already") != std::string::npos &&
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(500) < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        (void)sock_->send(w.frame());
+        continue;
+      }
+      throw std::runtime_error("the run refused this agent: " + why);
+    }
+    if (r.op() != op_welcome) throw std::runtime_error("the run answered with an unexpected frame");
+    welcome(r);
+    return;
   }
-  reader r(*f);
-  if (r.op() == op_refused) throw std::runtime_error("the run refused this agent: " + r.str());
-  if (r.op() != op_welcome) throw std::runtime_error("the run answered with an unexpected frame");
+  throw std::runtime_error("no run answered at " + opts_.endpoint + " within " +
+                           std::to_string(wait.count()) +
+                           " ms (is `ntrun run ... --serve` running there, with --remote " +
+                           opts_.agent + "? are the CURVE keys right?)");
+}
+
+void remote_port::welcome(reader_base& rb) {
+  auto& r = static_cast<reader&>(rb);
   id_ = r.get<std::uint32_t>();
   capacity_ = static_cast<std::size_t>(r.get<std::uint64_t>());
   const std::uint32_t n = r.count();

@@ -147,6 +147,21 @@ void router::finish(ts_ns now) {
   decided(book_.advance(std::numeric_limits<ts_ns>::max() / 2), now);
 }
 
+void router::agent_up(std::uint32_t id, ts_ns now) {
+  if (id == 0 || id >= names_.size() || live_.is_up(id)) return;
+  (void)live_.heartbeat(id, now);
+  const tr::bytes env = enc_.encode(
+      tr::header{.version = tr::schema_version, .flags = 0, .sender = 0, .seq = ++seq_,
+                 .ts_event = now, .ts_init = now, .correlation = id},
+      tr::heartbeat_msg{.state = wire::AgentState::Running, .interval_ns = 0, .uptime_ns = 0,
+                        .pending = 0});
+  const std::int64_t ch = channel_of("liveness");
+  for (std::uint32_t to = 1; to < names_.size(); ++to) {
+    if (to != id && subscribed(to, ch)) deliver(to, env, now, now, ch);
+  }
+  ++stats_.sent[0];
+}
+
 void router::agent_down(std::uint32_t id, ts_ns now) {
   if (id == 0 || id >= names_.size() || !live_.is_up(id)) return;
   (void)live_.leave(id, now);

@@ -900,6 +900,8 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       agent_status[static_cast<std::size_t>(s.index())] =
           "stopped at " + data::format_datetime(eng.now()) + " (an error: see errors)";
       router->agent_down(static_cast<std::uint32_t>(s.index() + 1), eng.now());
+      // A remote agent's process may join again in its place.
+      if (server) server->drop(static_cast<std::uint32_t>(s.index() + 1));
     }
   };
 
@@ -985,6 +987,24 @@ run_result run_bundle(const bundle_config& b, const std::vector<std::string>& sy
       const auto c0 = std::chrono::steady_clock::now();
       const bool more = eng.advance();
       router->begin(eng.now());
+      // Remote agents whose process joined again after theirs was lost: back from this
+      // timestamp on (a fresh Lua state: on_start runs first; positions stayed in the run).
+      if (server) {
+        for (const std::uint32_t id : server->take_rejoined()) {
+          strategy_vm& s = *vms[id - 1];
+          if (!s.failed) continue;
+          s.failed = false;
+          eng.resume_strategy(static_cast<int>(id - 1));
+          router->agent_up(id, eng.now());
+          std::string& st = agent_status[id - 1];
+          st = "rejoined at " + data::format_datetime(eng.now()) + " after it " + st;
+          if (!opts.quiet) {
+            std::fprintf(stderr, "ntrun: agent %s rejoined at %s\n", names[id - 1].c_str(),
+                         data::format_datetime(eng.now()).c_str());
+          }
+          if (auto err = s.call("start")) fail(s, *err);
+        }
+      }
       ended = false;
       ok = rounds(&ended);
       if (opts.cycle_stats) {

@@ -66,6 +66,10 @@ class agent_server {
   turn_result turn(std::uint32_t id, turn_kind kind, session& s);
   /// Tells every connected agent process that the run is over (they exit).
   void close_all();
+  /// The agents (ids) whose process joined again after theirs was lost, since the last call.
+  [[nodiscard]] std::vector<std::uint32_t> take_rejoined();
+  /// Forgets an agent's process (the run stopped the agent): a new one may join in its place.
+  void drop(std::uint32_t id);
 
  private:
   struct impl;
@@ -128,6 +132,7 @@ class remote_port final : public strategy_port {
     std::vector<std::uint64_t> bytes;  ///< a message's envelope
   };
   void read_event(reader_base& r, queued& q);
+  void welcome(reader_base& r);
   std::vector<std::byte> call(std::uint16_t op, const std::vector<std::byte>& args) const;
   const char* intern(const std::string& s) const;
 

@@ -99,6 +99,9 @@ class router {
   /// The run ended at `now`: proposals still open are decided as at their deadline (logged;
   /// nobody acts on them any more).
   void finish(ts_ns now);
+  /// An agent that went down is back (its process rejoined): up again, eligible for new
+  /// proposals, and the "liveness" subscribers hear of it (a heartbeat, state Running).
+  void agent_up(std::uint32_t id, ts_ns now);
 
   [[nodiscard]] const router_stats& stats() const noexcept { return stats_; }
   [[nodiscard]] const std::vector<decision_entry>& decisions() const noexcept { return log_; }

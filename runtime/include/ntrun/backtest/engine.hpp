@@ -122,6 +122,11 @@ class engine {
   /// Stops a strategy (after a Lua error): its orders are canceled, its timers dropped, its
   /// queue emptied, and it receives no further events. Its positions stay in the portfolio.
   void stop_strategy(int strategy);
+  /// Takes a stopped strategy back (an agent whose process rejoined): it receives events
+  /// again from the next timestamp on. Its positions and account never left.
+  void resume_strategy(int strategy) noexcept {
+    strategies_[static_cast<std::size_t>(strategy)].stopped = false;
+  }
   [[nodiscard]] std::int64_t set_timer(int strategy, ts_ns first, ts_ns interval);
   bool cancel_timer(int strategy, std::int64_t id);
   /// A calendar timer of the strategy: a timer event (same id counter as set_timer) after the
